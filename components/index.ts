@@ -1,0 +1,3 @@
+export * from "./ingressCertificate";
+export * from "./tenantDatabase";
+export * from "./traefikIngress";

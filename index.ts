@@ -1,0 +1,80 @@
+/**
+ * pgs: tenants.yaml → one PostgreSQL container, volume, network and password per tenant,
+ * behind one Traefik v3 that routes `<tenant hostname>:5432` by TLS SNI.
+ */
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import * as path from "node:path";
+import { TenantDatabase, TraefikIngress } from "./components";
+import { imageLogicalName } from "./lib/naming";
+import { InvalidInputError } from "./lib/problems";
+import { readStackSettings, StackConfigError, StackSettings } from "./lib/stackSettings";
+import type { Tenant } from "./lib/tenant";
+import { loadTenantsFile } from "./lib/tenantsFile";
+
+const config = new pulumi.Config();
+
+/** Operator mistakes are reported as their message lines, not as a stack trace. */
+function loadOrFail(): { settings: StackSettings; tenants: Tenant[] } {
+  try {
+    const settings = readStackSettings((key) => config.get(key), pulumi.getProject(), pulumi.getStack());
+    const tenants = loadTenantsFile(path.resolve(settings.tenantsFile), {
+      baseDomain: settings.baseDomain,
+      certificateNames: settings.certificateNames,
+      hasSecretConfig: (key) => config.get(key) !== undefined,
+      stack: settings.stack,
+    });
+    return { settings, tenants };
+  } catch (err) {
+    if (err instanceof InvalidInputError || err instanceof StackConfigError) {
+      throw new pulumi.RunError(`invalid input, nothing was changed:\n${err.message}`);
+    }
+    throw err;
+  }
+}
+
+const { settings, tenants } = loadOrFail();
+
+const ingress = new TraefikIngress("ingress", {
+  naming: settings.naming,
+  image: settings.traefikImage,
+  settings: settings.ingress,
+  certificate: settings.certificate,
+  certificateNames: settings.certificateNames,
+  ...(settings.certificate.mode === "provided" ? { providedPrivateKeyPem: config.requireSecret("tlsPrivateKey") } : {}),
+});
+
+/** One RemoteImage per distinct image; containers use its imageId (pulumi-docker#325). */
+const postgresImages = new Map<string, docker.RemoteImage>();
+function postgresImageId(major: number): pulumi.Output<string> {
+  const ref = settings.postgresImage(major);
+  let image = postgresImages.get(ref);
+  if (!image) {
+    image = new docker.RemoteImage(imageLogicalName(ref), { name: ref, keepLocally: true });
+    postgresImages.set(ref, image);
+  }
+  return image.imageId;
+}
+
+const databases = tenants.map((tenant) => new TenantDatabase(tenant.id, {
+  tenant,
+  naming: settings.naming,
+  ...(tenant.state === "running" ? { imageId: postgresImageId(tenant.postgres.version) } : {}),
+  ingressPort: settings.ingress.port,
+  ...(tenant.passwordSecret ? { customPassword: config.requireSecret(tenant.passwordSecret) } : {}),
+}));
+
+export const caCertificate = ingress.caCertificatePem;
+export const ingressEndpoint = { address: settings.ingress.address, port: settings.ingress.port };
+export const tenantEndpoints = Object.fromEntries(tenants.map((t) => [t.id, {
+  hostname: t.hostname,
+  port: settings.ingress.port,
+  database: t.database,
+  user: t.user,
+  access: t.access,
+  state: t.state,
+  postgresVersion: t.postgres.version,
+}]));
+export const connectionStrings = pulumi.secret(
+  pulumi.all(Object.fromEntries(databases.map((db, i) => [tenants[i].id, db.connectionString]))),
+);

@@ -1,0 +1,58 @@
+/**
+ * Every physical name and ownership label pgs puts on the Docker host. Names carry a
+ * per-stack prefix so two stacks can share a host; a tenant's names depend only on the
+ * prefix and its id, so editing a tenant never renames (and so never replaces) its volume.
+ */
+export const LABEL = {
+  stack: "pgs.stack",
+  tenant: "pgs.tenant",
+  role: "pgs.role",
+  postgresMajor: "pgs.postgres-major",
+} as const;
+
+export type Role = "postgres" | "data" | "network" | "ingress";
+
+const PREFIX = /^[a-z0-9][a-z0-9-]{0,30}-$/;
+
+export function defaultNamePrefix(stack: string): string {
+  const safe = stack.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 24) || "stack";
+  return `pgs-${safe}-`;
+}
+
+export function isValidNamePrefix(prefix: string): boolean {
+  return PREFIX.test(prefix);
+}
+
+export class Naming {
+  constructor(readonly stack: string, readonly prefix: string) {
+    if (!isValidNamePrefix(prefix)) {
+      throw new Error(`name prefix "${prefix}" must match ${PREFIX} (lower case, ending in "-")`);
+    }
+  }
+
+  container(tenantId: string): string { return `${this.prefix}${tenantId}`; }
+  dataVolume(tenantId: string): string { return `${this.prefix}${tenantId}-data`; }
+  network(tenantId: string): string { return `${this.prefix}${tenantId}-net`; }
+  /** Traefik router, service and middleware names: no dots allowed, unique on the host. */
+  router(tenantId: string): string { return `${this.prefix}${tenantId}`; }
+  ingressContainer(): string { return `${this.prefix}traefik`; }
+
+  /** The labels every resource of a tenant carries (Traefik's constraint reads `pgs.stack`). */
+  tenantLabels(tenantId: string, role: Role): Record<string, string> {
+    return { [LABEL.stack]: this.stack, [LABEL.tenant]: tenantId, [LABEL.role]: role };
+  }
+
+  ingressLabels(): Record<string, string> {
+    return { [LABEL.stack]: this.stack, [LABEL.role]: "ingress" };
+  }
+}
+
+/** `{a: "1"}` → `[{label: "a", value: "1"}]`, sorted, the shape @pulumi/docker takes. */
+export function dockerLabels(labels: Record<string, string>): { label: string; value: string }[] {
+  return Object.keys(labels).sort().map((label) => ({ label, value: labels[label] }));
+}
+
+/** Stable logical name of the RemoteImage for an image reference. */
+export function imageLogicalName(ref: string): string {
+  return `image-${ref.replace(/[^A-Za-z0-9._-]+/g, "-")}`;
+}

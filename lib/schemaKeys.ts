@@ -1,0 +1,32 @@
+import type { z } from "zod";
+import { TenantsFileSchema } from "./tenantSchema";
+import type { Path } from "./yamlPositions";
+
+type AnySchema = z.ZodType & { def: Record<string, unknown>; shape?: Record<string, AnySchema> };
+
+function unwrap(schema: AnySchema): AnySchema {
+  let current = schema;
+  while (["optional", "nullable", "default"].includes(current.def.type as string)) {
+    current = current.def.innerType as AnySchema;
+  }
+  return current;
+}
+
+/** The keys the schema allows for the mapping at `path` (for "did you mean" hints). */
+export function knownKeysAt(path: Path): string[] {
+  let schema = unwrap(TenantsFileSchema as unknown as AnySchema);
+  for (const segment of path) {
+    if (schema.def.type === "object" && schema.shape && typeof segment === "string") {
+      const next = schema.shape[segment];
+      if (!next) return [];
+      schema = unwrap(next);
+    } else if (schema.def.type === "array") {
+      schema = unwrap(schema.def.element as AnySchema);
+    } else if (schema.def.type === "record") {
+      schema = unwrap(schema.def.valueType as AnySchema);
+    } else {
+      return [];
+    }
+  }
+  return schema.def.type === "object" && schema.shape ? Object.keys(schema.shape) : [];
+}

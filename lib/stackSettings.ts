@@ -1,0 +1,128 @@
+/**
+ * The stack's configuration, checked and typed. Defaults live in Pulumi.yaml (the CLI
+ * applies them; lib/programRunner.ts does the same offline), so this file only parses.
+ */
+import { certificateDnsNames, selfSignedCertificateNames } from "./certificateNames";
+import { defaultNamePrefix, isValidNamePrefix, Naming } from "./naming";
+import type { IngressSettings } from "./traefikConfig";
+
+export type CertificateSettings =
+  | { mode: "selfSigned"; validityDays: number }
+  | { mode: "provided"; certificatePem: string; caCertificatePem?: string };
+
+export interface StackSettings {
+  project: string;
+  stack: string;
+  baseDomain: string;
+  tenantsFile: string;
+  naming: Naming;
+  ingress: IngressSettings;
+  traefikImage: string;
+  postgresImage: (major: number) => string;
+  certificate: CertificateSettings;
+  /** The DNS names the ingress certificate carries. */
+  certificateNames: string[];
+}
+
+/** Reads one `pgs:<key>` value; undefined when unset. */
+export type ConfigReader = (key: string) => string | undefined;
+
+export class StackConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join("\n"));
+    this.name = "StackConfigError";
+  }
+}
+
+const DOMAIN = /^(?=.{1,200}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/;
+const DURATION = /^[0-9]+(ms|s|m)$/;
+const HOST_PORT = /^(\[[0-9a-fA-F:]+\]|[0-9.]+|localhost)?:[0-9]{1,5}$/;
+
+export function readStackSettings(read: ConfigReader, project: string, stack: string): StackSettings {
+  const problems: string[] = [];
+  const key = (k: string) => `${project}:${k}`;
+  const text = (k: string): string => {
+    const v = read(k);
+    if (v === undefined) problems.push(`${key(k)} is not set (Pulumi.yaml declares its default)`);
+    return v ?? "";
+  };
+  const check = (ok: boolean, k: string, what: string) => {
+    if (!ok) problems.push(`${key(k)} ${what}, got ${JSON.stringify(read(k) ?? "")}`);
+  };
+  const bool = (k: string): boolean => {
+    const v = text(k);
+    check(v === "true" || v === "false", k, "must be true or false");
+    return v === "true";
+  };
+  const int = (k: string, min: number, max: number): number => {
+    const n = Number(text(k));
+    check(Number.isInteger(n) && n >= min && n <= max, k, `must be a whole number from ${min} to ${max}`);
+    return n;
+  };
+
+  const baseDomain = text("baseDomain");
+  const tenantsFile = text("tenantsFile");
+  check(DOMAIN.test(baseDomain), "baseDomain", "must be a lower-case DNS name such as pgs.example.com");
+  const prefix = text("namePrefix") || defaultNamePrefix(stack);
+  check(isValidNamePrefix(prefix), "namePrefix", "must be lower-case letters, digits and -, ending in - (e.g. pgs-prod-)");
+
+  const ingress: IngressSettings = {
+    address: text("publishAddress"),
+    port: int("publishPort", 1, 65535),
+    adminAddress: text("adminAddress"),
+    ping: bool("ping"),
+    metrics: bool("metrics"),
+    dockerSocket: text("dockerSocket"),
+    dialTimeout: text("dialTimeout"),
+  };
+  check(/^[0-9a-fA-F.:]+$/.test(ingress.address), "publishAddress", "must be an IP address (0.0.0.0 for every interface)");
+  check(HOST_PORT.test(ingress.adminAddress), "adminAddress", "must be host:port, e.g. 127.0.0.1:8080");
+  check(ingress.dockerSocket.startsWith("/"), "dockerSocket", "must be an absolute path");
+  check(DURATION.test(ingress.dialTimeout), "dialTimeout", "must be a duration such as 5s");
+
+  const template = text("postgresImage");
+  check(template.length > 0, "postgresImage", "must be an image reference; {major} is replaced by the major version");
+  let overrides: Record<string, string> = {};
+  const rawOverrides = text("postgresImages");
+  if (rawOverrides) {
+    try {
+      overrides = JSON.parse(rawOverrides) as Record<string, string>;
+      check(typeof overrides === "object" && overrides !== null && !Array.isArray(overrides) &&
+        Object.values(overrides).every((v) => typeof v === "string" && v.length > 0),
+      "postgresImages", "must map majors to image references, e.g. {\"17\": \"postgres:17.6\"}");
+    } catch {
+      check(false, "postgresImages", "must be a JSON object");
+    }
+  }
+  const traefikImage = text("traefikImage");
+
+  const mode = text("certificateMode");
+  check(mode === "selfSigned" || mode === "provided", "certificateMode", "must be selfSigned or provided");
+  let certificate: CertificateSettings = { mode: "selfSigned", validityDays: int("certificateValidityDays", 1, 3650) };
+  let certificateNames = selfSignedCertificateNames(baseDomain);
+  if (mode === "provided") {
+    const certificatePem = text("tlsCertificate");
+    try {
+      certificateNames = certificateDnsNames(certificatePem);
+      check(certificateNames.length > 0, "tlsCertificate", "must carry DNS subjectAltNames");
+    } catch {
+      check(false, "tlsCertificate", "must be a PEM certificate (pulumi config set tlsCertificate < cert.pem)");
+    }
+    const caCertificatePem = text("tlsCaCertificate");
+    certificate = { mode: "provided", certificatePem, ...(caCertificatePem ? { caCertificatePem } : {}) };
+  }
+
+  if (problems.length > 0) throw new StackConfigError(problems);
+  return {
+    project,
+    stack,
+    baseDomain,
+    tenantsFile,
+    naming: new Naming(stack, prefix),
+    ingress,
+    traefikImage,
+    postgresImage: (major) => overrides[String(major)] ?? template.replace("{major}", String(major)),
+    certificate,
+    certificateNames,
+  };
+}

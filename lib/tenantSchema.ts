@@ -1,0 +1,98 @@
+/**
+ * The one definition of tenants.yaml. Validation (lib/tenantsFile.ts) and the published
+ * JSON Schema (tenants.schema.json, `npm run schema`) are both derived from it.
+ */
+import { z } from "zod";
+import { isIpOrCidr } from "./ipRange";
+
+export const API_VERSION = "pgs/v1";
+export const SUPPORTED_MAJORS = [14, 15, 16, 17, 18] as const;
+export const MAX_FILE_BYTES = 1024 * 1024;
+
+/** Postgres parameters pgs itself owns: overriding them would break routing, storage or TLS. */
+export const RESERVED_SETTINGS = [
+  "config_file", "data_directory", "external_pid_file", "hba_file", "ident_file",
+  "listen_addresses", "port", "unix_socket_directories", "unix_socket_group",
+  "unix_socket_permissions", "ssl", "ssl_cert_file", "ssl_key_file", "ssl_ca_file",
+  "ssl_passphrase_command", "archive_command", "restore_command", "archive_library",
+] as const;
+
+const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const HOSTNAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/;
+/** Unquoted Postgres identifiers: lower case so they never need quoting (max 63 bytes). */
+const PG_IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+/** Plain GUC names, including extension-qualified ones (`pg_stat_statements.max`). */
+const PG_SETTING_NAME = /^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$/;
+const QUANTITY = /^[1-9][0-9]{0,6}(Ki|Mi|Gi)$/;
+const CONFIG_KEY = /^[A-Za-z][A-Za-z0-9_-]{0,99}$/;
+
+const quantity = () =>
+  z.string().regex(QUANTITY, { error: "must be a whole number with a unit Ki, Mi or Gi, e.g. 512Mi" });
+
+const settingValue = z.union([z.string(), z.number(), z.boolean()], {
+  error: "must be a string, number or boolean",
+});
+
+export const PostgresSchema = z.strictObject({
+  version: z.int({ error: "must be a whole number (a major version)" })
+    .min(SUPPORTED_MAJORS[0]).max(SUPPORTED_MAJORS[SUPPORTED_MAJORS.length - 1])
+    .optional().meta({ description: "PostgreSQL major version" }),
+  settings: z.record(
+    z.string().regex(PG_SETTING_NAME, { error: "is not a plain Postgres parameter name" })
+      .refine((k) => !(RESERVED_SETTINGS as readonly string[]).includes(k), { error: "is managed by pgs and cannot be set" }),
+    settingValue,
+  ).optional().meta({ description: "Server parameters, passed as `-c name=value`" }),
+});
+
+export const ResourcesSchema = z.strictObject({
+  memory: quantity().optional().meta({ description: "Memory limit, e.g. 512Mi" }),
+  cpus: z.number({ error: "must be a number" }).gt(0).max(256).optional().meta({ description: "CPU limit, e.g. 1 or 0.5" }),
+  shm: quantity().optional().meta({ description: "/dev/shm size, e.g. 128Mi" }),
+});
+
+export const TenantSchema = z.strictObject({
+  id: z.string().regex(DNS_LABEL, {
+    error: "must be a DNS label: a-z, 0-9 and -, 1 to 63 characters, no leading or trailing hyphen",
+  }).meta({ description: "Tenant id; names every resource of the tenant. Never change it: it is the data volume's name." }),
+  hostname: z.string().regex(HOSTNAME, { error: "must be a lower-case DNS name with at least two labels" })
+    .optional().meta({ description: "SNI hostname; default <id>.<baseDomain>" }),
+  database: z.string().regex(PG_IDENTIFIER, {
+    error: "must be a lower-case Postgres identifier: a-z, 0-9 and _, not starting with a digit, at most 63 characters",
+  }).refine((d) => d !== "template0" && d !== "template1", { error: "cannot be a template database" })
+    .optional().meta({ description: "Database (and role) name; default the id with - replaced by _" }),
+  access: z.enum(["enabled", "disabled"]).optional().meta({ description: "disabled removes the routing; the server keeps running" }),
+  allowFrom: z.array(z.string().refine(isIpOrCidr, { error: "is not an IPv4/IPv6 address or CIDR" }))
+    .optional().meta({ description: "Client addresses or CIDRs allowed to connect" }),
+  state: z.enum(["running", "stopped"]).optional().meta({ description: "stopped removes the container; data and network stay" }),
+  postgres: PostgresSchema.optional(),
+  resources: ResourcesSchema.optional(),
+  onRemove: z.enum(["retain", "delete"]).optional()
+    .meta({ description: "What removing the tenant does to its data volume (default retain)" }),
+  passwordSecret: z.string().regex(CONFIG_KEY, { error: "must be a stack config key name" })
+    .optional().meta({ description: "Secret stack config key holding this tenant's password" }),
+});
+
+export const DefaultsSchema = z.strictObject({
+  postgres: PostgresSchema.optional(),
+  resources: ResourcesSchema.optional(),
+});
+
+export const TenantsFileSchema = z.strictObject({
+  apiVersion: z.literal(API_VERSION, { error: `apiVersion must be "${API_VERSION}"` }),
+  defaults: DefaultsSchema.optional(),
+  tenants: z.array(TenantSchema, { error: "must be a list (use [] for none)" }),
+});
+
+export type TenantsFile = z.infer<typeof TenantsFileSchema>;
+export type TenantEntry = z.infer<typeof TenantSchema>;
+export type PostgresEntry = z.infer<typeof PostgresSchema>;
+export type ResourcesEntry = z.infer<typeof ResourcesSchema>;
+
+/** The JSON Schema shipped as tenants.schema.json, for editors (yaml-language-server). */
+export function tenantsJsonSchema(): object {
+  return {
+    ...z.toJSONSchema(TenantsFileSchema, { unrepresentable: "any" }),
+    $id: "https://pgs.example.com/tenants.schema.json",
+    title: "pgs tenants.yaml",
+  };
+}

