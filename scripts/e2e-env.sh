@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Test environment: start Docker, build the local images, smoke-test them.
-# Everything the smoke test creates carries the label pgs.test=smoke and is removed on exit.
+# Everything the smoke test creates carries the labels pgs.test=smoke and pgs.smoke-run=RUN;
+# this run's objects are removed on exit (runs may overlap, so never another run's).
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-LABEL=pgs.test=smoke
+RUN=$(date +%s)-$$
+LABEL=pgs.smoke-run=$RUN
 TRAEFIK_VERSION=3.7.15
 START=$SECONDS
 
@@ -31,7 +33,7 @@ printf '%s' "$PASSWORD" >"$SECRETS/password"
 chmod 600 "$SECRETS/password"
 
 run_pg() { # name image volume mountpoint
-  docker run -d --name "$1" --label "$LABEL" -v "$3:$4" \
+  docker run -d --name "$1" --label pgs.test=smoke --label "$LABEL" -v "$3:$4" \
     -v "$SECRETS/password:/run/secrets/pg_password:ro" \
     -e POSTGRES_PASSWORD_FILE=/run/secrets/pg_password "$2" >/dev/null
 }
@@ -39,11 +41,15 @@ run_pg() { # name image volume mountpoint
 wait_ready() { # name
   local _
   for _ in $(seq 1 150); do
+    if [[ $(docker inspect --format '{{.State.Running}}' "$1" 2>/dev/null) != true ]]; then
+      docker logs "$1" 2>&1 | tail -n 20 >&2 || true
+      fail "$1 is not running"
+    fi
     # Over TCP: the init-time server listens on the socket only.
     docker exec "$1" pg_isready -q -h 127.0.0.1 -U postgres && return 0
     sleep 0.2
   done
-  docker logs "$1" 2>&1 | tail -n 20 >&2
+  docker logs "$1" 2>&1 | tail -n 20 >&2 || true
   fail "$1 not ready after 30 s"
 }
 
@@ -57,9 +63,9 @@ container_ip() {
 }
 
 smoke_postgres() { # major mountpoint
-  local major=$1 mount=$2 image=pgs-local/postgres:$1 name=pgs-smoke-pg$1 vol=pgs-smoke-pg$1
+  local major=$1 mount=$2 image=pgs-local/postgres:$1 name=pgs-smoke-$RUN-pg$1 vol=pgs-smoke-$RUN-pg$1
   local ip t0 ms version
-  docker volume create --label "$LABEL" "$vol" >/dev/null
+  docker volume create --label pgs.test=smoke --label "$LABEL" "$vol" >/dev/null
 
   t0=$(date +%s%N)
   run_pg "$name" "$image" "$vol" "$mount"
@@ -102,15 +108,15 @@ smoke_postgres() { # major mountpoint
 
 smoke_contract() {
   local out
-  if out=$(docker run --rm --label "$LABEL" pgs-local/postgres:18 2>&1); then
+  if out=$(docker run --rm --label pgs.test=smoke --label "$LABEL" pgs-local/postgres:18 2>&1); then
     fail "an empty password on an empty PGDATA must fail"
   fi
   grep -q 'superuser password is not specified' <<<"$out" || fail "missing-password message: $out"
   pass "empty password on empty PGDATA refused"
 
-  docker volume create --label "$LABEL" pgs-smoke-old >/dev/null
-  if out=$(docker run --rm --label "$LABEL" -e POSTGRES_PASSWORD=x \
-    -v pgs-smoke-old:/var/lib/postgresql/data pgs-local/postgres:18 2>&1); then
+  docker volume create --label pgs.test=smoke --label "$LABEL" "pgs-smoke-$RUN-old" >/dev/null
+  if out=$(docker run --rm --label pgs.test=smoke --label "$LABEL" -e POSTGRES_PASSWORD=x \
+    -v "pgs-smoke-$RUN-old:/var/lib/postgresql/data" pgs-local/postgres:18 2>&1); then
     fail "18 with a volume at /var/lib/postgresql/data must fail"
   fi
   grep -q 'in 18+' <<<"$out" || fail "18+ layout message: $out"
@@ -119,7 +125,7 @@ smoke_contract() {
 
 smoke_traefik() {
   local out
-  out=$(docker run --rm --label "$LABEL" "pgs-local/traefik:$TRAEFIK_VERSION" version)
+  out=$(docker run --rm --label pgs.test=smoke --label "$LABEL" "pgs-local/traefik:$TRAEFIK_VERSION" version)
   grep -Eq "^Version: +$TRAEFIK_VERSION\$" <<<"$out" || fail "traefik version: $out"
   pass "pgs-local/traefik:$TRAEFIK_VERSION version = $TRAEFIK_VERSION"
 }
