@@ -78,7 +78,12 @@ function validate(projectDir: string, stack: string, overrides: Record<string, s
   const { project, config } = stackConfig(projectDir, stack, overrides);
   const settings = readStackSettings((key) => config[`${project}:${key}`], project, stack);
   const file = path.resolve(projectDir, settings.tenantsFile);
-  const tenants = loadTenantsFile(file, { baseDomain: settings.baseDomain, certificateNames: settings.certificateNames });
+  const tenants = loadTenantsFile(file, {
+    baseDomain: settings.baseDomain,
+    certificateNames: settings.certificateNames,
+    hasSecretConfig: (key) => config[key.includes(":") ? key : `${project}:${key}`] !== undefined,
+    stack,
+  });
   const running = tenants.filter((t) => t.state === "running").length;
   io.out(`${path.relative(process.cwd(), file) || file}: valid, ${tenants.length} tenant${tenants.length === 1 ? "" : "s"} (${running} running)`);
   return 0;

@@ -154,10 +154,10 @@ export async function runProgram(options: RunOptions): Promise<RunResult> {
     const parent = req.getParent() || undefined;
     const urn = urnOf(parent, req.getType(), req.getName());
     if (seenUrns.has(urn)) {
-      const err = new Error(`duplicate resource URN ${urn}: two resources share a type and name`);
-      failures.push(err);
-      callback(err, undefined);
-      return undefined;
+      // Reported by rejecting runProgram after the RPCs drain: an error handed to Pulumi here
+      // would become an unhandled rejection that ends the process.
+      failures.push(new Error(`duplicate resource URN ${urn}: two resources share a type and name`));
+      return register(req, callback);
     }
     seenUrns.add(urn);
     const raw = (req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>;

@@ -2,6 +2,7 @@
  * The stack's configuration, checked and typed. Defaults live in Pulumi.yaml (the CLI
  * applies them; lib/programRunner.ts does the same offline), so this file only parses.
  */
+import { isIP } from "node:net";
 import { certificateDnsNames, selfSignedCertificateNames } from "./certificateNames";
 import { defaultNamePrefix, isValidNamePrefix, Naming } from "./naming";
 import type { IngressSettings } from "./traefikConfig";
@@ -75,8 +76,8 @@ export function readStackSettings(read: ConfigReader, project: string, stack: st
     dockerSocket: text("dockerSocket"),
     dialTimeout: text("dialTimeout"),
   };
-  check(/^[0-9a-fA-F.:]+$/.test(ingress.address), "publishAddress", "must be an IP address (0.0.0.0 for every interface)");
-  check(HOST_PORT.test(ingress.adminAddress), "adminAddress", "must be host:port, e.g. 127.0.0.1:8080");
+  check(isIP(ingress.address) !== 0, "publishAddress", "must be an IP address (0.0.0.0 for every interface)");
+  check(HOST_PORT.test(ingress.adminAddress) && Number(ingress.adminAddress.slice(ingress.adminAddress.lastIndexOf(":") + 1)) <= 65535, "adminAddress", "must be host:port, e.g. 127.0.0.1:8080");
   check(ingress.dockerSocket.startsWith("/"), "dockerSocket", "must be an absolute path");
   check(DURATION.test(ingress.dialTimeout), "dialTimeout", "must be a duration such as 5s");
 
@@ -121,7 +122,7 @@ export function readStackSettings(read: ConfigReader, project: string, stack: st
     naming: new Naming(stack, prefix),
     ingress,
     traefikImage,
-    postgresImage: (major) => overrides[String(major)] ?? template.replace("{major}", String(major)),
+    postgresImage: (major) => overrides[String(major)] ?? template.replaceAll("{major}", String(major)),
     certificate,
     certificateNames,
   };

@@ -24,7 +24,7 @@ export const BUILT_IN_DEFAULTS = {
 } as const;
 
 export function defaultDatabaseName(id: string): string {
-  return id.replace(/-/g, "_").replace(/^([0-9])/, "_$1");
+  return id.replace(/-/g, "_").replace(/^([0-9])/, "_$1").slice(0, 63);
 }
 
 export function defaultHostname(id: string, baseDomain: string): string {

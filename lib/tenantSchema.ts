@@ -53,7 +53,8 @@ export const ResourcesSchema = z.strictObject({
 export const TenantSchema = z.strictObject({
   id: z.string().regex(DNS_LABEL, {
     error: "must be a DNS label: a-z, 0-9 and -, 1 to 63 characters, no leading or trailing hyphen",
-  }).meta({ description: "Tenant id; names every resource of the tenant. Never change it: it is the data volume's name." }),
+  }).refine((id) => id !== "traefik", { error: "is reserved: the ingress container is named <prefix>traefik" })
+    .meta({ description: "Tenant id; names every resource of the tenant. Never change it: it is the data volume's name." }),
   hostname: z.string().regex(HOSTNAME, { error: "must be a lower-case DNS name with at least two labels" })
     .optional().meta({ description: "SNI hostname; default <id>.<baseDomain>" }),
   database: z.string().regex(PG_IDENTIFIER, {

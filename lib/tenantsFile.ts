@@ -8,7 +8,7 @@ import type { core } from "zod";
 import { didYouMean } from "./didYouMean";
 import { InvalidInputError, Problem } from "./problems";
 import { resolveTenant, Tenant } from "./tenant";
-import { API_VERSION, MAX_FILE_BYTES, SUPPORTED_MAJORS, TenantsFile, TenantsFileSchema } from "./tenantSchema";
+import { API_VERSION, DefaultsSchema, MAX_FILE_BYTES, RESERVED_SETTINGS, SUPPORTED_MAJORS, TenantSchema, TenantsFile, TenantsFileSchema } from "./tenantSchema";
 import { knownKeysAt } from "./schemaKeys";
 import { Path, YamlPositions } from "./yamlPositions";
 import { hostnameCoveredBy } from "./certificateNames";
@@ -57,10 +57,18 @@ export function parseTenantsFile(text: string, file: string, context: Validation
   if (doc.errors.length > 0) {
     throw new InvalidInputError(doc.errors.map((e) => {
       const at = lines.linePos(e.pos[0]);
-      const duplicate = e.code === "DUPLICATE_KEY";
-      return problem(at.line, at.col, duplicate ? "duplicate key" : `YAML syntax error: ${e.message.split("\n")[0]}`,
-        duplicate ? "each key may appear once per mapping" : undefined);
+      if (e.code === "DUPLICATE_KEY") {
+        const key = /^(?:"(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^\s:,{}[\]]+)/.exec(text.slice(e.pos[0]))?.[0] ?? "";
+        return problem(at.line, at.col, `duplicate key ${/^["']/.test(key) ? key : JSON.stringify(key)}`, "each key may appear once per mapping");
+      }
+      if (e.code === "MULTIPLE_DOCS") {
+        return problem(at.line, at.col, "a second YAML document starts here", "tenants.yaml holds exactly one document");
+      }
+      return problem(at.line, at.col, `YAML syntax error: ${e.message.split("\n")[0]}`);
     }));
+  }
+  if (doc.contents === null) {
+    throw new InvalidInputError([problem(1, 1, "file is empty", `start with "apiVersion: ${API_VERSION}" and "tenants: []"`)]);
   }
 
   let data: unknown;
@@ -87,9 +95,8 @@ export function parseTenantsFile(text: string, file: string, context: Validation
     for (const issue of parsed.error.issues) problems.push(...describeIssue(issue, data, at, atKey));
   }
   const tenants: Tenant[] = [];
-  if (parsed.success) {
-    problems.push(...crossChecks(parsed.data, context, at, tenants));
-  }
+  // Cross-checks also run on the entries that did parse, so every problem is reported at once.
+  problems.push(...crossChecks(parsed.success ? parsed.data : partialFile(data), context, at, tenants, rawIds(data)));
   if (problems.length > 0) throw new InvalidInputError(problems);
   return tenants;
 }
@@ -179,8 +186,9 @@ function describeIssue(issue: core.$ZodIssue, data: unknown, at: At, atKey: AtKe
     }
     case "invalid_key": {
       const reason = issue.issues.map((i) => i.message).join("; ");
+      const reserved = (RESERVED_SETTINGS as readonly string[]).includes(String(last));
       return [atKey(path.slice(0, -1), String(last), `${subject(data, path.slice(0, -1))}: "${String(last)}" ${reason}`,
-        "settings are passed as -c name=value; use a parameter name such as work_mem")];
+        reserved ? "pgs sets it so that routing, storage and TLS keep working" : "settings are passed as -c name=value; use a parameter name such as work_mem")];
     }
     case "invalid_union":
       return [at(path, `${subject(data, path)} ${DEFAULT_MESSAGE.test(issue.message) ? "has an invalid value" : issue.message}, got ${describeType(value)}`)];
@@ -191,17 +199,40 @@ function describeIssue(issue: core.$ZodIssue, data: unknown, at: At, atKey: AtKe
 
 function article(expected: string): string {
   if (expected === "array") return "a list";
-  if (expected === "object") return "a mapping";
+  if (expected === "object" || expected === "record") return "a mapping";
   if (expected === "int") return "a whole number";
   return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
 }
 
+/** The defaults and the tenant entries of an invalid file that are valid on their own (others become null). */
+function partialFile(data: unknown): TenantsFile {
+  const record = (data && typeof data === "object" ? data : {}) as Record<string, unknown>;
+  const defaults = DefaultsSchema.safeParse(record.defaults);
+  const entries = Array.isArray(record.tenants) ? record.tenants : [];
+  return {
+    apiVersion: API_VERSION,
+    ...(defaults.success && defaults.data ? { defaults: defaults.data } : {}),
+    tenants: entries.map((e) => { const r = TenantSchema.safeParse(e); return r.success ? r.data : null; }) as TenantsFile["tenants"],
+  };
+}
+
+/** The raw `id` of every entry, valid or not. */
+function rawIds(data: unknown): unknown[] {
+  const tenants = (data as { tenants?: unknown } | null)?.tenants;
+  return Array.isArray(tenants) ? tenants.map((t) => (t as { id?: unknown } | null)?.id) : [];
+}
+
 /** Checks that need the whole file or the stack: uniqueness, certificate coverage, secrets. */
-function crossChecks(file: TenantsFile, context: ValidationContext, at: At, out: Tenant[]): Problem[] {
+function crossChecks(file: TenantsFile, context: ValidationContext, at: At, out: Tenant[], ids: unknown[]): Problem[] {
   const problems: Problem[] = [];
   const seenIds = new Map<string, number>();
   const seenHosts = new Map<string, number>();
   file.tenants.forEach((entry, index) => {
+    if (entry === null) {
+      // An invalid entry still claims its id, so a later duplicate is reported now, not after the fix.
+      if (typeof ids[index] === "string" && !seenIds.has(ids[index] as string)) seenIds.set(ids[index] as string, index);
+      return;
+    }
     const tenant = resolveTenant(entry, file, context.baseDomain);
     const here = (key: string) => (entry as Record<string, unknown>)[key] !== undefined ? ["tenants", index, key] : ["tenants", index];
 
@@ -213,7 +244,7 @@ function crossChecks(file: TenantsFile, context: ValidationContext, at: At, out:
     }
     const firstHost = seenHosts.get(tenant.hostname);
     if (firstHost !== undefined) {
-      problems.push(at(here("hostname"), `tenant "${tenant.id}": hostname ${tenant.hostname} is already used by tenant "${file.tenants[firstHost].id}"`,
+      problems.push(at(here("hostname"), `tenant "${tenant.id}": hostname ${tenant.hostname} is already used by tenant "${file.tenants[firstHost]!.id}"`,
         "each tenant needs its own hostname: SNI routes by it"));
     } else {
       seenHosts.set(tenant.hostname, index);

@@ -1,0 +1,131 @@
+/**
+ * Real clients, always to 127.0.0.1: psql 18 (libpq 18 offers ALPN `postgresql`) in a
+ * host-network client container, and node-postgres. Passwords travel only in environments.
+ */
+import { execFile } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { Socket } from "node:net";
+import * as path from "node:path";
+import { Client } from "pg";
+import { docker } from "./dockerApplier";
+
+export const TEST_LABEL = { "pgs.test": "e2e" };
+export const CLIENT_IMAGE = "pgs-local/postgres:18";
+const CLIENT_NAME = "pgs-e2e-client";
+/** Shared with the client container, read-only: holds the CA only, never a password. */
+const CLIENT_DIR = path.resolve(__dirname, "../../../.e2e/client");
+
+export interface Endpoint {
+  hostname: string;
+  port: number;
+  database: string;
+  user: string;
+  password: string;
+}
+
+export interface Outcome {
+  ok: boolean;
+  /** What the client printed (stdout for psql success, the error text otherwise). */
+  out: string;
+  ms: number;
+}
+
+export function run(file: string, args: string[], env: Record<string, string> = {}, timeoutMs = 60_000):
+  Promise<{ code: number; stdout: string; stderr: string; ms: number }> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    execFile(file, args, { env: { ...process.env, ...env }, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : 1) : 0;
+      resolve({ code, stdout, stderr, ms: Date.now() - started });
+    });
+  });
+}
+
+/** (Re)starts the long-lived psql client container; `docker exec` is much faster than `docker run`. */
+export async function ensureClient(ca: string): Promise<void> {
+  mkdirSync(CLIENT_DIR, { recursive: true });
+  writeFileSync(path.join(CLIENT_DIR, "ca.pem"), ca);
+  const existing = await docker.getContainer(CLIENT_NAME).inspect().catch(() => undefined);
+  if (existing?.State.Running) return;
+  if (existing) await docker.getContainer(CLIENT_NAME).remove({ force: true });
+  const container = await docker.createContainer({
+    name: CLIENT_NAME, Image: CLIENT_IMAGE, Entrypoint: ["sleep", "infinity"], Labels: TEST_LABEL,
+    HostConfig: { NetworkMode: "host", Binds: [`${CLIENT_DIR}:/e2e:ro`], AutoRemove: false },
+  });
+  await container.start();
+}
+
+export interface PsqlOptions {
+  /** Extra libpq keywords, e.g. { sslmode: "disable" } or { sslsni: "0" }. */
+  params?: Record<string, string>;
+  password?: string;
+  timeoutMs?: number;
+}
+
+export function conninfo(e: Omit<Endpoint, "password">, params: Record<string, string> = {}): string {
+  const all: Record<string, string> = {
+    host: e.hostname, hostaddr: "127.0.0.1", port: String(e.port), dbname: e.database, user: e.user,
+    sslmode: "verify-full", sslrootcert: "/e2e/ca.pem", connect_timeout: "10", ...params,
+  };
+  return Object.entries(all).map(([k, v]) => `${k}=${v}`).join(" ");
+}
+
+/** psql -tA -c SQL through the ingress; the password goes through the exec environment. */
+export async function psql(e: Endpoint, sql: string, options: PsqlOptions = {}): Promise<Outcome> {
+  const password = options.password ?? e.password;
+  const r = await run("docker", [
+    "exec", "-e", "PGPASSWORD", CLIENT_NAME,
+    "psql", conninfo(e, options.params), "-X", "-v", "ON_ERROR_STOP=1", "-tA", "-c", sql,
+  ], { PGPASSWORD: password }, options.timeoutMs ?? 60_000);
+  return { ok: r.code === 0, out: (r.code === 0 ? r.stdout : r.stderr).trim(), ms: r.ms };
+}
+
+export interface NodeOptions {
+  password?: string;
+  /** TLS servername (SNI); default the tenant hostname. An IP literal means no SNI. */
+  servername?: string;
+  connectTimeoutMs?: number;
+  /** Local source address, e.g. 127.0.0.2 (all of 127/8 is loopback), to test allowFrom. */
+  sourceAddress?: string;
+}
+
+/** node-postgres connects with socket.connect(port, host): this socket adds a source address. */
+function boundSocket(localAddress: string): Socket {
+  const socket = new Socket();
+  const connect = socket.connect.bind(socket) as (options: object) => Socket;
+  (socket as unknown as { connect: (port: number, host: string) => Socket }).connect =
+    (port, host) => connect({ port, host, localAddress });
+  return socket;
+}
+
+export function nodeClient(e: Endpoint, options: NodeOptions = {}): Client {
+  return new Client({
+    host: "127.0.0.1", port: e.port, database: e.database, user: e.user, password: options.password ?? e.password,
+    ssl: { ca: readCa(), servername: options.servername ?? e.hostname },
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+    ...(options.sourceAddress ? { stream: () => boundSocket(options.sourceAddress!) } : {}),
+  });
+}
+
+let caPem = "";
+export function setCa(ca: string): void { caPem = ca; }
+function readCa(): string {
+  if (!caPem) throw new Error("e2e: CA not set (apply the stack first)");
+  return caPem;
+}
+
+/** Connects, runs one query, disconnects: the outcome either way, timed. */
+export async function nodeQuery(e: Endpoint, sql: string, options: NodeOptions = {}): Promise<Outcome> {
+  const started = Date.now();
+  const client = nodeClient(e, options);
+  client.on("error", () => undefined);
+  try {
+    await client.connect();
+    const result = await client.query(sql);
+    return { ok: true, out: result.rows.map((r) => Object.values(r).join("|")).join("\n"), ms: Date.now() - started };
+  } catch (err) {
+    return { ok: false, out: (err as Error).message, ms: Date.now() - started };
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}

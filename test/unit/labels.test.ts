@@ -1,0 +1,166 @@
+/** What Traefik is told: a tenant's router labels, its own static flags and the TLS file config. */
+import { parse } from "yaml";
+import { LABEL, Naming } from "../../lib/naming";
+import { resolveTenant, Tenant } from "../../lib/tenant";
+import { IngressSettings, TRAEFIK_PATHS, traefikStaticArgs, traefikTlsConfig } from "../../lib/traefikConfig";
+import { INGRESS, tenantRouterLabels } from "../../lib/traefikLabels";
+import type { TenantEntry } from "../../lib/tenantSchema";
+
+const naming = new Naming("prod", "pgs-prod-");
+const tenant = (entry: TenantEntry): Tenant => resolveTenant(entry, { apiVersion: "pgs/v1", tenants: [entry] }, "pgs.example.com");
+
+const SETTINGS: IngressSettings = {
+  address: "0.0.0.0",
+  port: 5432,
+  adminAddress: "127.0.0.1:8080",
+  ping: true,
+  metrics: false,
+  dockerSocket: "/var/run/docker.sock",
+  dialTimeout: "5s",
+};
+
+describe("tenant router labels", () => {
+  test("a tenant is routed by SNI on the postgres entrypoint to port 5432 over its own network", () => {
+    expect(tenantRouterLabels(tenant({ id: "acme" }), naming)).toEqual({
+      "traefik.enable": "true",
+      "traefik.docker.network": "pgs-prod-acme-net",
+      "traefik.tcp.routers.pgs-prod-acme.entrypoints": "postgres",
+      "traefik.tcp.routers.pgs-prod-acme.rule": "HostSNI(`acme.pgs.example.com`)",
+      "traefik.tcp.routers.pgs-prod-acme.tls": "true",
+      "traefik.tcp.routers.pgs-prod-acme.tls.options": "pgs@file",
+      "traefik.tcp.routers.pgs-prod-acme.service": "pgs-prod-acme",
+      "traefik.tcp.services.pgs-prod-acme.loadbalancer.server.port": "5432",
+    });
+  });
+
+  test("an explicit hostname is the SNI rule", () => {
+    expect(tenantRouterLabels(tenant({ id: "globex", hostname: "globex-db.pgs.example.com" }), naming)["traefik.tcp.routers.pgs-prod-globex.rule"])
+      .toBe("HostSNI(`globex-db.pgs.example.com`)");
+  });
+
+  test("allowFrom adds an ipallowlist middleware and attaches it to the router", () => {
+    expect(tenantRouterLabels(tenant({ id: "acme", allowFrom: ["203.0.113.0/24", "198.51.100.7", "2001:db8::/32"] }), naming)).toEqual({
+      "traefik.enable": "true",
+      "traefik.docker.network": "pgs-prod-acme-net",
+      "traefik.tcp.routers.pgs-prod-acme.entrypoints": "postgres",
+      "traefik.tcp.routers.pgs-prod-acme.rule": "HostSNI(`acme.pgs.example.com`)",
+      "traefik.tcp.routers.pgs-prod-acme.tls": "true",
+      "traefik.tcp.routers.pgs-prod-acme.tls.options": "pgs@file",
+      "traefik.tcp.routers.pgs-prod-acme.service": "pgs-prod-acme",
+      "traefik.tcp.services.pgs-prod-acme.loadbalancer.server.port": "5432",
+      "traefik.tcp.middlewares.pgs-prod-acme-allow.ipallowlist.sourcerange": "203.0.113.0/24,198.51.100.7,2001:db8::/32",
+      "traefik.tcp.routers.pgs-prod-acme.middlewares": "pgs-prod-acme-allow@docker",
+    });
+  });
+
+  test("an empty allowFrom adds no middleware", () => {
+    const labels = tenantRouterLabels(tenant({ id: "acme", allowFrom: [] }), naming);
+    expect(Object.keys(labels).filter((k) => k.includes("middlewares"))).toEqual([]);
+  });
+
+  test("access: disabled gives no traefik labels at all, even with allowFrom", () => {
+    expect(tenantRouterLabels(tenant({ id: "acme", access: "disabled", allowFrom: ["10.0.0.0/8"] }), naming)).toEqual({});
+  });
+
+  test("router, service and middleware names carry the stack prefix, so two stacks on one host do not collide", () => {
+    const other = new Naming("staging", "pgs-staging-");
+    const a = Object.keys(tenantRouterLabels(tenant({ id: "acme", allowFrom: ["10.0.0.0/8"] }), naming));
+    const b = Object.keys(tenantRouterLabels(tenant({ id: "acme", allowFrom: ["10.0.0.0/8"] }), other));
+    const shared = a.filter((k) => b.includes(k));
+    expect(shared.sort()).toEqual(["traefik.docker.network", "traefik.enable"]);
+  });
+});
+
+describe("Traefik static configuration", () => {
+  const args = (overrides: Partial<IngressSettings> = {}) => traefikStaticArgs({ ...SETTINGS, ...overrides }, "prod");
+
+  test("discovers only containers labelled with its own stack, and none by default", () => {
+    expect(args()).toContain("--providers.docker.constraints=Label(`pgs.stack`,`prod`)");
+    expect(args()).toContain("--providers.docker.exposedByDefault=false");
+    expect(args()).toContain(`--providers.docker.endpoint=unix://${TRAEFIK_PATHS.dockerSocket}`);
+    expect(LABEL.stack).toBe("pgs.stack");
+  });
+
+  test("never phones home", () => {
+    expect(args()).toEqual(expect.arrayContaining(["--global.checkNewVersion=false", "--global.sendAnonymousUsage=false"]));
+  });
+
+  test("loads the TLS options from the file provider directory, without watching it", () => {
+    expect(args()).toEqual(expect.arrayContaining([`--providers.file.directory=${TRAEFIK_PATHS.dynamicDir}`, "--providers.file.watch=false"]));
+    expect(TRAEFIK_PATHS.tlsConfig.startsWith(`${TRAEFIK_PATHS.dynamicDir}/`)).toBe(true);
+  });
+
+  test("fails fast when a tenant's server is unreachable", () => {
+    expect(args({ dialTimeout: "3s" })).toContain("--tcpServersTransport.dialTimeout=3s");
+  });
+
+  test.each([
+    ["0.0.0.0", 5432, ":5432"],
+    ["127.0.0.1", 5432, "127.0.0.1:5432"],
+    ["192.0.2.10", 15432, "192.0.2.10:15432"],
+    ["::1", 5432, "[::1]:5432"],
+    ["::", 6432, "[::]:6432"],
+    ["2001:db8::5", 5432, "[2001:db8::5]:5432"],
+  ])("the postgres entrypoint on %s port %d listens at %s", (address, port, listen) => {
+    const entrypoints = args({ address, port }).filter((a) => a.startsWith("--entryPoints.postgres."));
+    expect(entrypoints).toEqual([`--entryPoints.postgres.address=${listen}`]);
+    expect(INGRESS.entrypoint).toBe("postgres");
+  });
+
+  test("ping on, metrics off: the admin entrypoint serves /ping only", () => {
+    const a = args({ ping: true, metrics: false });
+    expect(a).toEqual(expect.arrayContaining(["--entryPoints.traefik.address=127.0.0.1:8080", "--ping=true", "--ping.entryPoint=traefik"]));
+    expect(a.filter((x) => x.startsWith("--metrics"))).toEqual([]);
+  });
+
+  test("metrics on, ping off: the admin entrypoint serves Prometheus metrics only", () => {
+    const a = args({ ping: false, metrics: true });
+    expect(a).toEqual(expect.arrayContaining([
+      "--entryPoints.traefik.address=127.0.0.1:8080", "--metrics.prometheus=true", "--metrics.prometheus.entryPoint=traefik"]));
+    expect(a.filter((x) => x.startsWith("--ping"))).toEqual([]);
+  });
+
+  test("both off: no admin entrypoint at all", () => {
+    const a = args({ ping: false, metrics: false });
+    expect(a.filter((x) => x.startsWith("--entryPoints.traefik") || x.startsWith("--ping") || x.startsWith("--metrics"))).toEqual([]);
+  });
+
+  test("both on: one admin entrypoint serving both", () => {
+    const a = args({ ping: true, metrics: true, adminAddress: "[::1]:9000" });
+    expect(a.filter((x) => x.startsWith("--entryPoints.traefik"))).toEqual(["--entryPoints.traefik.address=[::1]:9000"]);
+    expect(a).toEqual(expect.arrayContaining(["--ping=true", "--metrics.prometheus=true"]));
+  });
+
+  test("every flag is given once", () => {
+    const names = args({ ping: true, metrics: true }).map((a) => a.split("=")[0]);
+    expect(new Set(names).size).toBe(names.length);
+  });
+});
+
+describe("TLS file configuration", () => {
+  const config = parse(traefikTlsConfig()) as {
+    tls: {
+      certificates: { certFile: string; keyFile: string }[];
+      stores: { default: { defaultCertificate: { certFile: string; keyFile: string } } };
+      options: Record<string, { minVersion: string; sniStrict: boolean; alpnProtocols: string[] }>;
+    };
+  };
+
+  test("defines the options the tenant routers refer to as pgs@file", () => {
+    expect(Object.keys(config.tls.options)).toEqual([INGRESS.tlsOptions]);
+    expect(tenantRouterLabels(tenant({ id: "acme" }), naming)["traefik.tcp.routers.pgs-prod-acme.tls.options"]).toBe(`${INGRESS.tlsOptions}@file`);
+  });
+
+  test("offers ALPN postgresql (libpq 17+ requires it), refuses clients without SNI, and needs TLS 1.2 or newer", () => {
+    const options = config.tls.options[INGRESS.tlsOptions];
+    expect(options.alpnProtocols).toContain("postgresql");
+    expect(options.sniStrict).toBe(true);
+    expect(["VersionTLS12", "VersionTLS13"]).toContain(options.minVersion);
+  });
+
+  test("serves the uploaded certificate, also as the default one", () => {
+    const pair = { certFile: TRAEFIK_PATHS.certificate, keyFile: TRAEFIK_PATHS.privateKey };
+    expect(config.tls.certificates).toEqual([pair]);
+    expect(config.tls.stores.default.defaultCertificate).toEqual(pair);
+  });
+});
