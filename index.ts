@@ -21,7 +21,8 @@ function loadOrFail(): { settings: StackSettings; tenants: Tenant[] } {
     const tenants = loadTenantsFile(path.resolve(settings.tenantsFile), {
       baseDomain: settings.baseDomain,
       certificateNames: settings.certificateNames,
-      hasSecretConfig: (key) => config.get(key) !== undefined,
+      // The raw value, so that reading it does not log a "secret read as plaintext" warning.
+      secretConfig: (key) => pulumi.runtime.getConfig(`${pulumi.getProject()}:${key}`),
       stack: settings.stack,
     });
     return { settings, tenants };

@@ -81,7 +81,7 @@ function validate(projectDir: string, stack: string, overrides: Record<string, s
   const tenants = loadTenantsFile(file, {
     baseDomain: settings.baseDomain,
     certificateNames: settings.certificateNames,
-    hasSecretConfig: (key) => config[key.includes(":") ? key : `${project}:${key}`] !== undefined,
+    secretConfig: (key) => config[key.includes(":") ? key : `${project}:${key}`],
     stack,
   });
   const running = tenants.filter((t) => t.state === "running").length;

@@ -1,6 +1,6 @@
 /** A tenant as the components see it: defaults applied, every field resolved. */
 import { quantityToMiB } from "./quantity";
-import type { PostgresEntry, ResourcesEntry, TenantEntry, TenantsFile } from "./tenantSchema";
+import type { PostgresEntry, ResourcesEntry, TenantEntry, TenantPostgresEntry, TenantsFile } from "./tenantSchema";
 
 export interface Tenant {
   id: string;
@@ -11,9 +11,13 @@ export interface Tenant {
   access: "enabled" | "disabled";
   allowFrom: string[];
   state: "running" | "stopped";
-  postgres: { version: number; settings: Record<string, string> };
+  postgres: { version: number; settings: Record<string, string>; upgradedFrom?: number };
   resources: { memoryMiB: number; cpus: number; shmMiB: number };
   onRemove: "retain" | "delete";
+  /** The login role is a superuser (default: it only owns its database). */
+  superuser: boolean;
+  /** Set → the generated password is keyed on it; changing it rotates the password. */
+  passwordVersion?: number;
   passwordSecret?: string;
 }
 
@@ -31,7 +35,7 @@ export function defaultHostname(id: string, baseDomain: string): string {
   return `${id}.${baseDomain}`;
 }
 
-function mergedPostgres(defaults: PostgresEntry | undefined, entry: PostgresEntry | undefined) {
+function mergedPostgres(defaults: PostgresEntry | undefined, entry: TenantPostgresEntry | undefined) {
   const settings: Record<string, string> = {};
   for (const [key, value] of Object.entries({ ...defaults?.settings, ...entry?.settings })) {
     settings[key] = String(value);
@@ -39,6 +43,7 @@ function mergedPostgres(defaults: PostgresEntry | undefined, entry: PostgresEntr
   return {
     version: entry?.version ?? defaults?.version ?? BUILT_IN_DEFAULTS.postgres.version,
     settings,
+    ...(entry?.upgradedFrom !== undefined ? { upgradedFrom: entry.upgradedFrom } : {}),
   };
 }
 
@@ -65,6 +70,8 @@ export function resolveTenant(entry: TenantEntry, file: TenantsFile, baseDomain:
     postgres: mergedPostgres(file.defaults?.postgres, entry.postgres),
     resources: mergedResources(file.defaults?.resources, entry.resources),
     onRemove: entry.onRemove ?? "retain",
+    superuser: entry.superuser ?? false,
+    ...(entry.passwordVersion !== undefined ? { passwordVersion: entry.passwordVersion } : {}),
     ...(entry.passwordSecret ? { passwordSecret: entry.passwordSecret } : {}),
   };
 }

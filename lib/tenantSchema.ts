@@ -44,6 +44,13 @@ export const PostgresSchema = z.strictObject({
   ).optional().meta({ description: "Server parameters, passed as `-c name=value`" }),
 });
 
+/** A tenant's own postgres block may also acknowledge a finished major upgrade. */
+export const TenantPostgresSchema = PostgresSchema.extend({
+  upgradedFrom: z.int({ error: "must be a whole number (a major version)" })
+    .min(SUPPORTED_MAJORS[0]).max(SUPPORTED_MAJORS[SUPPORTED_MAJORS.length - 1]).optional()
+    .meta({ description: "Set by `pgs upgrade`: the major the data was moved from. Allows the version change." }),
+});
+
 export const ResourcesSchema = z.strictObject({
   memory: quantity().optional().meta({ description: "Memory limit, e.g. 512Mi" }),
   cpus: z.number({ error: "must be a number" }).gt(0).max(256).optional().meta({ description: "CPU limit, e.g. 1 or 0.5" }),
@@ -60,13 +67,18 @@ export const TenantSchema = z.strictObject({
   database: z.string().regex(PG_IDENTIFIER, {
     error: "must be a lower-case Postgres identifier: a-z, 0-9 and _, not starting with a digit, at most 63 characters",
   }).refine((d) => d !== "template0" && d !== "template1", { error: "cannot be a template database" })
+    .refine((d) => d !== "postgres", { error: "cannot be postgres: that name belongs to the server's own superuser and maintenance database" })
     .optional().meta({ description: "Database (and role) name; default the id with - replaced by _" }),
   access: z.enum(["enabled", "disabled"]).optional().meta({ description: "disabled removes the routing; the server keeps running" }),
   allowFrom: z.array(z.string().refine(isIpOrCidr, { error: "is not an IPv4/IPv6 address or CIDR" }))
     .optional().meta({ description: "Client addresses or CIDRs allowed to connect" }),
   state: z.enum(["running", "stopped"]).optional().meta({ description: "stopped removes the container; data and network stay" }),
-  postgres: PostgresSchema.optional(),
+  postgres: TenantPostgresSchema.optional(),
   resources: ResourcesSchema.optional(),
+  superuser: z.boolean({ error: "must be true or false" }).optional()
+    .meta({ description: "Give the tenant's role superuser rights (default false: it owns its database only)" }),
+  passwordVersion: z.int({ error: "must be a whole number" }).min(1).optional()
+    .meta({ description: "Change it to rotate the generated password" }),
   onRemove: z.enum(["retain", "delete"]).optional()
     .meta({ description: "What removing the tenant does to its data volume (default retain)" }),
   passwordSecret: z.string().regex(CONFIG_KEY, { error: "must be a stack config key name" })
@@ -87,6 +99,7 @@ export const TenantsFileSchema = z.strictObject({
 export type TenantsFile = z.infer<typeof TenantsFileSchema>;
 export type TenantEntry = z.infer<typeof TenantSchema>;
 export type PostgresEntry = z.infer<typeof PostgresSchema>;
+export type TenantPostgresEntry = z.infer<typeof TenantPostgresSchema>;
 export type ResourcesEntry = z.infer<typeof ResourcesSchema>;
 
 /** The JSON Schema shipped as tenants.schema.json, for editors (yaml-language-server). */

@@ -17,13 +17,14 @@ export interface ValidationContext {
   baseDomain: string;
   /** DNS names the ingress certificate carries; every tenant hostname must match one. */
   certificateNames: string[];
-  /** Whether a secret stack config key exists; when given, passwordSecret keys are checked. */
-  hasSecretConfig?: (key: string) => boolean;
+  /** Reads a secret stack config value; when given, passwordSecret keys are checked (the value is never shown). */
+  secretConfig?: (key: string) => string | undefined;
   /** The stack name, for the `pulumi config set` hint. */
   stack?: string;
 }
 
 const MIN_MEMORY_MIB = 32;
+const MIN_CUSTOM_PASSWORD_LENGTH = 16;
 const MAX_ALIASES = 100;
 
 export function loadTenantsFile(file: string, context: ValidationContext): Tenant[] {
@@ -258,10 +259,23 @@ function crossChecks(file: TenantsFile, context: ValidationContext, at: At, out:
       problems.push(at(memoryPath, `tenant "${tenant.id}": memory ${tenant.resources.memoryMiB}Mi is too small`,
         `PostgreSQL needs at least ${MIN_MEMORY_MIB}Mi`));
     }
-    if (tenant.passwordSecret && context.hasSecretConfig && !context.hasSecretConfig(tenant.passwordSecret)) {
-      problems.push(at(["tenants", index, "passwordSecret"],
-        `tenant "${tenant.id}": passwordSecret "${tenant.passwordSecret}" is not set as a secret in the stack config`,
-        `run: pulumi config set --secret ${tenant.passwordSecret} <password>${context.stack ? ` --stack ${context.stack}` : ""}`));
+    if (tenant.passwordSecret && context.secretConfig) {
+      const password = context.secretConfig(tenant.passwordSecret);
+      if (password === undefined) {
+        problems.push(at(["tenants", index, "passwordSecret"],
+          `tenant "${tenant.id}": passwordSecret "${tenant.passwordSecret}" is not set as a secret in the stack config`,
+          `run: pulumi config set --secret ${tenant.passwordSecret} <password>${context.stack ? ` --stack ${context.stack}` : ""}`));
+      } else if (password.length < MIN_CUSTOM_PASSWORD_LENGTH) {
+        problems.push(at(["tenants", index, "passwordSecret"],
+          `tenant "${tenant.id}": the password in "${tenant.passwordSecret}" is shorter than ${MIN_CUSTOM_PASSWORD_LENGTH} characters`,
+          `set a longer one: pulumi config set --secret ${tenant.passwordSecret} <password>`));
+      }
+    }
+    const upgradedFrom = tenant.postgres.upgradedFrom;
+    if (upgradedFrom !== undefined && upgradedFrom >= tenant.postgres.version) {
+      problems.push(at(["tenants", index, "postgres", "upgradedFrom"],
+        `tenant "${tenant.id}": postgres.upgradedFrom ${upgradedFrom} must be older than postgres.version ${tenant.postgres.version}`,
+        "it records the major `pgs upgrade` moved the data from"));
     }
     out.push(tenant);
   });

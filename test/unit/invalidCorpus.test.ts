@@ -130,12 +130,12 @@ describe("input that cannot carry its own expectation", () => {
 
   test("a passwordSecret that is not in the stack config names the tenant and the command that sets it", () => {
     const text = "apiVersion: pgs/v1\ntenants:\n  - id: acme\n    passwordSecret: acmePassword\n";
-    const context = { ...CONTEXT, hasSecretConfig: (key: string) => key === "other", stack: "prod" };
+    const context = { ...CONTEXT, secretConfig: (key: string) => (key === "other" ? "a-long-enough-password" : undefined), stack: "prod" };
     expect(problemLines(() => parseTenantsFile(text, "f", context))).toEqual([
       'f:4:21: tenant "acme": passwordSecret "acmePassword" is not set as a secret in the stack config ' +
         "(run: pulumi config set --secret acmePassword <password> --stack prod)",
     ]);
-    expect(parseTenantsFile(text, "f", { ...context, hasSecretConfig: (key) => key === "acmePassword" })[0].passwordSecret)
+    expect(parseTenantsFile(text, "f", { ...context, secretConfig: (key) => (key === "acmePassword" ? "a-long-enough-password" : undefined) })[0].passwordSecret)
       .toBe("acmePassword");
   });
 });

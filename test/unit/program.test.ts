@@ -233,7 +233,7 @@ describe("the data volume is never replaced by an edit of its tenant entry", () 
   beforeAll(async () => { base = new Graph(await plan({ tenants: BASE })); });
 
   test("every other field of the entry changed: same URN, same inputs, same options", async () => {
-    const changed = new Graph(await plan({ tenants: EVERYTHING_ELSE_CHANGED, secretConfig: { acmePassword: "x" } }));
+    const changed = new Graph(await plan({ tenants: EVERYTHING_ELSE_CHANGED, secretConfig: { acmePassword: "a-custom-password-of-24" } }));
     const before = base.volume("acme");
     const after = changed.volume("acme");
     expect(after.urn).toBe(before.urn);

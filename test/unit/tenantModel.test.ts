@@ -25,6 +25,7 @@ describe("built-in defaults", () => {
       postgres: { version: 18, settings: {} },
       resources: { memoryMiB: 512, cpus: 1, shmMiB: 128 },
       onRemove: "retain",
+      superuser: false,
     });
   });
 
