@@ -4,7 +4,8 @@ module.exports = {
   testEnvironment: "node",
   rootDir: "../..",
   testMatch: ["<rootDir>/test/e2e/**/*.test.ts"],
-  transform: { "^.+\\.ts$": ["ts-jest", { isolatedModules: true }] },
+  // Transpile only (tsc -p . type-checks); isolatedModules comes from test/e2e/tsconfig.json.
+  transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "<rootDir>/test/e2e/tsconfig.json" }] },
   // Scenarios share one stack and one Docker engine: strictly sequential, generous timeouts.
   maxWorkers: 1,
   testTimeout: 180000,

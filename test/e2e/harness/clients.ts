@@ -75,7 +75,7 @@ export async function psql(e: Endpoint, sql: string, options: PsqlOptions = {}):
   const password = options.password ?? e.password;
   const r = await run("docker", [
     "exec", "-e", "PGPASSWORD", CLIENT_NAME,
-    "psql", conninfo(e, options.params), "-X", "-v", "ON_ERROR_STOP=1", "-tA", "-c", sql,
+    "psql", conninfo(e, options.params), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-tA", "-c", sql,
   ], { PGPASSWORD: password }, options.timeoutMs ?? 60_000);
   return { ok: r.code === 0, out: (r.code === 0 ? r.stdout : r.stderr).trim(), ms: r.ms };
 }

@@ -20,7 +20,7 @@ const SUPPORTED: Record<string, string[]> = {
   [T.container]: [
     "name", "image", "command", "entrypoints", "envs", "labels", "healthcheck", "networkMode", "networksAdvanced",
     "volumes", "restart", "memory", "memorySwap", "cpus", "cpuShares", "shmSize", "capabilities", "securityOpts",
-    "stopSignal", "stopTimeout", "destroyGraceSeconds", "uploads", "wait", "waitTimeout",
+    "stopSignal", "stopTimeout", "destroyGraceSeconds", "uploads", "wait", "waitTimeout", "init",
   ],
   [T.network]: ["name", "driver", "labels", "internal", "attachable", "options"],
   [T.volume]: ["name", "labels", "driver", "driverOpts"],
@@ -162,6 +162,7 @@ async function createContainer(inputs: Record<string, unknown>): Promise<string>
       CapAdd: caps.adds ?? [],
       CapDrop: caps.drops ?? [],
       SecurityOpt: (inputs.securityOpts ?? []) as string[],
+      ...(inputs.init !== undefined ? { Init: inputs.init === true } : {}),
     },
   });
   const id = container.id;

@@ -7,7 +7,7 @@ import { createServer } from "node:net";
 import * as path from "node:path";
 import { stringify } from "yaml";
 import type { RunResult } from "../../../lib/programRunner";
-import { ensureClient, Endpoint, run, setCa, TEST_LABEL } from "./clients";
+import { ensureClient, Endpoint, setCa, TEST_LABEL } from "./clients";
 import { apply, AppliedState, ApplySummary, docker } from "./dockerApplier";
 import type { Generated } from "./realMocks";
 import { record } from "./recorder";
@@ -48,12 +48,6 @@ export async function requireImages(): Promise<void> {
       throw new Error(`e2e: image ${ref} is missing (run bash scripts/e2e-env.sh): ${err.message}`);
     });
   }
-}
-
-/** The local traefik image may lack `traefik` on PATH, which the program's healthcheck calls. */
-export async function traefikOnPath(): Promise<boolean> {
-  const r = await run("docker", ["run", "--rm", "--label", "pgs.test=e2e", "--entrypoint", "traefik", IMAGES.traefik, "version"]);
-  return r.code === 0;
 }
 
 /** Removes everything the e2e stack or the tests created, whatever state a failed run left. */
