@@ -6,6 +6,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "node:path";
 import { TenantDatabase, TraefikIngress } from "./components";
+import { majorChangeProblem, previousMajors } from "./lib/majorVersion";
 import { imageLogicalName } from "./lib/naming";
 import { InvalidInputError } from "./lib/problems";
 import { readStackSettings, StackConfigError, StackSettings } from "./lib/stackSettings";
@@ -34,48 +35,70 @@ function loadOrFail(): { settings: StackSettings; tenants: Tenant[] } {
   }
 }
 
-const { settings, tenants } = loadOrFail();
-
-const ingress = new TraefikIngress("ingress", {
-  naming: settings.naming,
-  image: settings.traefikImage,
-  settings: settings.ingress,
-  certificate: settings.certificate,
-  certificateNames: settings.certificateNames,
-  ...(settings.certificate.mode === "provided" ? { providedPrivateKeyPem: config.requireSecret("tlsPrivateKey") } : {}),
-});
-
-/** One RemoteImage per distinct image; containers use its imageId (pulumi-docker#325). */
-const postgresImages = new Map<string, docker.RemoteImage>();
-function postgresImageId(major: number): pulumi.Output<string> {
-  const ref = settings.postgresImage(major);
-  let image = postgresImages.get(ref);
-  if (!image) {
-    image = new docker.RemoteImage(imageLogicalName(ref), { name: ref, keepLocally: true });
-    postgresImages.set(ref, image);
-  }
-  return image.imageId;
+/**
+ * Refuses, before any resource changes, a tenant whose PostgreSQL major differs from the one
+ * its data was written by, as recorded in this stack's own last outputs (lib/majorVersion.ts).
+ */
+async function refuseMajorChanges(settings: StackSettings, tenants: Tenant[]): Promise<void> {
+  const lastDeployment = new pulumi.StackReference("last-deployment", {
+    name: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`,
+  });
+  const majors = previousMajors(await lastDeployment.getOutputValue("tenantEndpoints"));
+  const problems = tenants
+    .map((tenant) => majorChangeProblem(tenant, majors[tenant.id], settings.stack))
+    .filter((problem): problem is string => problem !== undefined);
+  if (problems.length > 0) throw new pulumi.RunError(`nothing was changed:\n${problems.join("\n")}`);
 }
 
-const databases = tenants.map((tenant) => new TenantDatabase(tenant.id, {
-  tenant,
-  naming: settings.naming,
-  ...(tenant.state === "running" ? { imageId: postgresImageId(tenant.postgres.version) } : {}),
-  ingressPort: settings.ingress.port,
-  ...(tenant.passwordSecret ? { customPassword: config.requireSecret(tenant.passwordSecret) } : {}),
-}));
+export = async () => {
+  const { settings, tenants } = loadOrFail();
+  await refuseMajorChanges(settings, tenants);
 
-export const caCertificate = ingress.caCertificatePem;
-export const ingressEndpoint = { address: settings.ingress.address, port: settings.ingress.port };
-export const tenantEndpoints = Object.fromEntries(tenants.map((t) => [t.id, {
-  hostname: t.hostname,
-  port: settings.ingress.port,
-  database: t.database,
-  user: t.user,
-  access: t.access,
-  state: t.state,
-  postgresVersion: t.postgres.version,
-}]));
-export const connectionStrings = pulumi.secret(
-  pulumi.all(Object.fromEntries(databases.map((db, i) => [tenants[i].id, db.connectionString]))),
-);
+  const ingress = new TraefikIngress("ingress", {
+    naming: settings.naming,
+    image: settings.traefikImage,
+    settings: settings.ingress,
+    certificate: settings.certificate,
+    certificateNames: settings.certificateNames,
+    ...(settings.certificate.mode === "provided" ? { providedPrivateKeyPem: config.requireSecret("tlsPrivateKey") } : {}),
+  });
+
+  /** One RemoteImage per distinct image; containers use its imageId (pulumi-docker#325). */
+  const postgresImages = new Map<string, docker.RemoteImage>();
+  const postgresImageId = (major: number): pulumi.Output<string> => {
+    const ref = settings.postgresImage(major);
+    let image = postgresImages.get(ref);
+    if (!image) {
+      image = new docker.RemoteImage(imageLogicalName(ref), { name: ref, keepLocally: true });
+      postgresImages.set(ref, image);
+    }
+    return image.imageId;
+  };
+
+  const databases = tenants.map((tenant) => new TenantDatabase(tenant.id, {
+    tenant,
+    naming: settings.naming,
+    ...(tenant.state === "running" ? { imageId: postgresImageId(tenant.postgres.version) } : {}),
+    ingressPort: settings.ingress.port,
+    ...(tenant.passwordSecret ? { customPassword: config.requireSecret(tenant.passwordSecret) } : {}),
+  }));
+
+  return {
+    caCertificate: ingress.caCertificatePem,
+    ingressEndpoint: { address: settings.ingress.address, port: settings.ingress.port },
+    /** Not secret; also what the next deployment reads back to guard major versions. */
+    tenantEndpoints: Object.fromEntries(tenants.map((t) => [t.id, {
+      hostname: t.hostname,
+      port: settings.ingress.port,
+      database: t.database,
+      user: t.user,
+      access: t.access,
+      state: t.state,
+      postgresVersion: t.postgres.version,
+      superuser: t.superuser,
+    }])),
+    connectionStrings: pulumi.secret(
+      pulumi.all(Object.fromEntries(databases.map((db, i) => [tenants[i].id, db.connectionString]))),
+    ),
+  };
+};

@@ -3,8 +3,11 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { dockerLabels, LABEL, Naming } from "../lib/naming";
 import {
-  dataMountPath, HEALTHCHECK, healthcheckCommand, PASSWORD_FILE, postgresCommand, STOP_TIMEOUT_SECONDS,
-} from "../lib/postgresContainer";
+  BOOTSTRAP_FILES, BootstrapSpec, hbaConf, healthcheckCommand, serverCommand, startScript, SUPERUSER,
+  syncRolesScript, syncRolesSql,
+} from "../lib/postgresBootstrap";
+import { dataMountPath, HEALTHCHECK, STOP_TIMEOUT_SECONDS } from "../lib/postgresContainer";
+import { scramSha256Verifier } from "../lib/scram";
 import type { Tenant } from "../lib/tenant";
 import { tenantRouterLabels } from "../lib/traefikLabels";
 
@@ -20,9 +23,11 @@ export interface TenantDatabaseArgs {
 }
 
 /**
- * One tenant: its password, data volume, private network and PostgreSQL container. The
+ * One tenant: its passwords, data volume, private network and PostgreSQL container. The
  * volume's inputs depend only on the stack and the tenant id, so no edit of the tenant's
  * entry can replace it; it is kept when the tenant is removed unless `onRemove: delete`.
+ * The tenant logs in as a non-superuser role that owns its database; a start hook
+ * (lib/postgresBootstrap.ts) makes role, ownership and password match on every start.
  */
 export class TenantDatabase extends pulumi.ComponentResource {
   readonly hostname: string;
@@ -46,7 +51,13 @@ export class TenantDatabase extends pulumi.ComponentResource {
     this.password = pulumi.secret(args.customPassword ?? new random.RandomPassword(`${name}-password`, {
       length: 32,
       special: false,
+      ...(tenant.passwordVersion !== undefined ? { keepers: { passwordVersion: String(tenant.passwordVersion) } } : {}),
     }, { parent: this }).result);
+    const superuserPassword = pulumi.secret(new random.RandomPassword(`${name}-superuser-password`, {
+      length: 32,
+      special: false,
+    }, { parent: this }).result);
+    const verifierContext = `${naming.stack}/${tenant.id}`;
 
     this.volume = new docker.Volume(`${name}-data`, {
       name: naming.dataVolume(tenant.id),
@@ -60,16 +71,28 @@ export class TenantDatabase extends pulumi.ComponentResource {
     }, { parent: this, deleteBeforeReplace: true });
 
     if (tenant.state === "running") {
+      const spec: BootstrapSpec = {
+        tenantId: tenant.id, role: tenant.user, database: tenant.database, superuser: tenant.superuser, major: tenant.postgres.version,
+      };
       this.container = new docker.Container(`${name}-postgres`, {
         name: naming.container(tenant.id),
         image: args.imageId!,
-        command: postgresCommand(tenant.postgres.settings),
+        entrypoints: [BOOTSTRAP_FILES.start],
+        command: serverCommand(tenant.postgres.settings),
         envs: [
-          `POSTGRES_USER=${tenant.user}`,
+          `POSTGRES_USER=${SUPERUSER}`,
           `POSTGRES_DB=${tenant.database}`,
-          `POSTGRES_PASSWORD_FILE=${PASSWORD_FILE}`,
+          `POSTGRES_PASSWORD_FILE=${BOOTSTRAP_FILES.superuserPassword}`,
         ],
-        uploads: [{ file: PASSWORD_FILE, content: this.password }],
+        uploads: [
+          { file: BOOTSTRAP_FILES.start, content: startScript(spec), executable: true },
+          { file: BOOTSTRAP_FILES.syncRoles, content: syncRolesScript(), executable: true },
+          { file: BOOTSTRAP_FILES.syncRolesSql, content: syncRolesSql(spec) },
+          { file: BOOTSTRAP_FILES.hba, content: hbaConf() },
+          { file: BOOTSTRAP_FILES.tenantVerifier, content: this.password.apply((p) => scramSha256Verifier(p, verifierContext)) },
+          { file: BOOTSTRAP_FILES.superuserVerifier, content: superuserPassword.apply((p) => scramSha256Verifier(p, verifierContext)) },
+          { file: BOOTSTRAP_FILES.superuserPassword, content: superuserPassword },
+        ],
         labels: dockerLabels({
           ...naming.tenantLabels(tenant.id, "postgres"),
           [LABEL.postgresMajor]: String(tenant.postgres.version),
@@ -78,7 +101,9 @@ export class TenantDatabase extends pulumi.ComponentResource {
         networkMode: "bridge",
         networksAdvanced: [{ name: this.network.name }],
         volumes: [{ volumeName: this.volume.name, containerPath: dataMountPath(tenant.postgres.version) }],
-        healthcheck: { tests: healthcheckCommand(tenant.user, tenant.database), ...HEALTHCHECK },
+        healthcheck: { tests: healthcheckCommand(), ...HEALTHCHECK },
+        // tini as PID 1 forwards SIGINT to postgres and reaps the start hook's detached child.
+        init: true,
         restart: "unless-stopped",
         stopSignal: "SIGINT",
         stopTimeout: STOP_TIMEOUT_SECONDS,

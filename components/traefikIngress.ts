@@ -2,7 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { dockerLabels, Naming } from "../lib/naming";
 import type { CertificateSettings } from "../lib/stackSettings";
-import { IngressSettings, TRAEFIK_PATHS, traefikStaticArgs, traefikTlsConfig } from "../lib/traefikConfig";
+import { IngressSettings, TRAEFIK_PATHS, traefikDynamicConfig, traefikStaticArgs } from "../lib/traefikConfig";
 import { IngressCertificate } from "./ingressCertificate";
 
 export interface TraefikIngressArgs {
@@ -50,7 +50,7 @@ export class TraefikIngress extends pulumi.ComponentResource {
       labels: dockerLabels(naming.ingressLabels()),
       volumes: [{ hostPath: settings.dockerSocket, containerPath: TRAEFIK_PATHS.dockerSocket, readOnly: true }],
       uploads: [
-        { file: TRAEFIK_PATHS.tlsConfig, content: traefikTlsConfig() },
+        { file: TRAEFIK_PATHS.dynamicConfig, content: traefikDynamicConfig() },
         { file: TRAEFIK_PATHS.certificate, content: this.certificate.certificatePem },
         { file: TRAEFIK_PATHS.privateKey, content: this.certificate.privateKeyPem },
       ],

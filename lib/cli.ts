@@ -3,6 +3,7 @@
  *   pgs validate [FILE] [--stack NAME]
  *   pgs plan [FILE] [--stack NAME] [--json]
  *   pgs schema
+ *   pgs upgrade TENANT --to MAJOR [--stack NAME]
  */
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
@@ -12,18 +13,22 @@ import { RunResult, runProgram, stackConfig } from "./programRunner";
 import { readStackSettings, StackConfigError } from "./stackSettings";
 import { loadTenantsFile } from "./tenantsFile";
 import { tenantsJsonSchema } from "./tenantSchema";
+import { upgradeTenant } from "./upgrade";
 
 const USAGE = `usage:
   pgs validate [FILE] [--stack NAME]          check tenants.yaml; exit 1 with FILE:LINE:COL lines if invalid
   pgs plan [FILE] [--stack NAME] [--json]     every resource the program would register (secrets as [secret])
-  pgs schema                                  print tenants.schema.json (the JSON Schema of tenants.yaml)`;
+  pgs schema                                  print tenants.schema.json (the JSON Schema of tenants.yaml)
+  pgs upgrade TENANT --to MAJOR [--stack NAME]
+                                              move a tenant's data to a newer PostgreSQL major (dump and
+                                              restore on the stack's Docker host; DOCKER_HOST honoured)`;
 
 export interface CliIo {
   out: (line: string) => void;
   err: (line: string) => void;
 }
 
-interface Parsed { command?: string; file?: string; stack: string; json: boolean }
+interface Parsed { command?: string; file?: string; stack: string; json: boolean; to?: number }
 
 function parseArgs(argv: string[]): Parsed {
   const parsed: Parsed = { stack: "dev", json: false };
@@ -32,6 +37,7 @@ function parseArgs(argv: string[]): Parsed {
     if (arg === "--json") parsed.json = true;
     else if (arg === "--stack") parsed.stack = argv[++i] ?? "";
     else if (arg.startsWith("--stack=")) parsed.stack = arg.slice("--stack=".length);
+    else if (arg === "--to") parsed.to = Number(argv[++i]);
     else if (arg.startsWith("-")) throw new UsageError(`unknown option ${arg}`);
     else if (!parsed.command) parsed.command = arg;
     else if (!parsed.file) parsed.file = arg;
@@ -59,6 +65,8 @@ export async function main(argv: string[], io: CliIo, projectDir = path.resolve(
       case "schema":
         io.out(JSON.stringify(tenantsJsonSchema(), null, 2));
         return 0;
+      case "upgrade":
+        return await upgrade(projectDir, args, io);
       case "plan":
         return printPlan(await runProgram({ projectDir, stack: args.stack, config: overrides, mocks: planMocks }), args.json, io);
       default:
@@ -71,6 +79,32 @@ export async function main(argv: string[], io: CliIo, projectDir = path.resolve(
       return 1;
     }
     throw err;
+  }
+}
+
+async function upgrade(projectDir: string, args: Parsed, io: CliIo): Promise<number> {
+  const tenantId = args.file;
+  if (!tenantId || args.to === undefined || !Number.isInteger(args.to)) {
+    io.err(`pgs upgrade needs a tenant and --to MAJOR\n${USAGE}`);
+    return 2;
+  }
+  const { project, config } = stackConfig(projectDir, args.stack);
+  const settings = readStackSettings((key) => config[`${project}:${key}`], project, args.stack);
+  const tenantsFile = path.resolve(projectDir, settings.tenantsFile);
+  const tenant = loadTenantsFile(tenantsFile, { baseDomain: settings.baseDomain, certificateNames: settings.certificateNames })
+    .find((t) => t.id === tenantId);
+  if (!tenant) {
+    io.err(`${tenantsFile}: no tenant "${tenantId}"`);
+    return 1;
+  }
+  try {
+    await upgradeTenant({
+      tenant, to: args.to, naming: settings.naming, targetImage: settings.postgresImage(args.to), tenantsFile, log: io.out,
+    });
+    return 0;
+  } catch (err) {
+    io.err((err as Error).message);
+    return 1;
   }
 }
 

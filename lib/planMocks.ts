@@ -28,6 +28,10 @@ export const planMocks: ResourceMocks = {
         state.imageId = computed(`image id of ${String(inputs.name)}`);
         state.repoDigest = computed(`digest of ${String(inputs.name)}`);
         break;
+      case "pulumi:pulumi:StackReference":
+        // Offline there is no previous deployment to read.
+        state.outputs = {};
+        break;
       default:
         break;
     }

@@ -112,6 +112,17 @@ host    all   all          all           scram-sha-256
 `;
 }
 
-export function bootstrapHealthcheck(): string[] {
+/**
+ * Healthy = roles synced and the real server accepting TCP connections (the initdb-time
+ * server listens on the socket only, so TCP is not ready too early).
+ */
+export function healthcheckCommand(): string[] {
   return ["CMD-SHELL", `test -f ${BOOTSTRAP_FILES.ready} && pg_isready -q -h 127.0.0.1 -p 5432 -U ${SUPERUSER} -d postgres`];
+}
+
+/** `-c name=value` pairs in name order, so the same settings always give the same command. */
+export function serverCommand(settings: Record<string, string>): string[] {
+  const command = ["postgres", "-c", `hba_file=${BOOTSTRAP_FILES.hba}`];
+  for (const name of Object.keys(settings).sort()) command.push("-c", `${name}=${settings[name]}`);
+  return command;
 }

@@ -143,7 +143,7 @@ export async function runProgram(options: RunOptions): Promise<RunResult> {
       return { id: result.id, state: result.state };
     },
     call: () => { throw new Error("pgs makes no provider calls"); },
-  }, project, options.stack, false);
+  }, project, options.stack, false, "organization");
 
   // The mock monitor passes neither parents nor resource options to `newResource`; read them off the request.
   const monitor = pulumi.runtime.getMonitor() as unknown as {
@@ -185,9 +185,26 @@ export async function runProgram(options: RunOptions): Promise<RunResult> {
     }
   };
 
+  // A failed registration (e.g. a RunError thrown from an apply) surfaces as an unhandled
+  // rejection in the SDK; collect it and fail the run with it, as the CLI would.
+  const rejections: unknown[] = [];
+  const onRejection = (reason: unknown) => { rejections.push(reason); };
+  process.on("unhandledRejection", onRejection);
+  try {
+    return await runAndCollect();
+  } finally {
+    process.off("unhandledRejection", onRejection);
+  }
+
+  async function runAndCollect(): Promise<RunResult> {
   const programPath = path.join(options.projectDir, "index.ts");
   const program = (await import(programPath)) as Record<string, unknown>;
-  const exported = Object.entries(program).filter(([key]) => key !== "default" && key !== "__esModule");
+  // `export = async () => ({...outputs})`, as the Pulumi CLI runs it; or plain named exports.
+  const main = typeof program === "function" ? program : program.default;
+  const exportedValues = typeof main === "function"
+    ? ((await (main as () => Promise<Record<string, unknown>>)()) ?? {})
+    : program;
+  const exported = Object.entries(exportedValues).filter(([key]) => key !== "default" && key !== "__esModule");
   const outputs: Record<string, unknown> = {};
   const displayOutputs: Record<string, unknown> = {};
   const secretOutputs: string[] = [];
@@ -200,8 +217,14 @@ export async function runProgram(options: RunOptions): Promise<RunResult> {
   const waitForRpcs = (pulumi.runtime as unknown as { waitForRPCs?: WaitForRpcs }).waitForRPCs;
   if (typeof waitForRpcs !== "function") throw new Error("this @pulumi/pulumi has no runtime.waitForRPCs");
   await waitForRpcs();
+  await new Promise((resolve) => setImmediate(resolve));
   if (failures.length > 0) throw failures[0];
+  if (rejections.length > 0) {
+    const first = rejections[0];
+    throw first instanceof Error ? first : new Error(String(first));
+  }
   return { project, stack: options.stack, resources, outputs, displayOutputs, secretOutputs };
+  }
 }
 
 interface RegisterRequest {

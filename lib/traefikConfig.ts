@@ -18,7 +18,7 @@ export interface IngressSettings {
 
 export const TRAEFIK_PATHS = {
   dynamicDir: "/etc/traefik/dynamic",
-  tlsConfig: "/etc/traefik/dynamic/pgs-tls.yml",
+  dynamicConfig: "/etc/traefik/dynamic/pgs.yml",
   certificate: "/etc/traefik/certs/tls.crt",
   privateKey: "/etc/traefik/certs/tls.key",
   dockerSocket: "/var/run/docker.sock",
@@ -53,13 +53,33 @@ export function traefikStaticArgs(settings: IngressSettings, stack: string): str
   return args;
 }
 
+/** Names the file provider defines; tenant labels never use them. */
+export const PLAINTEXT_REFUSAL = { router: "pgs-refuse-plaintext", middleware: "pgs-refuse-all", service: "pgs-nowhere" } as const;
+
 /**
- * The TLS option the Postgres routers use. libpq 17+ always offers ALPN `postgresql`
- * and fails the handshake without an overlap (pgadmin-org/pgadmin4#8282); sniStrict
- * refuses clients that send no SNI instead of answering with some certificate.
+ * The file provider's dynamic configuration: the certificate and the TLS option the Postgres
+ * routers use, and a router that refuses plaintext clients.
+ * - libpq 17+ always offers ALPN `postgresql` and fails the handshake without an overlap
+ *   (pgadmin-org/pgadmin4#8282); sniStrict refuses clients that send no SNI instead of
+ *   answering with some certificate.
+ * - A client that skips TLS (sslmode=disable/allow) matches no TLS router and would sit in
+ *   Traefik's HTTP handler until its 60 s read timeout; a non-TLS catch-all whose allowlist
+ *   admits nobody closes it at once.
  */
-export function traefikTlsConfig(): string {
+export function traefikDynamicConfig(): string {
   return stringify({
+    tcp: {
+      routers: {
+        [PLAINTEXT_REFUSAL.router]: {
+          entryPoints: [INGRESS.entrypoint],
+          rule: "HostSNI(`*`)",
+          middlewares: [PLAINTEXT_REFUSAL.middleware],
+          service: PLAINTEXT_REFUSAL.service,
+        },
+      },
+      middlewares: { [PLAINTEXT_REFUSAL.middleware]: { ipAllowList: { sourceRange: ["0.0.0.0/32"] } } },
+      services: { [PLAINTEXT_REFUSAL.service]: { loadBalancer: { servers: [{ address: "127.0.0.1:1" }] } } },
+    },
     tls: {
       certificates: [{ certFile: TRAEFIK_PATHS.certificate, keyFile: TRAEFIK_PATHS.privateKey }],
       stores: { default: { defaultCertificate: { certFile: TRAEFIK_PATHS.certificate, keyFile: TRAEFIK_PATHS.privateKey } } },

@@ -2,7 +2,7 @@
 import { parse } from "yaml";
 import { LABEL, Naming } from "../../lib/naming";
 import { resolveTenant, Tenant } from "../../lib/tenant";
-import { IngressSettings, TRAEFIK_PATHS, traefikStaticArgs, traefikTlsConfig } from "../../lib/traefikConfig";
+import { IngressSettings, PLAINTEXT_REFUSAL, TRAEFIK_PATHS, traefikDynamicConfig, traefikStaticArgs } from "../../lib/traefikConfig";
 import { INGRESS, tenantRouterLabels } from "../../lib/traefikLabels";
 import type { TenantEntry } from "../../lib/tenantSchema";
 
@@ -87,7 +87,7 @@ describe("Traefik static configuration", () => {
 
   test("loads the TLS options from the file provider directory, without watching it", () => {
     expect(args()).toEqual(expect.arrayContaining([`--providers.file.directory=${TRAEFIK_PATHS.dynamicDir}`, "--providers.file.watch=false"]));
-    expect(TRAEFIK_PATHS.tlsConfig.startsWith(`${TRAEFIK_PATHS.dynamicDir}/`)).toBe(true);
+    expect(TRAEFIK_PATHS.dynamicConfig.startsWith(`${TRAEFIK_PATHS.dynamicDir}/`)).toBe(true);
   });
 
   test("fails fast when a tenant's server is unreachable", () => {
@@ -138,7 +138,7 @@ describe("Traefik static configuration", () => {
 });
 
 describe("TLS file configuration", () => {
-  const config = parse(traefikTlsConfig()) as {
+  const config = parse(traefikDynamicConfig()) as {
     tls: {
       certificates: { certFile: string; keyFile: string }[];
       stores: { default: { defaultCertificate: { certFile: string; keyFile: string } } };
@@ -162,5 +162,31 @@ describe("TLS file configuration", () => {
     const pair = { certFile: TRAEFIK_PATHS.certificate, keyFile: TRAEFIK_PATHS.privateKey };
     expect(config.tls.certificates).toEqual([pair]);
     expect(config.tls.stores.default.defaultCertificate).toEqual(pair);
+  });
+});
+
+describe("plaintext clients", () => {
+  const tcp = (parse(traefikDynamicConfig()) as {
+    tcp: {
+      routers: Record<string, { entryPoints: string[]; rule: string; middlewares: string[]; service: string; tls?: unknown }>;
+      middlewares: Record<string, { ipAllowList: { sourceRange: string[] } }>;
+    };
+  }).tcp;
+
+  test("a non-TLS catch-all router on the postgres entrypoint refuses them at once", () => {
+    const router = tcp.routers[PLAINTEXT_REFUSAL.router];
+    expect(router).toEqual({
+      entryPoints: [INGRESS.entrypoint],
+      rule: "HostSNI(`*`)",
+      middlewares: [PLAINTEXT_REFUSAL.middleware],
+      service: PLAINTEXT_REFUSAL.service,
+    });
+    expect(router.tls).toBeUndefined();
+    expect(tcp.middlewares[PLAINTEXT_REFUSAL.middleware].ipAllowList.sourceRange).toEqual(["0.0.0.0/32"]);
+  });
+
+  test("no tenant router can collide with the refusal router's names", () => {
+    const labels = Object.keys(tenantRouterLabels(tenant({ id: "acme", allowFrom: ["10.0.0.0/8"] }), naming)).join("\n");
+    for (const name of Object.values(PLAINTEXT_REFUSAL)) expect(labels).not.toContain(`.${name}.`);
   });
 });

@@ -3,7 +3,8 @@
  * and the properties that keep data and traffic safe across edits.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { PASSWORD_FILE } from "../../lib/postgresContainer";
+import { BOOTSTRAP_FILES, healthcheckCommand } from "../../lib/postgresBootstrap";
+import { scramSha256Verifier } from "../../lib/scram";
 import type { RunResult } from "../../lib/programRunner";
 import {
   Graph, imageIdOf, labelMap, plan, planError, PREFIX, recordingMocks, STACK, tenantsYaml, TYPES, writeTenants,
@@ -49,16 +50,16 @@ describe("one tenant", () => {
     const one = new Graph(await plan({ tenants: tenantsYaml("  - id: acme") }));
     expect(one.ofType(TYPES.tenant).map((r) => r.name)).toEqual(["acme"]);
     expect(one.childrenOf(one.tenant("acme")).map((r) => r.type).sort()).toEqual(
-      [TYPES.container, TYPES.network, TYPES.password, TYPES.volume].sort());
+      [TYPES.container, TYPES.network, TYPES.password, TYPES.password, TYPES.volume].sort());
     expect(one.ofType(TYPES.ingress)).toHaveLength(1);
     const container = one.container("acme").inputs;
     expect(container.name).toBe(`${PREFIX}acme`);
     expect(one.volume("acme").inputs.name).toBe(`${PREFIX}acme-data`);
     expect(one.network("acme").inputs.name).toBe(`${PREFIX}acme-net`);
-    expect(container.envs).toEqual(["POSTGRES_USER=acme", "POSTGRES_DB=acme", `POSTGRES_PASSWORD_FILE=${PASSWORD_FILE}`]);
+    expect(container.envs).toEqual(["POSTGRES_USER=postgres", "POSTGRES_DB=acme", `POSTGRES_PASSWORD_FILE=${BOOTSTRAP_FILES.superuserPassword}`]);
     expect(labelMap(container.labels)["traefik.tcp.routers.pgs-unit-acme.rule"]).toBe("HostSNI(`acme.pgs.example.com`)");
     expect(one.result.outputs.tenantEndpoints).toEqual({
-      acme: { hostname: "acme.pgs.example.com", port: 5432, database: "acme", user: "acme", access: "enabled", state: "running", postgresVersion: 18 },
+      acme: { hostname: "acme.pgs.example.com", port: 5432, database: "acme", user: "acme", access: "enabled", state: "running", postgresVersion: 18, superuser: false },
     });
   });
 });
@@ -88,16 +89,21 @@ describe("each option of a tenant entry", () => {
     expect((allResult.outputs.connectionStrings as Record<string, string>).globex).toMatch(/@globex-db\.pgs\.example\.com:5432\/globex_prod\?/);
   });
 
-  test("database names the database, the role and the healthcheck", () => {
+  test("database names the database and the tenant's login role; the superuser stays postgres", () => {
     const c = all.container("globex").inputs;
-    expect(c.envs).toEqual(["POSTGRES_USER=globex_prod", "POSTGRES_DB=globex_prod", `POSTGRES_PASSWORD_FILE=${PASSWORD_FILE}`]);
-    expect((c.healthcheck as { tests: string[] }).tests).toEqual(
-      ["CMD", "pg_isready", "-h", "127.0.0.1", "-p", "5432", "-U", "globex_prod", "-d", "globex_prod"]);
+    expect(c.envs).toEqual(["POSTGRES_USER=postgres", "POSTGRES_DB=globex_prod", `POSTGRES_PASSWORD_FILE=${BOOTSTRAP_FILES.superuserPassword}`]);
+    const sql = (c.uploads as { file: string; content: string }[]).find((u) => u.file === BOOTSTRAP_FILES.syncRolesSql)?.content;
+    expect(sql).toContain("\\set role 'globex_prod'");
+    expect(sql).toContain("\\set database 'globex_prod'");
+    expect((c.healthcheck as { tests: string[] }).tests).toEqual(healthcheckCommand());
   });
 
   test("an id with hyphens gets a database with underscores", () => {
     expect(all.container("pied-piper").inputs.envs).toContain("POSTGRES_DB=pied_piper");
-    expect(all.container("pied-piper").inputs.envs).toContain("POSTGRES_USER=pied_piper");
+    const sql = (all.container("pied-piper").inputs.uploads as { file: string; content: string }[])
+      .find((u) => u.file === BOOTSTRAP_FILES.syncRolesSql)?.content;
+    expect(sql).toContain("\\set role 'pied_piper'");
+    expect((allResult.outputs.tenantEndpoints as Record<string, { user: string }>)["pied-piper"].user).toBe("pied_piper");
   });
 
   test("access: disabled keeps the server running but removes every traefik label", () => {
@@ -119,7 +125,7 @@ describe("each option of a tenant entry", () => {
     expect(all.network("umbrella").inputs.name).toBe(`${PREFIX}umbrella-net`);
     expect((allResult.outputs.tenantEndpoints as Record<string, { state: string }>).umbrella.state).toBe("stopped");
     // The password stays, so starting the tenant again does not change it.
-    expect(all.tenantChildren("umbrella", TYPES.password)).toHaveLength(1);
+    expect(all.tenantChildren("umbrella", TYPES.password)).toHaveLength(2);
   });
 
   test("postgres.version picks the image and the major label", () => {
@@ -130,8 +136,9 @@ describe("each option of a tenant entry", () => {
 
   test("postgres.settings are passed as -c name=value in name order, merged key-wise over defaults", () => {
     expect(all.container("acme").inputs.command).toEqual(
-      ["postgres", "-c", "jit=false", "-c", "max_connections=50", "-c", "work_mem=8MB"]);
-    expect(all.container("globex").inputs.command).toEqual(["postgres", "-c", "max_connections=50", "-c", "work_mem=4MB"]);
+      ["postgres", "-c", `hba_file=${BOOTSTRAP_FILES.hba}`, "-c", "jit=false", "-c", "max_connections=50", "-c", "work_mem=8MB"]);
+    expect(all.container("globex").inputs.command)
+      .toEqual(["postgres", "-c", `hba_file=${BOOTSTRAP_FILES.hba}`, "-c", "max_connections=50", "-c", "work_mem=4MB"]);
   });
 
   test("resources become memory and shmSize in MiB and cpus as a string, merged field-wise over defaults", () => {
@@ -155,11 +162,13 @@ describe("each option of a tenant entry", () => {
   });
 
   test("passwordSecret replaces the generated password: no RandomPassword, the secret is uploaded", () => {
-    expect(all.tenantChildren("vandelay", TYPES.password)).toEqual([]);
-    expect(mocks.calls.filter((c) => c.type === TYPES.password).map((c) => c.name).sort())
-      .toEqual(ALL_IDS.filter((id) => id !== "vandelay").map((id) => `${id}-password`).sort());
-    const upload = (all.container("vandelay").inputs.uploads as { file: string; content: string }[]).find((u) => u.file === PASSWORD_FILE);
-    expect(upload?.content).toBe(CUSTOM_PASSWORD);
+    expect(all.tenantChildren("vandelay", TYPES.password).map((r) => r.name)).toEqual(["vandelay-superuser-password"]);
+    expect(mocks.calls.filter((c) => c.type === TYPES.password).map((c) => c.name).sort()).toEqual([
+      ...ALL_IDS.filter((id) => id !== "vandelay").map((id) => `${id}-password`),
+      ...ALL_IDS.map((id) => `${id}-superuser-password`),
+    ].sort());
+    const upload = (all.container("vandelay").inputs.uploads as { file: string; content: string }[]).find((u) => u.file === BOOTSTRAP_FILES.tenantVerifier);
+    expect(upload?.content).toBe(scramSha256Verifier(CUSTOM_PASSWORD, `${STACK}/vandelay`));
     expect((allResult.outputs.connectionStrings as Record<string, string>).vandelay)
       .toBe(`postgresql://vandelay:${encodeURIComponent(CUSTOM_PASSWORD)}@vandelay.pgs.example.com:5432/vandelay?sslmode=verify-full`);
   });
@@ -241,7 +250,7 @@ describe("the data volume is never replaced by an edit of its tenant entry", () 
     expect(after.options).toEqual(before.options);
     // The edit did happen: the container is gone and the password is no longer generated.
     expect(changed.tenantChildren("acme", TYPES.container)).toEqual([]);
-    expect(changed.tenantChildren("acme", TYPES.password)).toEqual([]);
+    expect(changed.tenantChildren("acme", TYPES.password).map((r) => r.name)).toEqual(["acme-superuser-password"]);
   });
 
   test("onRemove changes only the volume's retainOnDelete option", async () => {
@@ -284,9 +293,9 @@ describe("Traefik", () => {
     expect(all.ingressContainer().options.deleteBeforeReplace).toBe(true);
   });
 
-  test("gets the TLS options file, the certificate and, as a secret, the private key", () => {
+  test("gets the dynamic configuration file, the certificate and, as a secret, the private key", () => {
     const uploads = all.ingressContainer().displayInputs.uploads as { file: string; content: string }[];
-    expect(uploads.map((u) => u.file)).toEqual(["/etc/traefik/dynamic/pgs-tls.yml", "/etc/traefik/certs/tls.crt", "/etc/traefik/certs/tls.key"]);
+    expect(uploads.map((u) => u.file)).toEqual(["/etc/traefik/dynamic/pgs.yml", "/etc/traefik/certs/tls.crt", "/etc/traefik/certs/tls.key"]);
     expect(uploads[1].content).toBe("-----BEGIN CERTIFICATE----- ingress-tls-cert");
     expect(uploads[2].content).toBe("[secret]");
     expect(JSON.stringify(allResult.resources.map((r) => r.displayInputs))).not.toContain("BEGIN PRIVATE KEY");
@@ -332,7 +341,8 @@ describe("secrets", () => {
 
   test("no password appears in any resource's display inputs or in any non-secret output", () => {
     const passwords = [...mocks.passwords, CUSTOM_PASSWORD, encodeURIComponent(CUSTOM_PASSWORD)];
-    expect(mocks.passwords).toHaveLength(ALL_IDS.length - 1); // all but vandelay, whose password is its secret
+    // Every tenant's superuser password, and the tenant password of all but vandelay (whose password is its secret).
+    expect(mocks.passwords).toHaveLength(2 * ALL_IDS.length - 1);
     const visible = JSON.stringify([
       allResult.resources.map((r) => r.displayInputs),
       Object.entries(allResult.outputs).filter(([k]) => !allResult.secretOutputs.includes(k)),
@@ -341,11 +351,19 @@ describe("secrets", () => {
     for (const password of passwords) expect(visible).not.toContain(password);
   });
 
-  test("the password file upload is secret in every tenant container", () => {
+  test("the password and verifier uploads are secret in every tenant container", () => {
     for (const id of RUNNING_IDS) {
       const uploads = all.container(id).displayInputs.uploads as { file: string; content: string }[];
-      expect(uploads.find((u) => u.file === PASSWORD_FILE)?.content).toBe("[secret]");
+      for (const file of [BOOTSTRAP_FILES.tenantVerifier, BOOTSTRAP_FILES.superuserVerifier, BOOTSTRAP_FILES.superuserPassword]) {
+        expect(uploads.find((u) => u.file === file)?.content).toBe("[secret]");
+      }
     }
+  });
+
+  test("the tenant's own password never enters the container: only its SCRAM verifier does", () => {
+    const uploads = JSON.stringify(all.container("vandelay").inputs.uploads);
+    expect(uploads).not.toContain(CUSTOM_PASSWORD);
+    expect(uploads).toContain(scramSha256Verifier(CUSTOM_PASSWORD, `${STACK}/vandelay`));
   });
 
   test("TenantDatabase exports its password and connection string as secrets, even from a plain custom password", async () => {

@@ -166,12 +166,19 @@ const GENERATORS: Record<string, (inputs: Record<string, unknown>) => Record<str
   "tls:index/locallySignedCert:LocallySignedCert": locallySignedCert,
 };
 
-/** `previous` comes from the last apply; `used` collects what this run keeps (its new state). */
-export function realMocks(previous: Generated, used: Generated): ResourceMocks {
+/**
+ * `previous` comes from the last apply; `used` collects what this run keeps (its new state).
+ * `lastOutputs` are the stack outputs of the last successful apply, which the program reads
+ * back through a StackReference to itself, as it would from Pulumi's state.
+ */
+export function realMocks(previous: Generated, used: Generated, lastOutputs: Record<string, unknown> = {}): ResourceMocks {
   return {
     newResource({ type, name, urn, inputs: wrapped }) {
       const inputs = reveal(wrapped) as Record<string, unknown>;
       const id = typeof inputs.name === "string" ? inputs.name : `${name}-id`;
+      if (type === "pulumi:pulumi:StackReference") {
+        return { id, state: { name: inputs.name, outputs: lastOutputs, secretOutputNames: [] } };
+      }
       if (type === "docker:index/remoteImage:RemoteImage") {
         // Re-read every run: a rebuilt local image is a new id, as a re-pull would be.
         return { id, state: { ...inputs, ...localImageId(inputs) } };

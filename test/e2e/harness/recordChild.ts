@@ -8,7 +8,7 @@ import type { RecordRequest } from "./recorder";
 
 process.once("message", (request: RecordRequest) => {
   const used: Generated = {};
-  runProgram({ ...request.run, mocks: realMocks(request.generated, used) })
+  runProgram({ ...request.run, mocks: realMocks(request.generated, used, request.lastOutputs) })
     .then((result) => process.send!({ ok: true, result, generated: used }, () => process.exit(0)))
     .catch((err: Error) => process.send!({ ok: false, error: err.stack ?? String(err) }, () => process.exit(1)));
 });

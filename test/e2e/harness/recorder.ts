@@ -7,6 +7,8 @@ import type { Generated } from "./realMocks";
 export interface RecordRequest {
   run: Omit<RunOptions, "mocks">;
   generated: Generated;
+  /** Outputs of the last successful apply (what a StackReference to this stack reads). */
+  lastOutputs: Record<string, unknown>;
 }
 
 type Reply = { ok: true; result: RunResult; generated: Generated } | { ok: false; error: string };

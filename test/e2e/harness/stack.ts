@@ -112,6 +112,7 @@ export class E2EStack {
         },
       },
       generated: this.generated,
+      lastOutputs: this.outputs,
     });
     const recordMs = Date.now() - started;
     this.generated = generated;

@@ -23,8 +23,11 @@ export const TYPES = {
   password: "random:index/randomPassword:RandomPassword",
 } as const;
 
-/** What a mocked provider answers: recognisable passwords and image ids, and a log of every call. */
-export function recordingMocks(): ResourceMocks & { calls: { type: string; name: string }[]; passwords: string[] } {
+/**
+ * What a mocked provider answers: recognisable passwords and image ids, and a log of every call.
+ * `lastOutputs` is what the program's StackReference to its own stack reads (the last deployment).
+ */
+export function recordingMocks(lastOutputs: Record<string, unknown> = {}): ResourceMocks & { calls: { type: string; name: string }[]; passwords: string[] } {
   const calls: { type: string; name: string }[] = [];
   const passwords: string[] = [];
   return {
@@ -33,6 +36,7 @@ export function recordingMocks(): ResourceMocks & { calls: { type: string; name:
     newResource({ type, name, inputs }) {
       calls.push({ type, name });
       const state: Record<string, unknown> = { ...inputs };
+      if (type === "pulumi:pulumi:StackReference") state.outputs = lastOutputs;
       if (type === TYPES.password) {
         state.result = `Gen3rated-${name}-Pw9x`;
         passwords.push(state.result as string);
