@@ -83,7 +83,7 @@ export class E2EStack {
   readonly state: AppliedState = {};
   outputs: Record<string, unknown> = {};
   resources: RunResult["resources"] = [];
-  private readonly tenantsFile: string;
+  readonly tenantsFile: string;
 
   constructor(readonly options: StackOptions) {
     this.stack = options.stack ?? STACK;
@@ -91,8 +91,12 @@ export class E2EStack {
     this.tenantsFile = path.join(E2E_DIR, `tenants-${this.stack}.yaml`);
   }
 
-  /** Records the program for this tenants.yaml and applies it; ms covers both, like `pulumi up`. */
-  async apply(yamlText: string): Promise<ApplySummary & { ms: number; recordMs: number }> {
+  /**
+   * Records the program for this tenants.yaml and applies it; ms covers both, like `pulumi up`.
+   * `more` adds stack config (plain and secret) for this apply, as `pulumi config set` would.
+   */
+  async apply(yamlText: string, more: { config?: Record<string, string>; secretConfig?: Record<string, string> } = {}):
+    Promise<ApplySummary & { ms: number; recordMs: number }> {
     const started = Date.now();
     mkdirSync(E2E_DIR, { recursive: true });
     writeFileSync(this.tenantsFile, yamlText);
@@ -109,7 +113,9 @@ export class E2EStack {
           traefikImage: IMAGES.traefik,
           tenantsFile: this.tenantsFile,
           ...this.options.config,
+          ...more.config,
         },
+        ...(more.secretConfig ? { secretConfig: more.secretConfig } : {}),
       },
       generated: this.generated,
       lastOutputs: this.outputs,
