@@ -5,11 +5,11 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "node:path";
-import { TenantDatabase, TraefikIngress } from "./components";
+import { OffsiteArgs, TenantDatabase, TraefikIngress } from "./components";
 import { majorChangeProblem, previousMajors } from "./lib/majorVersion";
 import { imageLogicalName } from "./lib/naming";
 import { InvalidInputError } from "./lib/problems";
-import { readStackSettings, StackConfigError, StackSettings } from "./lib/stackSettings";
+import { BACKUP_S3_SECRET_KEYS, readStackSettings, StackConfigError, StackSettings } from "./lib/stackSettings";
 import type { Tenant } from "./lib/tenant";
 import { loadTenantsFile } from "./lib/tenantsFile";
 
@@ -50,6 +50,18 @@ async function refuseMajorChanges(settings: StackSettings, tenants: Tenant[]): P
   if (problems.length > 0) throw new pulumi.RunError(`nothing was changed:\n${problems.join("\n")}`);
 }
 
+/** The S3 target's image and credentials, when the stack has one and some tenant backs up. */
+function offsiteArgs(settings: StackSettings, tenants: Tenant[]): OffsiteArgs | undefined {
+  const s3 = settings.backupS3;
+  if (!s3 || !tenants.some((t) => t.backup && t.state === "running")) return undefined;
+  return {
+    settings: s3,
+    imageId: new docker.RemoteImage(imageLogicalName(s3.rcloneImage), { name: s3.rcloneImage, keepLocally: true }).imageId,
+    accessKeyId: config.requireSecret(BACKUP_S3_SECRET_KEYS.accessKeyId),
+    secretAccessKey: config.requireSecret(BACKUP_S3_SECRET_KEYS.secretAccessKey),
+  };
+}
+
 export = async () => {
   const { settings, tenants } = loadOrFail();
   await refuseMajorChanges(settings, tenants);
@@ -75,12 +87,14 @@ export = async () => {
     return image.imageId;
   };
 
+  const offsite = offsiteArgs(settings, tenants);
   const databases = tenants.map((tenant) => new TenantDatabase(tenant.id, {
     tenant,
     naming: settings.naming,
     ...(tenant.state === "running" ? { imageId: postgresImageId(tenant.postgres.version) } : {}),
     ingressPort: settings.ingress.port,
     ...(tenant.passwordSecret ? { customPassword: config.requireSecret(tenant.passwordSecret) } : {}),
+    ...(offsite && tenant.backup ? { offsite } : {}),
   }));
 
   return {

@@ -1,3 +1,4 @@
 export * from "./ingressCertificate";
+export * from "./tenantBackup";
 export * from "./tenantDatabase";
 export * from "./traefikIngress";

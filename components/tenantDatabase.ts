@@ -10,6 +10,7 @@ import { dataMountPath, HEALTHCHECK, STOP_TIMEOUT_SECONDS } from "../lib/postgre
 import { scramSha256Verifier } from "../lib/scram";
 import type { Tenant } from "../lib/tenant";
 import { tenantRouterLabels } from "../lib/traefikLabels";
+import { OffsiteArgs, TenantBackup } from "./tenantBackup";
 
 export interface TenantDatabaseArgs {
   tenant: Tenant;
@@ -20,6 +21,8 @@ export interface TenantDatabaseArgs {
   ingressPort: number;
   /** A custom password from secret stack config (`passwordSecret`); generated when absent. */
   customPassword?: pulumi.Output<string>;
+  /** Off-host copies of the tenant's backups (when the stack has an S3 target and the tenant has backups). */
+  offsite?: OffsiteArgs;
 }
 
 /**
@@ -40,6 +43,8 @@ export class TenantDatabase extends pulumi.ComponentResource {
   readonly network: docker.Network;
   /** Absent while the tenant is `state: stopped`. */
   readonly container?: docker.Container;
+  /** Present while the tenant has `backup` set. */
+  readonly backup?: TenantBackup;
 
   constructor(name: string, args: TenantDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pgs:index:TenantDatabase", name, {}, opts);
@@ -122,6 +127,17 @@ export class TenantDatabase extends pulumi.ComponentResource {
         // The docker provider silently ignores healthcheck edits (kreuzwerker#988).
         replaceOnChanges: ["healthcheck"],
       });
+    }
+
+    if (tenant.backup) {
+      this.backup = new TenantBackup(name, {
+        tenant,
+        naming,
+        ...(this.container ? { imageId: args.imageId!, server: this.container } : {}),
+        networkName: this.network.name,
+        password: this.password,
+        ...(args.offsite ? { offsite: args.offsite } : {}),
+      }, { parent: this });
     }
 
     this.hostname = tenant.hostname;

@@ -4,13 +4,18 @@
  *   pgs plan [FILE] [--stack NAME] [--json]
  *   pgs schema
  *   pgs upgrade TENANT --to MAJOR [--stack NAME]
+ *   pgs backup TENANT | pgs backups TENANT | pgs restore TENANT [--from NAME] [--to-new-tenant ID] [--from-s3] [--yes]
  */
+import { execFileSync } from "node:child_process";
 import * as path from "node:path";
+import { createInterface } from "node:readline/promises";
 import * as pulumi from "@pulumi/pulumi";
+import { BackupContext, BackupError, backupNow, formatBackups, listBackups, restoreTenant, S3Source } from "./backups";
 import { InvalidInputError } from "./problems";
 import { planMocks } from "./planMocks";
 import { RunResult, runProgram, stackConfig } from "./programRunner";
-import { readStackSettings, StackConfigError } from "./stackSettings";
+import { BACKUP_S3_SECRET_KEYS, readStackSettings, StackConfigError, StackSettings } from "./stackSettings";
+import { BUILT_IN_DEFAULTS } from "./tenant";
 import { loadTenantsFile } from "./tenantsFile";
 import { tenantsJsonSchema } from "./tenantSchema";
 import { upgradeTenant } from "./upgrade";
@@ -21,23 +26,36 @@ const USAGE = `usage:
   pgs schema                                  print tenants.schema.json (the JSON Schema of tenants.yaml)
   pgs upgrade TENANT --to MAJOR [--stack NAME]
                                               move a tenant's data to a newer PostgreSQL major (dump and
-                                              restore on the stack's Docker host; DOCKER_HOST honoured)`;
+                                              restore on the stack's Docker host; DOCKER_HOST honoured)
+  pgs backup TENANT [--stack NAME]            take a backup now (the tenant needs backup: in tenants.yaml)
+  pgs backups TENANT [--stack NAME]           list the tenant's backups: name, UTC time, size, checksum ok/BAD
+  pgs restore TENANT [--from NAME] [--to-new-tenant ID] [--from-s3] [--yes] [--stack NAME]
+                                              restore the newest (or NAME) backup of TENANT into TENANT, or into
+                                              the running tenant ID; --from-s3 reads it from the S3 target;
+                                              asks to type the tenant id unless --yes`;
 
 export interface CliIo {
   out: (line: string) => void;
   err: (line: string) => void;
 }
 
-interface Parsed { command?: string; file?: string; stack: string; json: boolean; to?: number }
+interface Parsed {
+  command?: string; file?: string; stack: string; json: boolean; to?: number;
+  from?: string; toNewTenant?: string; yes: boolean; fromS3: boolean;
+}
 
 function parseArgs(argv: string[]): Parsed {
-  const parsed: Parsed = { stack: "dev", json: false };
+  const parsed: Parsed = { stack: "dev", json: false, yes: false, fromS3: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "--json") parsed.json = true;
     else if (arg === "--stack") parsed.stack = argv[++i] ?? "";
     else if (arg.startsWith("--stack=")) parsed.stack = arg.slice("--stack=".length);
     else if (arg === "--to") parsed.to = Number(argv[++i]);
+    else if (arg === "--from") parsed.from = argv[++i] ?? "";
+    else if (arg === "--to-new-tenant") parsed.toNewTenant = argv[++i] ?? "";
+    else if (arg === "--yes" || arg === "-y") parsed.yes = true;
+    else if (arg === "--from-s3") parsed.fromS3 = true;
     else if (arg.startsWith("-")) throw new UsageError(`unknown option ${arg}`);
     else if (!parsed.command) parsed.command = arg;
     else if (!parsed.file) parsed.file = arg;
@@ -67,6 +85,10 @@ export async function main(argv: string[], io: CliIo, projectDir = path.resolve(
         return 0;
       case "upgrade":
         return await upgrade(projectDir, args, io);
+      case "backup":
+      case "backups":
+      case "restore":
+        return await backups(projectDir, args, io);
       case "plan":
         return printPlan(await runProgram({ projectDir, stack: args.stack, config: overrides, mocks: planMocks }), args.json, io);
       default:
@@ -105,6 +127,73 @@ async function upgrade(projectDir: string, args: Parsed, io: CliIo): Promise<num
   } catch (err) {
     io.err((err as Error).message);
     return 1;
+  }
+}
+
+/** The S3 credentials: PGS_BACKUP_S3_ACCESS_KEY_ID / _SECRET_ACCESS_KEY, else the stack's secret config via the pulumi CLI. */
+function s3Source(settings: StackSettings, stack: string, projectDir: string): S3Source {
+  const s3 = settings.backupS3;
+  if (!s3) throw new BackupError(`--from-s3: the stack ${stack} has no backupS3Endpoint`);
+  const secret = (env: string, key: string) => process.env[env] ?? execFileSync("pulumi", ["config", "get", key, "--stack", stack, "--cwd", projectDir], { encoding: "utf8" }).trim();
+  return {
+    endpoint: s3.endpoint, bucket: s3.bucket, prefix: s3.prefix, rcloneImage: s3.rcloneImage, network: s3.network,
+    accessKeyId: secret("PGS_BACKUP_S3_ACCESS_KEY_ID", BACKUP_S3_SECRET_KEYS.accessKeyId),
+    secretAccessKey: secret("PGS_BACKUP_S3_SECRET_ACCESS_KEY", BACKUP_S3_SECRET_KEYS.secretAccessKey),
+  };
+}
+
+async function backups(projectDir: string, args: Parsed, io: CliIo): Promise<number> {
+  const tenantId = args.file;
+  if (!tenantId) {
+    io.err(`pgs ${args.command} needs a tenant\n${USAGE}`);
+    return 2;
+  }
+  const { project, config } = stackConfig(projectDir, args.stack);
+  const settings = readStackSettings((key) => config[`${project}:${key}`], project, args.stack);
+  const tenantsFile = path.resolve(projectDir, settings.tenantsFile);
+  const tenants = loadTenantsFile(tenantsFile, { baseDomain: settings.baseDomain, certificateNames: settings.certificateNames });
+  // A removed tenant's backups are still listed and restorable: its id is enough for the source.
+  const source = tenants.find((t) => t.id === tenantId);
+  const targetId = args.toNewTenant ?? tenantId;
+  const target = tenants.find((t) => t.id === targetId);
+  const image = settings.postgresImage(target?.postgres.version ?? source?.postgres.version ?? BUILT_IN_DEFAULTS.postgres.version);
+  const ctx: BackupContext = { naming: settings.naming, image, log: io.out };
+  try {
+    if (args.command === "backup") {
+      io.out(await backupNow(ctx, tenantId));
+    } else if (args.command === "backups") {
+      for (const line of formatBackups(await listBackups(ctx, tenantId))) io.out(line);
+    } else {
+      if (!target) {
+        io.err(`${tenantsFile}: no tenant "${targetId}" to restore into (add it, apply, then restore)`);
+        return 1;
+      }
+      await restoreTenant({
+        ...ctx, source: tenantId, target: { id: target.id, user: target.user, database: target.database },
+        ...(args.from ? { from: args.from } : {}),
+        ...(args.fromS3 ? { s3: s3Source(settings, args.stack, projectDir) } : {}),
+        ...(args.yes ? {} : { confirm: (question: string) => confirmByTyping(question, target.id) }),
+      });
+    }
+    return 0;
+  } catch (err) {
+    if (err instanceof BackupError) {
+      io.err(err.message);
+      return 1;
+    }
+    throw err;
+  }
+}
+
+async function confirmByTyping(question: string, expected: string): Promise<boolean> {
+  if (!process.stdin.isTTY) {
+    throw new BackupError("restore needs confirmation: run it in a terminal, or pass --yes; nothing was changed");
+  }
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return (await rl.question(question)).trim() === expected;
+  } finally {
+    rl.close();
   }
 }
 

@@ -10,7 +10,7 @@ export const LABEL = {
   postgresMajor: "pgs.postgres-major",
 } as const;
 
-export type Role = "postgres" | "data" | "network" | "ingress";
+export type Role = "postgres" | "data" | "network" | "ingress" | "backups" | "backup" | "offsite";
 
 const PREFIX = /^[a-z0-9][a-z0-9-]{0,30}-$/;
 
@@ -33,6 +33,10 @@ export class Naming {
   container(tenantId: string): string { return `${this.prefix}${tenantId}`; }
   dataVolume(tenantId: string): string { return `${this.prefix}${tenantId}-data`; }
   network(tenantId: string): string { return `${this.prefix}${tenantId}-net`; }
+  /** Kept when the tenant is removed, like the data volume. */
+  backupVolume(tenantId: string): string { return `${this.prefix}${tenantId}-backups`; }
+  backupContainer(tenantId: string): string { return `${this.prefix}${tenantId}-backup`; }
+  offsiteContainer(tenantId: string): string { return `${this.prefix}${tenantId}-offsite`; }
   /** Traefik router, service and middleware names: no dots allowed, unique on the host. */
   router(tenantId: string): string { return `${this.prefix}${tenantId}`; }
   ingressContainer(): string { return `${this.prefix}traefik`; }

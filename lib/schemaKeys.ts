@@ -6,10 +6,18 @@ type AnySchema = z.ZodType & { def: Record<string, unknown>; shape?: Record<stri
 
 function unwrap(schema: AnySchema): AnySchema {
   let current = schema;
-  while (["optional", "nullable", "default"].includes(current.def.type as string)) {
-    current = current.def.innerType as AnySchema;
+  for (;;) {
+    if (["optional", "nullable", "default"].includes(current.def.type as string)) {
+      current = current.def.innerType as AnySchema;
+    } else if (current.def.type === "union") {
+      // `backup: off | { ... }`: the keys are the mapping option's.
+      const mapping = (current.def.options as AnySchema[]).find((o) => unwrap(o).def.type === "object");
+      if (!mapping) return current;
+      current = mapping;
+    } else {
+      return current;
+    }
   }
-  return current;
 }
 
 /** The keys the schema allows for the mapping at `path` (for "did you mean" hints). */

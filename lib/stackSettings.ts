@@ -23,7 +23,21 @@ export interface StackSettings {
   certificate: CertificateSettings;
   /** The DNS names the ingress certificate carries. */
   certificateNames: string[];
+  /** Off-host copies of tenant backups; absent when no endpoint is configured. */
+  backupS3?: BackupS3Settings;
 }
+
+/** An S3-compatible target; its credentials are secret config (backupS3AccessKeyId, backupS3SecretAccessKey). */
+export interface BackupS3Settings {
+  endpoint: string;
+  bucket: string;
+  prefix: string;
+  rcloneImage: string;
+  /** An extra Docker network the copier joins, to reach a private endpoint; "" for none. */
+  network: string;
+}
+
+export const BACKUP_S3_SECRET_KEYS = { accessKeyId: "backupS3AccessKeyId", secretAccessKey: "backupS3SecretAccessKey" } as const;
 
 /** Reads one `pgs:<key>` value; undefined when unset. */
 export type ConfigReader = (key: string) => string | undefined;
@@ -113,6 +127,8 @@ export function readStackSettings(read: ConfigReader, project: string, stack: st
     certificate = { mode: "provided", certificatePem, ...(caCertificatePem ? { caCertificatePem } : {}) };
   }
 
+  const backupS3 = readBackupS3(read, check);
+
   if (problems.length > 0) throw new StackConfigError(problems);
   return {
     project,
@@ -125,5 +141,28 @@ export function readStackSettings(read: ConfigReader, project: string, stack: st
     postgresImage: (major) => overrides[String(major)] ?? template.replaceAll("{major}", String(major)),
     certificate,
     certificateNames,
+    ...(backupS3 ? { backupS3 } : {}),
   };
+}
+
+const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const S3_PREFIX = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
+const DOCKER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+/** Unset keys count as "" so that stacks made before backups existed keep working. */
+function readBackupS3(read: ConfigReader, check: (ok: boolean, k: string, what: string) => void): BackupS3Settings | undefined {
+  const endpoint = read("backupS3Endpoint") ?? "";
+  if (endpoint === "") return undefined;
+  const settings = {
+    endpoint,
+    bucket: read("backupS3Bucket") ?? "",
+    prefix: read("backupS3Prefix") ?? "",
+    rcloneImage: read("rcloneImage") || "rclone/rclone:1.71",
+    network: read("backupNetwork") ?? "",
+  };
+  check(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/.test(endpoint), "backupS3Endpoint", "must be an http(s) URL such as https://s3.eu-central-1.amazonaws.com");
+  check(S3_BUCKET.test(settings.bucket), "backupS3Bucket", "must be an S3 bucket name (3-63 lower-case letters, digits, . and -) when backupS3Endpoint is set");
+  check(settings.prefix === "" || S3_PREFIX.test(settings.prefix), "backupS3Prefix", "must be empty or path segments of letters, digits, . _ - separated by /");
+  check(settings.network === "" || DOCKER_NAME.test(settings.network), "backupNetwork", "must be a Docker network name");
+  return settings;
 }

@@ -1,6 +1,6 @@
 /** A tenant as the components see it: defaults applied, every field resolved. */
 import { quantityToMiB } from "./quantity";
-import type { PostgresEntry, ResourcesEntry, TenantEntry, TenantPostgresEntry, TenantsFile } from "./tenantSchema";
+import type { BackupEntry, PostgresEntry, ResourcesEntry, TenantEntry, TenantPostgresEntry, TenantsFile } from "./tenantSchema";
 
 export interface Tenant {
   id: string;
@@ -19,6 +19,36 @@ export interface Tenant {
   /** Set → the generated password is keyed on it; changing it rotates the password. */
   passwordVersion?: number;
   passwordSecret?: string;
+  /** Scheduled backups; absent when off (the default). */
+  backup?: BackupPolicy;
+}
+
+/** A backup schedule: runs at UTC `at` + k × every; the newest `keep` dumps are kept. */
+export interface BackupPolicy {
+  every: string;
+  everySeconds: number;
+  /** "HH:MM", UTC. */
+  at: string;
+  /** `at` as seconds after midnight UTC. */
+  anchorSeconds: number;
+  keep: number;
+}
+
+const UNIT_SECONDS = { m: 60, h: 3600, d: 86400 } as const;
+
+/** The tenant's own `backup:` replaces the defaults' wholesale; `off` anywhere wins for that level. */
+export function resolveBackup(defaults: BackupEntry | undefined, entry: BackupEntry | undefined): BackupPolicy | undefined {
+  const chosen = entry ?? defaults;
+  if (chosen === undefined || chosen === "off") return undefined;
+  const at = chosen.at ?? "00:00";
+  const [hours, minutes] = at.split(":").map(Number);
+  return {
+    every: chosen.every,
+    everySeconds: Number(chosen.every.slice(0, -1)) * UNIT_SECONDS[chosen.every.slice(-1) as keyof typeof UNIT_SECONDS],
+    at,
+    anchorSeconds: hours * 3600 + minutes * 60,
+    keep: chosen.keep,
+  };
 }
 
 /** What an entry gets when neither it nor `defaults:` says otherwise. */
@@ -73,5 +103,10 @@ export function resolveTenant(entry: TenantEntry, file: TenantsFile, baseDomain:
     superuser: entry.superuser ?? false,
     ...(entry.passwordVersion !== undefined ? { passwordVersion: entry.passwordVersion } : {}),
     ...(entry.passwordSecret ? { passwordSecret: entry.passwordSecret } : {}),
+    ...withBackup(resolveBackup(file.defaults?.backup, entry.backup)),
   };
+}
+
+function withBackup(backup: BackupPolicy | undefined): { backup?: BackupPolicy } {
+  return backup ? { backup } : {};
 }

@@ -57,6 +57,29 @@ export const ResourcesSchema = z.strictObject({
   shm: quantity().optional().meta({ description: "/dev/shm size, e.g. 128Mi" }),
 });
 
+/** Whole minutes, hours or days; at least 1m (lib/backupPolicy.ts turns it into seconds). */
+const BACKUP_EVERY = /^[1-9][0-9]{0,5}[mhd]$/;
+const BACKUP_AT = /^([01][0-9]|2[0-3]):[0-5][0-9]$/;
+
+export const BackupPolicySchema = z.strictObject({
+  every: z.string({ error: "must be a duration such as 30m, 24h or 7d" })
+    .regex(BACKUP_EVERY, { error: "must be a whole number of minutes, hours or days, e.g. 30m, 24h, 7d" })
+    .meta({ description: "Interval between backups: Nm, Nh or Nd (at least 1m)" }),
+  at: z.string({ error: 'must be a quoted UTC time "HH:MM"' })
+    .regex(BACKUP_AT, { error: 'must be a UTC time "HH:MM", e.g. "03:00"' })
+    .optional().meta({ description: "UTC time of day the schedule is anchored to: runs at `at` + k × every (default 00:00)" }),
+  keep: z.int({ error: "must be a whole number" }).min(1).max(10000)
+    .meta({ description: "How many newest backups to keep (locally and off-host)" }),
+});
+
+const BACKUP_DESCRIPTION = "Scheduled pg_dump backups of the tenant's database: off, or { every, at, keep }";
+
+export const BackupSchema = z.union([
+  z.literal("off"),
+  BackupPolicySchema,
+], { error: 'must be off or a mapping { every, at, keep }, e.g. { every: 24h, at: "03:00", keep: 7 }' })
+  .meta({ description: BACKUP_DESCRIPTION });
+
 export const TenantSchema = z.strictObject({
   id: z.string().regex(DNS_LABEL, {
     error: "must be a DNS label: a-z, 0-9 and -, 1 to 63 characters, no leading or trailing hyphen",
@@ -83,11 +106,13 @@ export const TenantSchema = z.strictObject({
     .meta({ description: "What removing the tenant does to its data volume (default retain)" }),
   passwordSecret: z.string().regex(CONFIG_KEY, { error: "must be a stack config key name" })
     .optional().meta({ description: "Secret stack config key holding this tenant's password" }),
+  backup: BackupSchema.optional(),
 });
 
 export const DefaultsSchema = z.strictObject({
   postgres: PostgresSchema.optional(),
   resources: ResourcesSchema.optional(),
+  backup: BackupSchema.optional(),
 });
 
 export const TenantsFileSchema = z.strictObject({
@@ -101,11 +126,22 @@ export type TenantEntry = z.infer<typeof TenantSchema>;
 export type PostgresEntry = z.infer<typeof PostgresSchema>;
 export type TenantPostgresEntry = z.infer<typeof TenantPostgresSchema>;
 export type ResourcesEntry = z.infer<typeof ResourcesSchema>;
+export type BackupEntry = z.infer<typeof BackupSchema>;
 
 /** The JSON Schema shipped as tenants.schema.json, for editors (yaml-language-server). */
 export function tenantsJsonSchema(): object {
   return {
-    ...z.toJSONSchema(TenantsFileSchema, { unrepresentable: "any" }),
+    ...z.toJSONSchema(TenantsFileSchema, {
+      unrepresentable: "any",
+      override: (ctx) => {
+        if (ctx.zodSchema !== BackupSchema) return;
+        // `off | {...}` without anyOf, which some editors report badly: `pattern` only
+        // constrains strings, and the object keywords only constrain mappings.
+        const { $schema: _, ...mapping } = z.toJSONSchema(BackupPolicySchema) as Record<string, unknown>;
+        for (const key of Object.keys(ctx.jsonSchema)) delete (ctx.jsonSchema as Record<string, unknown>)[key];
+        Object.assign(ctx.jsonSchema, { ...mapping, type: ["string", "object"], pattern: "^off$", description: BACKUP_DESCRIPTION });
+      },
+    }),
     $id: "https://pgs.example.com/tenants.schema.json",
     title: "pgs tenants.yaml",
   };

@@ -191,8 +191,14 @@ function describeIssue(issue: core.$ZodIssue, data: unknown, at: At, atKey: AtKe
       return [atKey(path.slice(0, -1), String(last), `${subject(data, path.slice(0, -1))}: "${String(last)}" ${reason}`,
         reserved ? "pgs sets it so that routing, storage and TLS keep working" : "settings are passed as -c name=value; use a parameter name such as work_mem")];
     }
-    case "invalid_union":
+    case "invalid_union": {
+      // `off | { ... }` given a mapping: report what is wrong inside the mapping.
+      if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+        const branch = issue.errors.find((issues) => issues.every((i) => i.path.length > 0 || i.code === "unrecognized_keys"));
+        if (branch) return branch.flatMap((i) => describeIssue({ ...i, path: [...path, ...i.path] } as core.$ZodIssue, data, at, atKey));
+      }
       return [at(path, `${subject(data, path)} ${DEFAULT_MESSAGE.test(issue.message) ? "has an invalid value" : issue.message}, got ${describeType(value)}`)];
+    }
     default:
       return [at(path, `${subject(data, path)} ${issue.message}${value === undefined ? "" : `, got ${describeType(value)}`}`)];
   }
@@ -279,5 +285,16 @@ function crossChecks(file: TenantsFile, context: ValidationContext, at: At, out:
     }
     out.push(tenant);
   });
+  // A backup container is named <prefix><id>-backup: a tenant with that id would take its name.
+  for (const tenant of out) {
+    if (!tenant.backup) continue;
+    for (const suffix of ["backup", "offsite"]) {
+      const clash = seenIds.get(`${tenant.id}-${suffix}`);
+      if (clash !== undefined) {
+        problems.push(at(["tenants", clash, "id"], `tenant id "${tenant.id}-${suffix}" clashes with the ${suffix} container of tenant "${tenant.id}"`,
+          "choose another id, or turn backups off for that tenant"));
+      }
+    }
+  }
   return problems;
 }

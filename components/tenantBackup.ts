@@ -1,0 +1,122 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import {
+  BACKUP_DIR, BACKUP_FILES, backupLoopScript, backupNowScript, BackupScriptSpec, OFFSITE_FILES, offsiteLoopScript,
+} from "../lib/backupScripts";
+import { dockerLabels, Naming } from "../lib/naming";
+import type { BackupS3Settings } from "../lib/stackSettings";
+import type { Tenant } from "../lib/tenant";
+
+export interface OffsiteArgs {
+  settings: BackupS3Settings;
+  /** The rclone image's id (RemoteImage.imageId). */
+  imageId: pulumi.Input<string>;
+  accessKeyId: pulumi.Output<string>;
+  secretAccessKey: pulumi.Output<string>;
+}
+
+export interface TenantBackupArgs {
+  /** A running tenant with `backup` set. */
+  tenant: Tenant;
+  naming: Naming;
+  /** The tenant's PostgreSQL image id: the same pg_dump as the server. Needed while running. */
+  imageId?: pulumi.Input<string>;
+  /** The tenant's private network; the only one the backup container joins. */
+  networkName: pulumi.Input<string>;
+  /** The tenant role's password; uploaded as a file, never in env, labels or a command line. */
+  password: pulumi.Output<string>;
+  /** The tenant's server container, which the first backup needs; absent while stopped. */
+  server?: pulumi.Resource;
+  /** Off-host copies, when the stack configures an S3 target. */
+  offsite?: OffsiteArgs;
+}
+
+/**
+ * A tenant's backups: a volume of `pg_dump -Fc` files with checksums, a container on the
+ * tenant's private network that writes them on schedule as the tenant's own role, and,
+ * with an S3 target, a container that copies them off the host. The volume is kept when
+ * the tenant is removed unless `onRemove: delete`, like the data volume.
+ */
+export class TenantBackup extends pulumi.ComponentResource {
+  readonly volume: docker.Volume;
+  /** Absent while the tenant is `state: stopped` (the volume stays). */
+  readonly container?: docker.Container;
+  readonly offsite?: docker.Container;
+
+  constructor(name: string, args: TenantBackupArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("pgs:index:TenantBackup", name, {}, opts);
+    const { tenant, naming } = args;
+    const policy = tenant.backup;
+    if (!policy) throw new Error(`TenantBackup ${name}: tenant ${tenant.id} has no \`backup\` policy.`);
+    if (tenant.state === "running" && (args.imageId === undefined || args.server === undefined)) {
+      throw new Error(`TenantBackup ${name}: a running tenant needs \`imageId\` and \`server\`.`);
+    }
+    const spec: BackupScriptSpec = {
+      tenantId: tenant.id, host: naming.container(tenant.id), role: tenant.user, database: tenant.database, policy,
+    };
+
+    this.volume = new docker.Volume(`${name}-backups`, {
+      name: naming.backupVolume(tenant.id),
+      labels: dockerLabels(naming.tenantLabels(tenant.id, "backups")),
+    }, { parent: this, retainOnDelete: tenant.onRemove !== "delete" });
+
+    if (tenant.state !== "running") {
+      this.registerOutputs({ volume: this.volume.name });
+      return;
+    }
+
+    this.container = new docker.Container(`${name}-backup`, {
+      name: naming.backupContainer(tenant.id),
+      image: args.imageId!,
+      entrypoints: [BACKUP_FILES.loop],
+      uploads: [
+        { file: BACKUP_FILES.loop, content: backupLoopScript(spec), executable: true },
+        { file: BACKUP_FILES.now, content: backupNowScript(spec), executable: true },
+        { file: BACKUP_FILES.password, content: args.password },
+      ],
+      labels: dockerLabels(naming.tenantLabels(tenant.id, "backup")),
+      networkMode: "bridge",
+      networksAdvanced: [{ name: args.networkName }],
+      volumes: [{ volumeName: this.volume.name, containerPath: BACKUP_DIR }],
+      // tini as PID 1: the loop's sleep ends at once on docker stop.
+      init: true,
+      restart: "unless-stopped",
+      capabilities: { drops: ["NET_RAW"] },
+      securityOpts: ["no-new-privileges:true"],
+    }, { parent: this, dependsOn: [args.server!] });
+
+    if (args.offsite) {
+      const { settings } = args.offsite;
+      this.offsite = new docker.Container(`${name}-offsite`, {
+        name: naming.offsiteContainer(tenant.id),
+        image: args.offsite.imageId,
+        entrypoints: [OFFSITE_FILES.loop],
+        envs: [
+          "RCLONE_CONFIG_S3_TYPE=s3",
+          "RCLONE_CONFIG_S3_PROVIDER=Other",
+          `RCLONE_CONFIG_S3_ENDPOINT=${settings.endpoint}`,
+          "RCLONE_CONFIG_S3_FORCE_PATH_STYLE=true",
+          // No config file: the remote is defined by the variables above alone.
+          "RCLONE_CONFIG=/dev/null",
+        ],
+        uploads: [
+          { file: OFFSITE_FILES.loop, content: offsiteLoopScript({ tenantId: tenant.id, bucket: settings.bucket, prefix: settings.prefix, keep: policy.keep }), executable: true },
+          { file: OFFSITE_FILES.credentials, content: pulumi.secret(pulumi.interpolate`${args.offsite.accessKeyId}\n${args.offsite.secretAccessKey}\n`) },
+        ],
+        labels: dockerLabels(naming.tenantLabels(tenant.id, "offsite")),
+        networkMode: "bridge",
+        networksAdvanced: [
+          { name: args.networkName },
+          ...(settings.network ? [{ name: settings.network }] : []),
+        ],
+        volumes: [{ volumeName: this.volume.name, containerPath: BACKUP_DIR, readOnly: true }],
+        init: true,
+        restart: "unless-stopped",
+        capabilities: { drops: ["NET_RAW"] },
+        securityOpts: ["no-new-privileges:true"],
+      }, { parent: this });
+    }
+
+    this.registerOutputs({ volume: this.volume.name, container: this.container.name });
+  }
+}
