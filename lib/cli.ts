@@ -212,8 +212,27 @@ function validate(projectDir: string, stack: string, overrides: Record<string, s
   return 0;
 }
 
+/** Registration order regrouped as a tree: each resource right after its parent, as `pulumi preview` shows them. */
+function treeOrder(resources: RunResult["resources"]): RunResult["resources"] {
+  const children = new Map<string | undefined, RunResult["resources"]>();
+  const urns = new Set(resources.map((r) => r.urn));
+  for (const r of resources) {
+    const parent = r.parent && urns.has(r.parent) ? r.parent : undefined;
+    children.set(parent, [...(children.get(parent) ?? []), r]);
+  }
+  const ordered: RunResult["resources"] = [];
+  const visit = (parent: string | undefined) => {
+    for (const r of children.get(parent) ?? []) {
+      ordered.push(r);
+      visit(r.urn);
+    }
+  };
+  visit(undefined);
+  return ordered;
+}
+
 function printPlan(result: RunResult, json: boolean, io: CliIo): number {
-  const rows = result.resources.map((r) => ({
+  const rows = treeOrder(result.resources).map((r) => ({
     type: r.type,
     name: r.name,
     parent: r.parent ? r.parent.split("::").pop() : null,
