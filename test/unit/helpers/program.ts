@@ -10,6 +10,9 @@ import type { RecordedResource, ResourceMocks, RunResult } from "../../../lib/pr
 
 export const ROOT = path.resolve(__dirname, "../../..");
 /** No Pulumi.unit.yaml exists: the stack runs on Pulumi.yaml's defaults alone. */
+// Each program run under jest.isolateModules loads a fresh Pulumi runtime, which adds a process exit listener.
+process.setMaxListeners(50);
+
 export const STACK = "unit";
 export const PREFIX = `pgs-${STACK}-`;
 
