@@ -9,7 +9,7 @@
  */
 import { spawn } from "node:child_process";
 import { BACKUP_DIR, BACKUP_FILES, dumpTime, DUMP_NAME, remoteFolder } from "./backupScripts";
-import { docker } from "./dockerCli";
+import { docker, labelArgs } from "./dockerCli";
 import { Naming } from "./naming";
 
 export class BackupError extends Error {}
@@ -42,7 +42,6 @@ export interface BackupInfo {
   checksum: "ok" | "BAD" | "missing";
 }
 
-const labelArgs = (labels: Record<string, string>) => Object.entries(labels).flatMap(([k, v]) => ["--label", `${k}=${v}`]);
 
 async function isRunning(container: string): Promise<boolean> {
   const r = await docker(["inspect", "--format", "{{.State.Running}}", container], { allowFailure: true });

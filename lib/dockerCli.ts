@@ -2,6 +2,11 @@
 import { spawn } from "node:child_process";
 import { createReadStream, createWriteStream } from "node:fs";
 
+/** `{a: "1"}` → `["--label", "a=1"]`, for `docker run` and `docker volume create`. */
+export function labelArgs(labels: Record<string, string>): string[] {
+  return Object.entries(labels).flatMap(([k, v]) => ["--label", `${k}=${v}`]);
+}
+
 export interface DockerResult { stdout: string; stderr: string; code: number }
 
 export function docker(args: string[], options: { input?: string; allowFailure?: boolean } = {}): Promise<DockerResult> {

@@ -10,7 +10,7 @@
 import { chmodSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { docker, dockerStream } from "./dockerCli";
+import { docker, dockerStream, labelArgs } from "./dockerCli";
 import { LABEL, Naming } from "./naming";
 import { dataMountPath, STOP_TIMEOUT_SECONDS } from "./postgresContainer";
 import { SUPERUSER } from "./postgresBootstrap";
@@ -46,7 +46,7 @@ async function waitForServer(container: string, timeoutSeconds: number): Promise
 /** Runs a shell command in a throwaway container of `image` with `volumes` mounted, no network. */
 async function inVolumes(image: string, volumes: string[], script: string, naming: Naming, tenantId: string): Promise<void> {
   await docker(["run", "--rm", "--network", "none", "--entrypoint", "sh",
-    ...Object.entries(naming.tenantLabels(tenantId, "data")).flatMap(([k, v]) => ["--label", `${k}=${v}`]),
+    ...labelArgs(naming.tenantLabels(tenantId, "data")),
     ...volumes.flatMap((v) => ["-v", v]), image, "-c", script]);
 }
 
@@ -88,15 +88,14 @@ export async function upgradeTenant(request: UpgradeRequest): Promise<void> {
     await docker(["stop", "-t", String(STOP_TIMEOUT_SECONDS), container]);
 
     log(`3/6 copying the PostgreSQL ${from} data to volume ${backup} (kept until you remove it)`);
-    await docker(["volume", "create", ...Object.entries({ ...naming.tenantLabels(tenant.id, "data"), [LABEL.postgresMajor]: String(from) })
-      .flatMap(([k, v]) => ["--label", `${k}=${v}`]), backup]);
+    await docker(["volume", "create", ...labelArgs({ ...naming.tenantLabels(tenant.id, "data"), [LABEL.postgresMajor]: String(from) }), backup]);
     await inVolumes(targetImage, [`${volume}:/from:ro`, `${backup}:/to`], "cp -a /from/. /to/", naming, tenant.id);
 
     log(`4/6 initialising PostgreSQL ${to} in ${volume}`);
     await inVolumes(targetImage, [`${volume}:/v`], "find /v -mindepth 1 -delete", naming, tenant.id);
     wiped = true;
     await docker(["run", "-d", "--name", temp, "--network", "none",
-      ...Object.entries(naming.tenantLabels(tenant.id, "postgres")).flatMap(([k, v]) => ["--label", `${k}=${v}`]),
+      ...labelArgs(naming.tenantLabels(tenant.id, "postgres")),
       // No network at all, so trust is safe here; the tenant's container brings its own pg_hba.
       "-e", `POSTGRES_USER=${SUPERUSER}`, "-e", "POSTGRES_HOST_AUTH_METHOD=trust",
       "-v", `${volume}:${dataMountPath(to)}`, targetImage]);
