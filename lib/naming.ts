@@ -23,6 +23,10 @@ export function isValidNamePrefix(prefix: string): boolean {
   return PREFIX.test(prefix);
 }
 
+/** The containers a tenant may own besides its server (backups, off-host copies, `pgs upgrade`). */
+export const SIDE_CONTAINERS = ["backup", "offsite", "upgrade"] as const;
+export type SideContainer = typeof SIDE_CONTAINERS[number];
+
 export class Naming {
   constructor(readonly stack: string, readonly prefix: string) {
     if (!isValidNamePrefix(prefix)) {
@@ -35,8 +39,10 @@ export class Naming {
   network(tenantId: string): string { return `${this.prefix}${tenantId}-net`; }
   /** Kept when the tenant is removed, like the data volume. */
   backupVolume(tenantId: string): string { return `${this.prefix}${tenantId}-backups`; }
-  backupContainer(tenantId: string): string { return `${this.prefix}${tenantId}-backup`; }
-  offsiteContainer(tenantId: string): string { return `${this.prefix}${tenantId}-offsite`; }
+  /** A container a tenant owns besides its server: `<prefix><id>-<kind>`. */
+  sideContainer(tenantId: string, kind: SideContainer): string { return `${this.container(tenantId)}-${kind}`; }
+  backupContainer(tenantId: string): string { return this.sideContainer(tenantId, "backup"); }
+  offsiteContainer(tenantId: string): string { return this.sideContainer(tenantId, "offsite"); }
   /** Traefik router, service and middleware names: no dots allowed, unique on the host. */
   router(tenantId: string): string { return `${this.prefix}${tenantId}`; }
   ingressContainer(): string { return `${this.prefix}traefik`; }

@@ -12,6 +12,7 @@ import { API_VERSION, DefaultsSchema, MAX_FILE_BYTES, RESERVED_SETTINGS, SUPPORT
 import { knownKeysAt } from "./schemaKeys";
 import { Path, YamlPositions } from "./yamlPositions";
 import { hostnameCoveredBy } from "./certificateNames";
+import { SIDE_CONTAINERS } from "./naming";
 
 export interface ValidationContext {
   baseDomain: string;
@@ -285,14 +286,13 @@ function crossChecks(file: TenantsFile, context: ValidationContext, at: At, out:
     }
     out.push(tenant);
   });
-  // A backup container is named <prefix><id>-backup: a tenant with that id would take its name.
+  // Side containers are named <prefix><id>-<kind>: a tenant with that id would take the name.
   for (const tenant of out) {
-    if (!tenant.backup) continue;
-    for (const suffix of ["backup", "offsite"]) {
-      const clash = seenIds.get(`${tenant.id}-${suffix}`);
+    for (const kind of SIDE_CONTAINERS) {
+      const clash = seenIds.get(`${tenant.id}-${kind}`);
       if (clash !== undefined) {
-        problems.push(at(["tenants", clash, "id"], `tenant id "${tenant.id}-${suffix}" clashes with the ${suffix} container of tenant "${tenant.id}"`,
-          "choose another id, or turn backups off for that tenant"));
+        problems.push(at(["tenants", clash, "id"], `tenant id "${tenant.id}-${kind}" clashes with the ${kind} container of tenant "${tenant.id}"`,
+          `choose another id: tenant "${tenant.id}" owns the names ${SIDE_CONTAINERS.map((k) => `<prefix>${tenant.id}-${k}`).join(", ")}`));
       }
     }
   }

@@ -56,7 +56,7 @@ export async function upgradeTenant(request: UpgradeRequest): Promise<void> {
   const container = naming.container(tenant.id);
   const volume = naming.dataVolume(tenant.id);
   const backup = backupVolumeName(naming, tenant.id, from);
-  const temp = `${container}-upgrade`;
+  const temp = naming.sideContainer(tenant.id, "upgrade");
 
   if (to <= from) throw new UpgradeError(`tenant ${tenant.id} runs PostgreSQL ${from}; --to must be a newer major`);
   if (tenant.state !== "running") throw new UpgradeError(`tenant ${tenant.id} is stopped; set state: running and apply first (the dump is taken from the running server)`);
