@@ -23,6 +23,9 @@ export function isValidNamePrefix(prefix: string): boolean {
   return PREFIX.test(prefix);
 }
 
+/** The ingress container is `<prefix>traefik`, so no tenant may have this id. */
+export const INGRESS_NAME = "traefik";
+
 /** The containers a tenant may own besides its server (backups, off-host copies, `pgs upgrade`). */
 export const SIDE_CONTAINERS = ["backup", "offsite", "upgrade"] as const;
 export type SideContainer = typeof SIDE_CONTAINERS[number];
@@ -45,7 +48,7 @@ export class Naming {
   offsiteContainer(tenantId: string): string { return this.sideContainer(tenantId, "offsite"); }
   /** Traefik router, service and middleware names: no dots allowed, unique on the host. */
   router(tenantId: string): string { return `${this.prefix}${tenantId}`; }
-  ingressContainer(): string { return `${this.prefix}traefik`; }
+  ingressContainer(): string { return `${this.prefix}${INGRESS_NAME}`; }
 
   /** The labels every resource of a tenant carries (Traefik's constraint reads `pgs.stack`). */
   tenantLabels(tenantId: string, role: Role): Record<string, string> {

@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { isIpOrCidr } from "./ipRange";
+import { INGRESS_NAME } from "./naming";
 
 export const API_VERSION = "pgs/v1";
 export const SUPPORTED_MAJORS = [14, 15, 16, 17, 18] as const;
@@ -83,7 +84,7 @@ export const BackupSchema = z.union([
 export const TenantSchema = z.strictObject({
   id: z.string().regex(DNS_LABEL, {
     error: "must be a DNS label: a-z, 0-9 and -, 1 to 63 characters, no leading or trailing hyphen",
-  }).refine((id) => id !== "traefik", { error: "is reserved: the ingress container is named <prefix>traefik" })
+  }).refine((id) => id !== INGRESS_NAME, { error: `is reserved: the ingress container is named <prefix>${INGRESS_NAME}` })
     .meta({ description: "Tenant id; names every resource of the tenant. Never change it: it is the data volume's name." }),
   hostname: z.string().regex(HOSTNAME, { error: "must be a lower-case DNS name with at least two labels" })
     .optional().meta({ description: "SNI hostname; default <id>.<baseDomain>" }),
