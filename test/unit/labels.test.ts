@@ -40,14 +40,7 @@ describe("tenant router labels", () => {
 
   test("allowFrom adds an ipallowlist middleware and attaches it to the router", () => {
     expect(tenantRouterLabels(tenant({ id: "acme", allowFrom: ["203.0.113.0/24", "198.51.100.7", "2001:db8::/32"] }), naming)).toEqual({
-      "traefik.enable": "true",
-      "traefik.docker.network": "pgs-prod-acme-net",
-      "traefik.tcp.routers.pgs-prod-acme.entrypoints": "postgres",
-      "traefik.tcp.routers.pgs-prod-acme.rule": "HostSNI(`acme.pgs.example.com`)",
-      "traefik.tcp.routers.pgs-prod-acme.tls": "true",
-      "traefik.tcp.routers.pgs-prod-acme.tls.options": "pgs@file",
-      "traefik.tcp.routers.pgs-prod-acme.service": "pgs-prod-acme",
-      "traefik.tcp.services.pgs-prod-acme.loadbalancer.server.port": "5432",
+      ...tenantRouterLabels(tenant({ id: "acme" }), naming),
       "traefik.tcp.middlewares.pgs-prod-acme-allow.ipallowlist.sourcerange": "203.0.113.0/24,198.51.100.7,2001:db8::/32",
       "traefik.tcp.routers.pgs-prod-acme.middlewares": "pgs-prod-acme-allow@docker",
     });
