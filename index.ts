@@ -50,13 +50,26 @@ async function refuseMajorChanges(settings: StackSettings, tenants: Tenant[]): P
   if (problems.length > 0) throw new pulumi.RunError(`nothing was changed:\n${problems.join("\n")}`);
 }
 
+/** One RemoteImage per distinct image reference; containers use its imageId (pulumi-docker#325). */
+function imageRegistry(): (ref: string) => pulumi.Output<string> {
+  const images = new Map<string, docker.RemoteImage>();
+  return (ref) => {
+    let image = images.get(ref);
+    if (!image) {
+      image = new docker.RemoteImage(imageLogicalName(ref), { name: ref, keepLocally: true });
+      images.set(ref, image);
+    }
+    return image.imageId;
+  };
+}
+
 /** The S3 target's image and credentials, when the stack has one and some tenant backs up. */
-function offsiteArgs(settings: StackSettings, tenants: Tenant[]): OffsiteArgs | undefined {
+function offsiteArgs(settings: StackSettings, tenants: Tenant[], imageId: (ref: string) => pulumi.Output<string>): OffsiteArgs | undefined {
   const s3 = settings.backupS3;
   if (!s3 || !tenants.some((t) => t.backup && t.state === "running")) return undefined;
   return {
     settings: s3,
-    imageId: new docker.RemoteImage(imageLogicalName(s3.rcloneImage), { name: s3.rcloneImage, keepLocally: true }).imageId,
+    imageId: imageId(s3.rcloneImage),
     accessKeyId: config.requireSecret(BACKUP_S3_SECRET_KEYS.accessKeyId),
     secretAccessKey: config.requireSecret(BACKUP_S3_SECRET_KEYS.secretAccessKey),
   };
@@ -75,23 +88,12 @@ export = async () => {
     ...(settings.certificate.mode === "provided" ? { providedPrivateKeyPem: config.requireSecret("tlsPrivateKey") } : {}),
   });
 
-  /** One RemoteImage per distinct image; containers use its imageId (pulumi-docker#325). */
-  const postgresImages = new Map<string, docker.RemoteImage>();
-  const postgresImageId = (major: number): pulumi.Output<string> => {
-    const ref = settings.postgresImage(major);
-    let image = postgresImages.get(ref);
-    if (!image) {
-      image = new docker.RemoteImage(imageLogicalName(ref), { name: ref, keepLocally: true });
-      postgresImages.set(ref, image);
-    }
-    return image.imageId;
-  };
-
-  const offsite = offsiteArgs(settings, tenants);
+  const imageId = imageRegistry();
+  const offsite = offsiteArgs(settings, tenants, imageId);
   const databases = tenants.map((tenant) => new TenantDatabase(tenant.id, {
     tenant,
     naming: settings.naming,
-    ...(tenant.state === "running" ? { imageId: postgresImageId(tenant.postgres.version) } : {}),
+    ...(tenant.state === "running" ? { imageId: imageId(settings.postgresImage(tenant.postgres.version)) } : {}),
     ingressPort: settings.ingress.port,
     ...(tenant.passwordSecret ? { customPassword: config.requireSecret(tenant.passwordSecret) } : {}),
     ...(offsite && tenant.backup ? { offsite } : {}),

@@ -1,8 +1,9 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import {
-  BACKUP_DIR, BACKUP_FILES, backupLoopScript, backupNowScript, BackupScriptSpec, OFFSITE_FILES, offsiteLoopScript,
+  BACKUP_DIR, BACKUP_FILES, backupLoopScript, backupNowScript, BackupScriptSpec, OFFSITE_FILES, offsiteLoopScript, rcloneS3Env,
 } from "../lib/backupScripts";
+import { TENANT_CONTAINER_HARDENING } from "../lib/postgresContainer";
 import { dockerLabels, Naming } from "../lib/naming";
 import type { BackupS3Settings } from "../lib/stackSettings";
 import type { Tenant } from "../lib/tenant";
@@ -81,8 +82,7 @@ export class TenantBackup extends pulumi.ComponentResource {
       // tini as PID 1: the loop's sleep ends at once on docker stop.
       init: true,
       restart: "unless-stopped",
-      capabilities: { drops: ["NET_RAW"] },
-      securityOpts: ["no-new-privileges:true"],
+      ...TENANT_CONTAINER_HARDENING,
     }, { parent: this, dependsOn: [args.server!] });
 
     if (args.offsite) {
@@ -91,14 +91,7 @@ export class TenantBackup extends pulumi.ComponentResource {
         name: naming.offsiteContainer(tenant.id),
         image: args.offsite.imageId,
         entrypoints: [OFFSITE_FILES.loop],
-        envs: [
-          "RCLONE_CONFIG_S3_TYPE=s3",
-          "RCLONE_CONFIG_S3_PROVIDER=Other",
-          `RCLONE_CONFIG_S3_ENDPOINT=${settings.endpoint}`,
-          "RCLONE_CONFIG_S3_FORCE_PATH_STYLE=true",
-          // No config file: the remote is defined by the variables above alone.
-          "RCLONE_CONFIG=/dev/null",
-        ],
+        envs: rcloneS3Env(settings.endpoint),
         uploads: [
           { file: OFFSITE_FILES.loop, content: offsiteLoopScript({ tenantId: tenant.id, bucket: settings.bucket, prefix: settings.prefix, keep: policy.keep }), executable: true },
           { file: OFFSITE_FILES.credentials, content: pulumi.secret(pulumi.interpolate`${args.offsite.accessKeyId}\n${args.offsite.secretAccessKey}\n`) },
@@ -112,8 +105,7 @@ export class TenantBackup extends pulumi.ComponentResource {
         volumes: [{ volumeName: this.volume.name, containerPath: BACKUP_DIR, readOnly: true }],
         init: true,
         restart: "unless-stopped",
-        capabilities: { drops: ["NET_RAW"] },
-        securityOpts: ["no-new-privileges:true"],
+        ...TENANT_CONTAINER_HARDENING,
       }, { parent: this });
     }
 

@@ -6,7 +6,7 @@ import {
   BOOTSTRAP_FILES, BootstrapSpec, hbaConf, healthcheckCommand, serverCommand, startScript, SUPERUSER,
   syncRolesScript, syncRolesSql,
 } from "../lib/postgresBootstrap";
-import { dataMountPath, HEALTHCHECK, STOP_TIMEOUT_SECONDS } from "../lib/postgresContainer";
+import { dataMountPath, HEALTHCHECK, STOP_TIMEOUT_SECONDS, TENANT_CONTAINER_HARDENING } from "../lib/postgresContainer";
 import { scramSha256Verifier } from "../lib/scram";
 import type { Tenant } from "../lib/tenant";
 import { tenantRouterLabels } from "../lib/traefikLabels";
@@ -116,8 +116,7 @@ export class TenantDatabase extends pulumi.ComponentResource {
         shmSize: tenant.resources.shmMiB,
         memory: tenant.resources.memoryMiB,
         cpus: String(tenant.resources.cpus),
-        capabilities: { drops: ["NET_RAW"] },
-        securityOpts: ["no-new-privileges:true"],
+        ...TENANT_CONTAINER_HARDENING,
         wait: true,
         waitTimeout: STOP_TIMEOUT_SECONDS,
       }, {

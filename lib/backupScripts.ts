@@ -33,19 +33,35 @@ export interface BackupScriptSpec {
 }
 
 /** `<tenant>-<UTC stamp>.dump`: names sort by time, and the stamp is when the dump started. */
-export const DUMP_NAME = /^([a-z0-9-]+)-([0-9]{8}T[0-9]{6}Z)\.dump$/;
+/** A dump's UTC time in its name, as `date -u +%Y%m%dT%H%M%SZ` writes it (POSIX ERE). */
+const STAMP_ERE = "[0-9]{8}T[0-9]{6}Z";
+
+export const DUMP_NAME = new RegExp(`^([a-z0-9-]+)-(${STAMP_ERE})\\.dump$`);
+
+/** `grep -E` pattern for a tenant's dump names (and, with `checksums`, their .sha256 files). */
+export function dumpNameEre(tenantId: string, checksums = false): string {
+  return `^${tenantId}-${STAMP_ERE}\\.dump${checksums ? "(\\.sha256)?" : ""}$`;
+}
+
+/**
+ * rclone's S3 remote named `s3`, defined by environment alone (no config file); the
+ * credentials are added by whoever runs it, never on a command line.
+ */
+export function rcloneS3Env(endpoint: string): string[] {
+  return [
+    "RCLONE_CONFIG_S3_TYPE=s3",
+    "RCLONE_CONFIG_S3_PROVIDER=Other",
+    `RCLONE_CONFIG_S3_ENDPOINT=${endpoint}`,
+    "RCLONE_CONFIG_S3_FORCE_PATH_STYLE=true",
+    "RCLONE_CONFIG=/dev/null",
+  ];
+}
 
 export function dumpTime(name: string): Date | undefined {
   const match = DUMP_NAME.exec(name);
   if (!match) return undefined;
   const s = match[2];
   return new Date(`${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)}T${s.slice(9, 11)}:${s.slice(11, 13)}:${s.slice(13, 15)}Z`);
-}
-
-/** Seconds from `nowSeconds` (epoch) to the next run at anchor + k × every (anchor: seconds after 00:00 UTC). */
-export function secondsToNextRun(nowSeconds: number, policy: Pick<BackupPolicy, "everySeconds" | "anchorSeconds">): number {
-  const offset = (((nowSeconds - policy.anchorSeconds) % policy.everySeconds) + policy.everySeconds) % policy.everySeconds;
-  return policy.everySeconds - offset;
 }
 
 /** PID 1 (under tini): sleeps to the next slot, runs one backup, forever. */
@@ -103,7 +119,7 @@ sync "$tmp" "$tmp.sha256" 2>/dev/null || sync
 mv "$tmp.sha256" "$name.sha256" && mv "$tmp" "$name" || fail "cannot rename the dump into place"
 size=$(wc -c <"$name" | tr -d ' ')
 pruned=0
-for old in $(ls -1 ${spec.tenantId}-*.dump 2>/dev/null | grep -E '^${spec.tenantId}-[0-9]{8}T[0-9]{6}Z\\.dump$' | sort -r | tail -n +${spec.policy.keep + 1}); do
+for old in $(ls -1 ${spec.tenantId}-*.dump 2>/dev/null | grep -E '${dumpNameEre(spec.tenantId)}' | sort -r | tail -n +${spec.policy.keep + 1}); do
   rm -f "$old" "$old.sha256" && pruned=$((pruned + 1))
 done
 log "pgs-backup: ok tenant=${spec.tenantId} trigger=$trigger file=$name bytes=$size sha256=$sum seconds=$(( $(date +%s) - started )) pruned=$pruned"
@@ -137,11 +153,11 @@ export RCLONE_CONFIG_S3_ACCESS_KEY_ID RCLONE_CONFIG_S3_SECRET_ACCESS_KEY
 echo "pgs-offsite: started: tenant=${spec.tenantId} remote=${remote} keep=${spec.keep}"
 copied=""
 while :; do
-  current=$(ls -1 ${BACKUP_DIR} 2>/dev/null | grep -E '^${spec.tenantId}-[0-9]{8}T[0-9]{6}Z\\.dump(\\.sha256)?$' | tr '\\n' ' ')
+  current=$(ls -1 ${BACKUP_DIR} 2>/dev/null | grep -E '${dumpNameEre(spec.tenantId, true)}' | tr '\\n' ' ')
   if [ -n "$current" ] && [ "$current" != "$copied" ]; then
     if err=$(rclone copy --no-traverse --include '${spec.tenantId}-*.dump' --include '${spec.tenantId}-*.dump.sha256' ${BACKUP_DIR} ${remote} 2>&1); then
       pruned=0
-      for old in $(rclone lsf --files-only --include '${spec.tenantId}-*.dump' ${remote} 2>/dev/null | grep -E '^${spec.tenantId}-[0-9]{8}T[0-9]{6}Z\\.dump$' | sort -r | tail -n +${spec.keep + 1}); do
+      for old in $(rclone lsf --files-only --include '${spec.tenantId}-*.dump' ${remote} 2>/dev/null | grep -E '${dumpNameEre(spec.tenantId)}' | sort -r | tail -n +${spec.keep + 1}); do
         rclone deletefile "${remote}$old" && rclone deletefile "${remote}$old.sha256" 2>/dev/null
         pruned=$((pruned + 1))
       done

@@ -8,8 +8,8 @@
  * target's role: a missing, corrupt or failing backup leaves the tenant exactly as it was.
  */
 import { spawn } from "node:child_process";
-import { BACKUP_DIR, BACKUP_FILES, dumpTime, DUMP_NAME, remoteFolder } from "./backupScripts";
-import { docker, labelArgs } from "./dockerCli";
+import { BACKUP_DIR, BACKUP_FILES, dumpNameEre, dumpTime, DUMP_NAME, rcloneS3Env, remoteFolder } from "./backupScripts";
+import { docker, labelArgs, stderrTail } from "./dockerCli";
 import { Naming } from "./naming";
 
 export class BackupError extends Error {}
@@ -131,7 +131,7 @@ read -r RCLONE_CONFIG_S3_ACCESS_KEY_ID; read -r RCLONE_CONFIG_S3_SECRET_ACCESS_K
 export RCLONE_CONFIG_S3_ACCESS_KEY_ID RCLONE_CONFIG_S3_SECRET_ACCESS_KEY
 name=\${1:-}
 if [ -z "$name" ]; then
-  name=$(rclone lsf --files-only --include '${source}-*.dump' ${remote} | grep -E '^${source}-[0-9]{8}T[0-9]{6}Z\\.dump$' | sort | tail -n 1)
+  name=$(rclone lsf --files-only --include '${source}-*.dump' ${remote} | grep -E '${dumpNameEre(source)}' | sort | tail -n 1)
   [ -n "$name" ] || { echo "no backups of ${source} in ${remote}" >&2; exit 3; }
 fi
 rclone copy --include "$name" --include "$name.sha256" ${remote} ${BACKUP_DIR}
@@ -139,11 +139,10 @@ rclone copy --include "$name" --include "$name.sha256" ${remote} ${BACKUP_DIR}
 echo "$name"`;
   const r = await docker(["run", "--rm", "-i", ...(s3.network ? ["--network", s3.network] : []),
     ...labelArgs(naming.tenantLabels(source, "offsite")),
-    "-e", "RCLONE_CONFIG_S3_TYPE=s3", "-e", "RCLONE_CONFIG_S3_PROVIDER=Other", "-e", `RCLONE_CONFIG_S3_ENDPOINT=${s3.endpoint}`,
-    "-e", "RCLONE_CONFIG_S3_FORCE_PATH_STYLE=true", "-e", "RCLONE_CONFIG=/dev/null",
+    ...rcloneS3Env(s3.endpoint).flatMap((e) => ["-e", e]),
     "-v", `${volume}:${BACKUP_DIR}`, "--entrypoint", "sh", s3.rcloneImage, "-c", script, "sh", ...(request.from ? [request.from] : [])],
   { input: `${s3.accessKeyId}\n${s3.secretAccessKey}\n`, allowFailure: true });
-  if (r.code !== 0) throw new BackupError(`fetching from ${remote} failed; nothing was changed: ${r.stderr.trim().split("\n").slice(-3).join(" | ")}`);
+  if (r.code !== 0) throw new BackupError(`fetching from ${remote} failed; nothing was changed: ${stderrTail(r.stderr)}`);
   return r.stdout.trim().split("\n").pop()!;
 }
 
@@ -194,7 +193,7 @@ export async function restoreTenant(request: RestoreRequest): Promise<{ name: st
   try {
     let name = request.from;
     if (request.s3) {
-      temporary = `${naming.backupVolume(source)}-restore-${Date.now()}`;
+      temporary = naming.restoreScratchVolume(source, Date.now());
       progress(`fetching ${name ?? "the newest backup"} of ${source} from ${remoteFolder(request.s3.bucket, request.s3.prefix, source)}`);
       name = await fetchFromS3(request, request.s3, temporary);
       volume = temporary;

@@ -15,7 +15,7 @@ import { InvalidInputError } from "./problems";
 import { planMocks } from "./planMocks";
 import { RunResult, runProgram, stackConfig } from "./programRunner";
 import { BACKUP_S3_SECRET_KEYS, readStackSettings, StackConfigError, StackSettings } from "./stackSettings";
-import { BUILT_IN_DEFAULTS } from "./tenant";
+import { BUILT_IN_DEFAULTS, Tenant } from "./tenant";
 import { loadTenantsFile } from "./tenantsFile";
 import { tenantsJsonSchema } from "./tenantSchema";
 import { upgradeTenant } from "./upgrade";
@@ -110,11 +110,8 @@ async function upgrade(projectDir: string, args: Parsed, io: CliIo): Promise<num
     io.err(`pgs upgrade needs a tenant and --to MAJOR\n${USAGE}`);
     return 2;
   }
-  const { project, config } = stackConfig(projectDir, args.stack);
-  const settings = readStackSettings((key) => config[`${project}:${key}`], project, args.stack);
-  const tenantsFile = path.resolve(projectDir, settings.tenantsFile);
-  const tenant = loadTenantsFile(tenantsFile, { baseDomain: settings.baseDomain, certificateNames: settings.certificateNames })
-    .find((t) => t.id === tenantId);
+  const { settings, tenantsFile, tenants } = loadStack(projectDir, args.stack);
+  const tenant = tenants.find((t) => t.id === tenantId);
   if (!tenant) {
     io.err(`${tenantsFile}: no tenant "${tenantId}"`);
     return 1;
@@ -148,10 +145,7 @@ async function backups(projectDir: string, args: Parsed, io: CliIo): Promise<num
     io.err(`pgs ${args.command} needs a tenant\n${USAGE}`);
     return 2;
   }
-  const { project, config } = stackConfig(projectDir, args.stack);
-  const settings = readStackSettings((key) => config[`${project}:${key}`], project, args.stack);
-  const tenantsFile = path.resolve(projectDir, settings.tenantsFile);
-  const tenants = loadTenantsFile(tenantsFile, { baseDomain: settings.baseDomain, certificateNames: settings.certificateNames });
+  const { settings, tenantsFile, tenants } = loadStack(projectDir, args.stack);
   // A removed tenant's backups are still listed and restorable: its id is enough for the source.
   const source = tenants.find((t) => t.id === tenantId);
   const targetId = args.toNewTenant ?? tenantId;
@@ -197,16 +191,25 @@ async function confirmByTyping(question: string, expected: string): Promise<bool
   }
 }
 
-function validate(projectDir: string, stack: string, overrides: Record<string, string>, io: CliIo): number {
-  const { project, config } = stackConfig(projectDir, stack, overrides);
+/**
+ * The stack's settings and tenants, read as the program reads them. `checkSecrets` also
+ * checks passwordSecret keys; the operator commands skip that so a restore never waits on it.
+ */
+function loadStack(projectDir: string, stack: string, options: { overrides?: Record<string, string>; checkSecrets?: boolean } = {}):
+  { settings: StackSettings; tenantsFile: string; tenants: Tenant[] } {
+  const { project, config } = stackConfig(projectDir, stack, options.overrides);
   const settings = readStackSettings((key) => config[`${project}:${key}`], project, stack);
-  const file = path.resolve(projectDir, settings.tenantsFile);
-  const tenants = loadTenantsFile(file, {
+  const tenantsFile = path.resolve(projectDir, settings.tenantsFile);
+  const tenants = loadTenantsFile(tenantsFile, {
     baseDomain: settings.baseDomain,
     certificateNames: settings.certificateNames,
-    secretConfig: (key) => config[key.includes(":") ? key : `${project}:${key}`],
-    stack,
+    ...(options.checkSecrets ? { secretConfig: (key: string) => config[key.includes(":") ? key : `${project}:${key}`], stack } : {}),
   });
+  return { settings, tenantsFile, tenants };
+}
+
+function validate(projectDir: string, stack: string, overrides: Record<string, string>, io: CliIo): number {
+  const { tenantsFile: file, tenants } = loadStack(projectDir, stack, { overrides, checkSecrets: true });
   const running = tenants.filter((t) => t.state === "running").length;
   io.out(`${path.relative(process.cwd(), file) || file}: valid, ${tenants.length} tenant${tenants.length === 1 ? "" : "s"} (${running} running)`);
   return 0;

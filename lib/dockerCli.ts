@@ -7,6 +7,11 @@ export function labelArgs(labels: Record<string, string>): string[] {
   return Object.entries(labels).flatMap(([k, v]) => ["--label", `${k}=${v}`]);
 }
 
+/** The last lines of a command's stderr, on one line, for an error message. */
+export function stderrTail(stderr: string): string {
+  return stderr.trim().split("\n").slice(-3).join(" | ");
+}
+
 export interface DockerResult { stdout: string; stderr: string; code: number }
 
 export function docker(args: string[], options: { input?: string; allowFailure?: boolean } = {}): Promise<DockerResult> {
@@ -20,7 +25,7 @@ export function docker(args: string[], options: { input?: string; allowFailure?:
     child.on("close", (code) => {
       const result = { stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), code: code ?? 1 };
       if (result.code !== 0 && !options.allowFailure) {
-        reject(new Error(`docker ${args[0]} failed (exit ${result.code}): ${result.stderr.trim().split("\n").slice(-3).join(" | ")}`));
+        reject(new Error(`docker ${args[0]} failed (exit ${result.code}): ${stderrTail(result.stderr)}`));
       } else {
         resolve(result);
       }
@@ -42,7 +47,7 @@ export function dockerStream(args: string[], files: { stdinFile?: string; stdout
     child.on("error", reject);
     child.on("close", (code) => {
       const result = { stdout: "", stderr: Buffer.concat(err).toString(), code: code ?? 1 };
-      if (result.code !== 0) reject(new Error(`docker ${args[0]} failed (exit ${result.code}): ${result.stderr.trim().split("\n").slice(-3).join(" | ")}`));
+      if (result.code !== 0) reject(new Error(`docker ${args[0]} failed (exit ${result.code}): ${stderrTail(result.stderr)}`));
       else resolve(result);
     });
   });

@@ -42,6 +42,10 @@ export class Naming {
   network(tenantId: string): string { return `${this.prefix}${tenantId}-net`; }
   /** Kept when the tenant is removed, like the data volume. */
   backupVolume(tenantId: string): string { return `${this.prefix}${tenantId}-backups`; }
+  /** The copy of the old major's data that `pgs upgrade` keeps. */
+  upgradeCopyVolume(tenantId: string, major: number): string { return `${this.dataVolume(tenantId)}-pg${major}`; }
+  /** A throwaway volume a restore from S3 downloads into. */
+  restoreScratchVolume(tenantId: string, stamp: number): string { return `${this.backupVolume(tenantId)}-restore-${stamp}`; }
   /** A container a tenant owns besides its server: `<prefix><id>-<kind>`. */
   sideContainer(tenantId: string, kind: SideContainer): string { return `${this.container(tenantId)}-${kind}`; }
   backupContainer(tenantId: string): string { return this.sideContainer(tenantId, "backup"); }

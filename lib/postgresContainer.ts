@@ -13,3 +13,12 @@ export function dataMountPath(major: number): string {
 export const HEALTHCHECK = { interval: "5s", timeout: "5s", startPeriod: "120s", retries: 3 } as const;
 /** Docker's 10 s default ends in SIGKILL and crash recovery; a fast shutdown can need longer. */
 export const STOP_TIMEOUT_SECONDS = 120;
+
+/**
+ * What every container a tenant owns runs with: no raw sockets (no spoofing on the tenant
+ * network) and no privilege gain through setuid binaries.
+ */
+export const TENANT_CONTAINER_HARDENING: { capabilities: { drops: string[] }; securityOpts: string[] } = {
+  capabilities: { drops: ["NET_RAW"] },
+  securityOpts: ["no-new-privileges:true"],
+};

@@ -1,5 +1,6 @@
 /** A tenant as the components see it: defaults applied, every field resolved. */
 import { quantityToMiB } from "./quantity";
+import { BACKUP_EVERY_UNIT_SECONDS } from "./tenantSchema";
 import type { BackupEntry, PostgresEntry, ResourcesEntry, TenantEntry, TenantPostgresEntry, TenantsFile } from "./tenantSchema";
 
 export interface Tenant {
@@ -34,8 +35,6 @@ export interface BackupPolicy {
   keep: number;
 }
 
-const UNIT_SECONDS = { m: 60, h: 3600, d: 86400 } as const;
-
 /** The tenant's own `backup:` replaces the defaults' wholesale; `off` anywhere wins for that level. */
 export function resolveBackup(defaults: BackupEntry | undefined, entry: BackupEntry | undefined): BackupPolicy | undefined {
   const chosen = entry ?? defaults;
@@ -44,7 +43,7 @@ export function resolveBackup(defaults: BackupEntry | undefined, entry: BackupEn
   const [hours, minutes] = at.split(":").map(Number);
   return {
     every: chosen.every,
-    everySeconds: Number(chosen.every.slice(0, -1)) * UNIT_SECONDS[chosen.every.slice(-1) as keyof typeof UNIT_SECONDS],
+    everySeconds: Number(chosen.every.slice(0, -1)) * BACKUP_EVERY_UNIT_SECONDS[chosen.every.slice(-1) as keyof typeof BACKUP_EVERY_UNIT_SECONDS],
     at,
     anchorSeconds: hours * 3600 + minutes * 60,
     keep: chosen.keep,

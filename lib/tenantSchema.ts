@@ -58,8 +58,10 @@ export const ResourcesSchema = z.strictObject({
   shm: quantity().optional().meta({ description: "/dev/shm size, e.g. 128Mi" }),
 });
 
-/** Whole minutes, hours or days; at least 1m (lib/backupPolicy.ts turns it into seconds). */
-const BACKUP_EVERY = /^[1-9][0-9]{0,5}[mhd]$/;
+/** The units of `backup.every`, in seconds (lib/tenant.ts resolveBackup uses them). */
+export const BACKUP_EVERY_UNIT_SECONDS = { m: 60, h: 3600, d: 86400 } as const;
+/** Whole minutes, hours or days; at least 1m. */
+const BACKUP_EVERY = new RegExp(`^[1-9][0-9]{0,5}[${Object.keys(BACKUP_EVERY_UNIT_SECONDS).join("")}]$`);
 const BACKUP_AT = /^([01][0-9]|2[0-3]):[0-5][0-9]$/;
 
 export const BackupPolicySchema = z.strictObject({

@@ -28,10 +28,6 @@ export interface UpgradeRequest {
 
 export class UpgradeError extends Error {}
 
-export function backupVolumeName(naming: Naming, tenantId: string, major: number): string {
-  return `${naming.dataVolume(tenantId)}-pg${major}`;
-}
-
 async function waitForServer(container: string, timeoutSeconds: number): Promise<void> {
   const deadline = Date.now() + timeoutSeconds * 1000;
   while (Date.now() < deadline) {
@@ -55,7 +51,7 @@ export async function upgradeTenant(request: UpgradeRequest): Promise<void> {
   const from = tenant.postgres.version;
   const container = naming.container(tenant.id);
   const volume = naming.dataVolume(tenant.id);
-  const backup = backupVolumeName(naming, tenant.id, from);
+  const backup = naming.upgradeCopyVolume(tenant.id, from);
   const temp = naming.sideContainer(tenant.id, "upgrade");
 
   if (to <= from) throw new UpgradeError(`tenant ${tenant.id} runs PostgreSQL ${from}; --to must be a newer major`);

@@ -9,6 +9,7 @@ import { docker, uploadsTar } from "./harness/dockerApplier";
 import { container, eventually, note, notes, sleep, volumeExists } from "./harness/facts";
 import { cleanup, E2EStack, freePort, requireImages, TenantEntry, tenantsYaml } from "./harness/stack";
 import { TEST_LABEL } from "./harness/clients";
+import { rcloneS3Env } from "../../lib/backupScripts";
 import { BackupContext, BackupError, backupNow, listBackups, restoreTenant, S3Source } from "../../lib/backups";
 import { Naming } from "../../lib/naming";
 
@@ -16,6 +17,7 @@ const RCLONE_IMAGE = "pgs-local/rclone:1.75.2";
 const SEAWEEDFS_IMAGE = "pgs-local/seaweedfs:4.48";
 const S3_NETWORK = "pgs-e2e-s3";
 const S3_HOST = "pgs-e2e-seaweedfs";
+const S3_ENDPOINT = `http://${S3_HOST}:8333`;
 const S3 = { accessKeyId: "pgs-e2e-access", secretAccessKey: "pgs-e2e-Secret-0123456789", bucket: "pgs-backups", prefix: "e2e/backups" };
 const EVERY_MINUTE = { every: "1m", keep: 2 };
 /** Daily, 12 hours from now: no scheduled run can race the tests that count or pick backups. */
@@ -49,9 +51,9 @@ async function backupLogLines(id: string): Promise<string[]> {
 /** Runs rclone against the test bucket (test-only: credentials in env are fine here). */
 function rclone(args: string[]) {
   return run("docker", ["run", "--rm", "--network", S3_NETWORK, "--label", "pgs.test=e2e",
-    "-e", "RCLONE_CONFIG_S3_TYPE=s3", "-e", "RCLONE_CONFIG_S3_PROVIDER=Other", "-e", `RCLONE_CONFIG_S3_ENDPOINT=http://${S3_HOST}:8333`,
-    "-e", `RCLONE_CONFIG_S3_ACCESS_KEY_ID=${S3.accessKeyId}`, "-e", `RCLONE_CONFIG_S3_SECRET_ACCESS_KEY=${S3.secretAccessKey}`,
-    "-e", "RCLONE_CONFIG_S3_FORCE_PATH_STYLE=true", "-e", "RCLONE_CONFIG=/dev/null", RCLONE_IMAGE, ...args]);
+    ...[...rcloneS3Env(S3_ENDPOINT), `RCLONE_CONFIG_S3_ACCESS_KEY_ID=${S3.accessKeyId}`, `RCLONE_CONFIG_S3_SECRET_ACCESS_KEY=${S3.secretAccessKey}`]
+      .flatMap((e) => ["-e", e]),
+    RCLONE_IMAGE, ...args]);
 }
 
 beforeAll(async () => {
@@ -188,7 +190,7 @@ test("with an S3 target, backups are copied to the bucket, pruned there, and a r
   await eventually("SeaweedFS S3 answers", 60_000, async () => ((await rclone(["lsf", `s3:${S3.bucket}/`])).code === 0 ? true : undefined), 1000);
 
   const config = {
-    backupS3Endpoint: `http://${S3_HOST}:8333`, backupS3Bucket: S3.bucket, backupS3Prefix: S3.prefix,
+    backupS3Endpoint: S3_ENDPOINT, backupS3Bucket: S3.bucket, backupS3Prefix: S3.prefix,
     rcloneImage: RCLONE_IMAGE, backupNetwork: S3_NETWORK,
   };
   const secretConfig = { backupS3AccessKeyId: S3.accessKeyId, backupS3SecretAccessKey: S3.secretAccessKey };

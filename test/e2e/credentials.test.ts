@@ -10,7 +10,7 @@ import { container, note, notes, sleep, volumeExists } from "./harness/facts";
 import { cleanup, E2EStack, freePort, requireImages, TenantEntry, tenantsYaml } from "./harness/stack";
 import { Naming } from "../../lib/naming";
 import { resolveTenant } from "../../lib/tenant";
-import { backupVolumeName, upgradeTenant } from "../../lib/upgrade";
+import { upgradeTenant } from "../../lib/upgrade";
 
 const AUTH_FAILED = (user: string) => new RegExp(`password authentication failed for user "${user}"`);
 const CUSTOM_PASSWORD = "custom-Passw0rd-from-secret-config";
@@ -154,7 +154,7 @@ test("pgs upgrade moves a 17 tenant to 18 with the same data and password; the o
   await ready("bravo");
   expect(await psql(e, "select current_setting('server_version_num')::int / 10000, count(*) from kept"))
     .toMatchObject({ ok: true, out: "18|1001" });
-  expect(await volumeExists(backupVolumeName(naming, "bravo", 17))).toBe(true);
+  expect(await volumeExists(naming.upgradeCopyVolume("bravo", 17))).toBe(true);
   expect((await container(stack.containerName("bravo")))!.Mounts.map((m) => m.Destination)).toEqual(["/var/lib/postgresql"]);
   expect(await psql(e, "select 1", { password: CUSTOM_PASSWORD })).toMatchObject({ ok: false });
 });

@@ -2,7 +2,13 @@
  * Backups: the `backup:` policy (defaults, per-tenant override, off), the schedule, the
  * scripts' safety properties, and what the program creates for a tenant with backups.
  */
-import { BACKUP_FILES, backupNowScript, BackupScriptSpec, dumpTime, OFFSITE_FILES, offsiteLoopScript, remoteFolder, secondsToNextRun } from "../../lib/backupScripts";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import {
+  BACKUP_FILES, backupLoopScript, backupNowScript, BackupScriptSpec, dumpNameEre, dumpTime, OFFSITE_FILES, offsiteLoopScript, remoteFolder,
+} from "../../lib/backupScripts";
 import { readStackSettings, StackConfigError } from "../../lib/stackSettings";
 import { resolveBackup, resolveTenant } from "../../lib/tenant";
 import { parseTenantsFile } from "../../lib/tenantsFile";
@@ -38,14 +44,40 @@ describe("the backup policy", () => {
     expect(resolveBackup({ every: "1m", keep: 1 }, "off")).toBeUndefined();
   });
 
-  test("the schedule runs at `at` + k × every (UTC)", () => {
-    const daily = { everySeconds: 86400, anchorSeconds: 3 * 3600 };
-    const at = (iso: string) => Date.parse(iso) / 1000;
-    expect(secondsToNextRun(at("2025-01-01T02:00:00Z"), daily)).toBe(3600);
-    expect(secondsToNextRun(at("2025-01-01T03:00:00Z"), daily)).toBe(86400);
-    expect(secondsToNextRun(at("2025-01-01T04:00:00Z"), daily)).toBe(23 * 3600);
-    const sixHourly = { everySeconds: 6 * 3600, anchorSeconds: 3 * 3600 + 30 * 60 };
-    expect(secondsToNextRun(at("2025-01-01T10:00:00Z"), sixHourly)).toBe(5.5 * 3600);
+  test("the schedule runs at `at` + k × every (UTC): the loop script's first sleep", () => {
+    // The real loop script under sh, with `date` frozen and `sleep` reporting its argument and ending the loop.
+    const dir = mkdtempSync(path.join(tmpdir(), "pgs-schedule-"));
+    try {
+      writeFileSync(path.join(dir, "date"), '#!/bin/sh\necho "$FAKE_NOW"\n', { mode: 0o755 });
+      writeFileSync(path.join(dir, "sleep"), '#!/bin/sh\necho "sleep $1"\nkill -TERM $PPID\n', { mode: 0o755 });
+      const firstSleep = (every: string, at: string, iso: string) => {
+        const [tenant] = tenantsOf(tenantsYaml(`  - id: acme\n    backup: { every: ${every}, at: "${at}", keep: 1 }`));
+        const script = path.join(dir, "loop.sh");
+        writeFileSync(script, backupLoopScript({ tenantId: "acme", host: "h", role: "acme", database: "acme", policy: tenant.backup! }));
+        let out = "";
+        try {
+          execFileSync("sh", [script], { env: { PATH: `${dir}:/usr/bin:/bin`, FAKE_NOW: String(Date.parse(iso) / 1000) }, encoding: "utf8" });
+        } catch (err) {
+          out = (err as { stdout: string }).stdout;
+        }
+        return Number(/^sleep ([0-9]+)$/m.exec(out)?.[1]);
+      };
+      expect(firstSleep("24h", "03:00", "2025-01-01T02:00:00Z")).toBe(3600);
+      expect(firstSleep("24h", "03:00", "2025-01-01T03:00:00Z")).toBe(86400);
+      expect(firstSleep("24h", "03:00", "2025-01-01T04:00:00Z")).toBe(23 * 3600);
+      expect(firstSleep("6h", "03:30", "2025-01-01T10:00:00Z")).toBe(5.5 * 3600);
+      expect(firstSleep("1m", "00:00", "2025-01-01T10:00:42Z")).toBe(18);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("dump name patterns for the scripts match what the program lists", () => {
+    const grep = (pattern: string, names: string[]) =>
+      execFileSync("grep", ["-E", pattern], { input: names.join("\n"), encoding: "utf8" }).split("\n").filter(Boolean);
+    const names = ["acme-20250102T030405Z.dump", "acme-20250102T030405Z.dump.sha256", "acme-latest.dump", "acme-x-20250102T030405Z.dump"];
+    expect(grep(dumpNameEre("acme"), names)).toEqual(["acme-20250102T030405Z.dump"]);
+    expect(grep(dumpNameEre("acme", true), names)).toEqual(["acme-20250102T030405Z.dump", "acme-20250102T030405Z.dump.sha256"]);
   });
 
   test("dump names carry their UTC time", () => {
