@@ -1,32 +1,34 @@
 /**
  * pgs: tenants.yaml → one PostgreSQL container, volume, network and password per tenant,
  * behind one Traefik v3 that routes `<tenant hostname>:5432` by TLS SNI.
+ *
+ * The Pulumi CLI calls the export with no argument (the project folder is the working
+ * directory); pgs's own runners pass the project folder.
  */
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import * as path from "node:path";
 import { OffsiteArgs, TenantDatabase, TraefikIngress } from "./components";
-import { majorChangeProblem, previousMajors } from "./lib/majorVersion";
 import { imageLogicalName } from "./lib/naming";
-import { InvalidInputError } from "./lib/problems";
-import { BACKUP_S3_SECRET_KEYS, readStackSettings, StackConfigError, StackSettings } from "./lib/stackSettings";
-import type { Tenant } from "./lib/tenant";
-import { loadTenantsFile } from "./lib/tenantsFile";
+import { LoadedStack, loadStack } from "./lib/project";
+import { SECRET_KEYS, StackConfigError, StackSettings } from "./lib/stackSettings";
+import { tenantEndpoint } from "./lib/tenants/endpoint";
+import { majorChangeProblem, previousMajors } from "./lib/tenants/majorVersion";
+import { InvalidInputError } from "./lib/tenants/problems";
+import type { Tenant } from "./lib/tenants/tenant";
 
 const config = new pulumi.Config();
 
 /** Operator mistakes are reported as their message lines, not as a stack trace. */
-function loadOrFail(): { settings: StackSettings; tenants: Tenant[] } {
+function loadOrFail(projectDir: string): LoadedStack {
   try {
-    const settings = readStackSettings((key) => config.get(key), pulumi.getProject(), pulumi.getStack());
-    const tenants = loadTenantsFile(path.resolve(settings.tenantsFile), {
-      baseDomain: settings.baseDomain,
-      certificateNames: settings.certificateNames,
-      // The raw value, so that reading it does not log a "secret read as plaintext" warning.
+    return loadStack({
+      projectDir,
+      project: pulumi.getProject(),
+      stack: pulumi.getStack(),
+      config: (key) => config.get(key),
+      // The raw value, so that reading a secret does not log a "secret read as plaintext" warning.
       secretConfig: (key) => pulumi.runtime.getConfig(`${pulumi.getProject()}:${key}`),
-      stack: settings.stack,
     });
-    return { settings, tenants };
   } catch (err) {
     if (err instanceof InvalidInputError || err instanceof StackConfigError) {
       throw new pulumi.RunError(`invalid input, nothing was changed:\n${err.message}`);
@@ -37,7 +39,7 @@ function loadOrFail(): { settings: StackSettings; tenants: Tenant[] } {
 
 /**
  * Refuses, before any resource changes, a tenant whose PostgreSQL major differs from the one
- * its data was written by, as recorded in this stack's own last outputs (lib/majorVersion.ts).
+ * its data was written by, as recorded in this stack's own last outputs.
  */
 async function refuseMajorChanges(settings: StackSettings, tenants: Tenant[]): Promise<void> {
   const lastDeployment = new pulumi.StackReference("last-deployment", {
@@ -63,20 +65,20 @@ function imageRegistry(): (ref: string) => pulumi.Output<string> {
   };
 }
 
-/** The S3 target's image and credentials, when the stack has one and some tenant backs up. */
+/** The S3 target's image and credentials, when the stack has one and some running tenant backs up. */
 function offsiteArgs(settings: StackSettings, tenants: Tenant[], imageId: (ref: string) => pulumi.Output<string>): OffsiteArgs | undefined {
   const s3 = settings.backupS3;
   if (!s3 || !tenants.some((t) => t.backup && t.state === "running")) return undefined;
   return {
     settings: s3,
     imageId: imageId(s3.rcloneImage),
-    accessKeyId: config.requireSecret(BACKUP_S3_SECRET_KEYS.accessKeyId),
-    secretAccessKey: config.requireSecret(BACKUP_S3_SECRET_KEYS.secretAccessKey),
+    accessKeyId: config.requireSecret(SECRET_KEYS.backupS3AccessKeyId),
+    secretAccessKey: config.requireSecret(SECRET_KEYS.backupS3SecretAccessKey),
   };
 }
 
-export = async () => {
-  const { settings, tenants } = loadOrFail();
+export = async (projectDir: string = process.cwd()) => {
+  const { settings, tenants } = loadOrFail(projectDir);
   await refuseMajorChanges(settings, tenants);
 
   const ingress = new TraefikIngress("ingress", {
@@ -85,7 +87,7 @@ export = async () => {
     settings: settings.ingress,
     certificate: settings.certificate,
     certificateNames: settings.certificateNames,
-    ...(settings.certificate.mode === "provided" ? { providedPrivateKeyPem: config.requireSecret("tlsPrivateKey") } : {}),
+    ...(settings.certificate.mode === "provided" ? { providedPrivateKeyPem: config.requireSecret(SECRET_KEYS.tlsPrivateKey) } : {}),
   });
 
   const imageId = imageRegistry();
@@ -102,17 +104,7 @@ export = async () => {
   return {
     caCertificate: ingress.caCertificatePem,
     ingressEndpoint: { address: settings.ingress.address, port: settings.ingress.port },
-    /** Not secret; also what the next deployment reads back to guard major versions. */
-    tenantEndpoints: Object.fromEntries(tenants.map((t) => [t.id, {
-      hostname: t.hostname,
-      port: settings.ingress.port,
-      database: t.database,
-      user: t.user,
-      access: t.access,
-      state: t.state,
-      postgresVersion: t.postgres.version,
-      superuser: t.superuser,
-    }])),
+    tenantEndpoints: Object.fromEntries(tenants.map((t) => [t.id, tenantEndpoint(t, settings.ingress.port)])),
     connectionStrings: pulumi.secret(
       pulumi.all(Object.fromEntries(databases.map((db, i) => [tenants[i].id, db.connectionString]))),
     ),

@@ -3,6 +3,6 @@ module.exports = {
   preset: "ts-jest",
   testEnvironment: "node",
   roots: ["<rootDir>/test"],
-  testPathIgnorePatterns: ["/node_modules/", "<rootDir>/test/e2e/"],
+  testPathIgnorePatterns: ["/node_modules/", "<rootDir>/test/e2e/", "<rootDir>/test/engine/"],
   testTimeout: 30000,
 };

@@ -1,4 +1,2 @@
+export * from "./docker";
 export * from "./ingressCertificate";
-export * from "./tenantBackup";
-export * from "./tenantDatabase";
-export * from "./traefikIngress";

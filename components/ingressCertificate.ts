@@ -28,7 +28,7 @@ export class IngressCertificate extends pulumi.ComponentResource {
 
     if (args.certificate.mode === "provided") {
       if (!args.providedPrivateKeyPem) {
-        throw new pulumi.RunError("certificateMode is provided but pgs:tlsPrivateKey is not set (pulumi config set --secret tlsPrivateKey < key.pem)");
+        throw new pulumi.RunError(`IngressCertificate ${name}: certificateMode is provided, so \`providedPrivateKeyPem\` is needed (pulumi config set --secret tlsPrivateKey < key.pem).`);
       }
       this.certificatePem = pulumi.output(args.certificate.certificatePem);
       this.privateKeyPem = pulumi.secret(args.providedPrivateKeyPem);

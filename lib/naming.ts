@@ -50,6 +50,11 @@ export class Naming {
   sideContainer(tenantId: string, kind: SideContainer): string { return `${this.container(tenantId)}-${kind}`; }
   backupContainer(tenantId: string): string { return this.sideContainer(tenantId, "backup"); }
   offsiteContainer(tenantId: string): string { return this.sideContainer(tenantId, "offsite"); }
+  /**
+   * The server's name on the tenant's own network, for its backup container: short and fixed,
+   * since a container name of a 63-character id is longer than a DNS label.
+   */
+  serverAlias(): string { return "postgres"; }
   /** Traefik router, service and middleware names: no dots allowed, unique on the host. */
   router(tenantId: string): string { return `${this.prefix}${tenantId}`; }
   ingressContainer(): string { return `${this.prefix}${INGRESS_NAME}`; }
@@ -62,11 +67,6 @@ export class Naming {
   ingressLabels(): Record<string, string> {
     return { [LABEL.stack]: this.stack, [LABEL.role]: "ingress" };
   }
-}
-
-/** `{a: "1"}` → `[{label: "a", value: "1"}]`, sorted, the shape @pulumi/docker takes. */
-export function dockerLabels(labels: Record<string, string>): { label: string; value: string }[] {
-  return Object.keys(labels).sort().map((label) => ({ label, value: labels[label] }));
 }
 
 /** Stable logical name of the RemoteImage for an image reference. */

@@ -1,11 +1,12 @@
 /**
- * The stack's configuration, checked and typed. Defaults live in Pulumi.yaml (the CLI
- * applies them; lib/programRunner.ts does the same offline), so this file only parses.
+ * The stack's configuration, checked and typed. Defaults live in Pulumi.yaml (the engine
+ * applies them; lib/offline/programRunner.ts does the same offline), so this file only parses.
  */
 import { isIP } from "node:net";
-import { certificateDnsNames, selfSignedCertificateNames } from "./certificateNames";
+import { certificateDnsNames, selfSignedCertificateNames } from "./tenants/certificateNames";
 import { defaultNamePrefix, isValidNamePrefix, Naming } from "./naming";
-import type { IngressSettings } from "./traefikConfig";
+import type { S3Target } from "./postgres/backup";
+import type { IngressSettings } from "./traefik/staticConfig";
 
 export type CertificateSettings =
   | { mode: "selfSigned"; validityDays: number }
@@ -27,17 +28,19 @@ export interface StackSettings {
   backupS3?: BackupS3Settings;
 }
 
-/** An S3-compatible target; its credentials are secret config (backupS3AccessKeyId, backupS3SecretAccessKey). */
-export interface BackupS3Settings {
-  endpoint: string;
-  bucket: string;
-  prefix: string;
+/** The S3-compatible target of off-host backup copies; its credentials are secret config (SECRET_KEYS). */
+export interface BackupS3Settings extends S3Target {
   rcloneImage: string;
   /** An extra Docker network the copier joins, to reach a private endpoint; "" for none. */
   network: string;
 }
 
-export const BACKUP_S3_SECRET_KEYS = { accessKeyId: "backupS3AccessKeyId", secretAccessKey: "backupS3SecretAccessKey" } as const;
+/** The stack's secret config keys (set with `pulumi config set --secret KEY`). */
+export const SECRET_KEYS = {
+  tlsPrivateKey: "tlsPrivateKey",
+  backupS3AccessKeyId: "backupS3AccessKeyId",
+  backupS3SecretAccessKey: "backupS3SecretAccessKey",
+} as const;
 
 /** Reads one `pgs:<key>` value; undefined when unset. */
 export type ConfigReader = (key: string) => string | undefined;
@@ -53,9 +56,16 @@ const DOMAIN = /^(?=.{1,200}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z
 const DURATION = /^[0-9]+(ms|s|m)$/;
 const HOST_PORT = /^(\[[0-9a-fA-F:]+\]|[0-9.]+|localhost)?:[0-9]{1,5}$/;
 
-export function readStackSettings(read: ConfigReader, project: string, stack: string): StackSettings {
+/**
+ * `readSecret`, when given, is asked whether the secrets the settings need are set (their
+ * values are never looked at here); without it that check is left to the engine.
+ */
+export function readStackSettings(read: ConfigReader, project: string, stack: string, readSecret?: ConfigReader): StackSettings {
   const problems: string[] = [];
   const key = (k: string) => `${project}:${k}`;
+  const requireSecret = (k: string, why: string) => {
+    if (readSecret && readSecret(k) === undefined) problems.push(`${key(k)} is not set: ${why} (pulumi config set --secret ${k} ... --stack ${stack})`);
+  };
   const text = (k: string): string => {
     const v = read(k);
     if (v === undefined) problems.push(`${key(k)} is not set (Pulumi.yaml declares its default)`);
@@ -125,9 +135,15 @@ export function readStackSettings(read: ConfigReader, project: string, stack: st
     }
     const caCertificatePem = text("tlsCaCertificate");
     certificate = { mode: "provided", certificatePem, ...(caCertificatePem ? { caCertificatePem } : {}) };
+    requireSecret(SECRET_KEYS.tlsPrivateKey, "certificateMode is provided, so the certificate's private key is needed");
   }
 
-  const backupS3 = readBackupS3(read, check);
+  const backupS3 = readBackupS3(text, check);
+  if (backupS3) {
+    for (const k of [SECRET_KEYS.backupS3AccessKeyId, SECRET_KEYS.backupS3SecretAccessKey]) {
+      requireSecret(k, "backupS3Endpoint is set, so off-host copies need the bucket's credentials");
+    }
+  }
 
   if (problems.length > 0) throw new StackConfigError(problems);
   return {
@@ -149,20 +165,20 @@ const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const S3_PREFIX = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
 const DOCKER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
-/** Unset keys count as "" so that stacks made before backups existed keep working. */
-function readBackupS3(read: ConfigReader, check: (ok: boolean, k: string, what: string) => void): BackupS3Settings | undefined {
-  const endpoint = read("backupS3Endpoint") ?? "";
+function readBackupS3(text: (k: string) => string, check: (ok: boolean, k: string, what: string) => void): BackupS3Settings | undefined {
+  const endpoint = text("backupS3Endpoint");
   if (endpoint === "") return undefined;
   const settings = {
     endpoint,
-    bucket: read("backupS3Bucket") ?? "",
-    prefix: read("backupS3Prefix") ?? "",
-    rcloneImage: read("rcloneImage") || "rclone/rclone:1.71",
-    network: read("backupNetwork") ?? "",
+    bucket: text("backupS3Bucket"),
+    prefix: text("backupS3Prefix"),
+    rcloneImage: text("rcloneImage"),
+    network: text("backupNetwork"),
   };
   check(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/.test(endpoint), "backupS3Endpoint", "must be an http(s) URL such as https://s3.eu-central-1.amazonaws.com");
   check(S3_BUCKET.test(settings.bucket), "backupS3Bucket", "must be an S3 bucket name (3-63 lower-case letters, digits, . and -) when backupS3Endpoint is set");
   check(settings.prefix === "" || S3_PREFIX.test(settings.prefix), "backupS3Prefix", "must be empty or path segments of letters, digits, . _ - separated by /");
   check(settings.network === "" || DOCKER_NAME.test(settings.network), "backupNetwork", "must be a Docker network name");
+  check(settings.rcloneImage.length > 0, "rcloneImage", "must be an image reference");
   return settings;
 }

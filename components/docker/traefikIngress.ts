@@ -1,0 +1,74 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { dockerCapabilities, dockerLabels, goDuration } from "../../lib/docker/inputs";
+import { Naming } from "../../lib/naming";
+import type { CertificateSettings } from "../../lib/stackSettings";
+import { IngressSettings, TRAEFIK_PATHS, traefikDynamicConfig, traefikHealthcheckCommand, traefikStaticArgs } from "../../lib/traefik/staticConfig";
+import { IngressCertificate } from "../ingressCertificate";
+
+export interface TraefikIngressArgs {
+  naming: Naming;
+  image: string;
+  settings: IngressSettings;
+  certificate: CertificateSettings;
+  certificateNames: string[];
+  providedPrivateKeyPem?: pulumi.Input<string>;
+}
+
+/**
+ * The one Traefik v3 of a stack: terminates TLS on the `postgres` entrypoint and routes by
+ * SNI to tenant containers it discovers by their labels. It runs with host networking and
+ * reaches each tenant over the tenant's own bridge, so no tenant input appears here:
+ * adding or removing tenants never replaces (restarts) the ingress.
+ */
+export class TraefikIngress extends pulumi.ComponentResource {
+  readonly container: docker.Container;
+  readonly image: docker.RemoteImage;
+  readonly certificate: IngressCertificate;
+  readonly caCertificatePem: pulumi.Output<string>;
+  readonly port: number;
+
+  constructor(name: string, args: TraefikIngressArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("pgs:index:TraefikIngress", name, {}, opts);
+    const { naming, settings } = args;
+
+    this.certificate = new IngressCertificate(`${name}-tls`, {
+      certificate: args.certificate,
+      dnsNames: args.certificateNames,
+      stack: naming.stack,
+      ...(args.providedPrivateKeyPem ? { providedPrivateKeyPem: args.providedPrivateKeyPem } : {}),
+    }, { parent: this });
+
+    this.image = new docker.RemoteImage(`${name}-image`, { name: args.image, keepLocally: true }, { parent: this });
+
+    const staticArgs = traefikStaticArgs(settings, naming.stack);
+    this.container = new docker.Container(`${name}-traefik`, {
+      name: naming.ingressContainer(),
+      image: this.image.imageId,
+      command: staticArgs,
+      networkMode: "host",
+      restart: "unless-stopped",
+      labels: dockerLabels(naming.ingressLabels()),
+      volumes: [{ hostPath: settings.dockerSocket, containerPath: TRAEFIK_PATHS.dockerSocket, readOnly: true }],
+      uploads: [
+        { file: TRAEFIK_PATHS.dynamicConfig, content: traefikDynamicConfig() },
+        { file: TRAEFIK_PATHS.certificate, content: this.certificate.certificatePem },
+        { file: TRAEFIK_PATHS.privateKey, content: this.certificate.privateKeyPem },
+      ],
+      capabilities: { drops: dockerCapabilities(["ALL"]), ...(settings.port < 1024 ? { adds: dockerCapabilities(["NET_BIND_SERVICE"]) } : {}) },
+      securityOpts: ["no-new-privileges:true"],
+      ...(settings.ping ? {
+        healthcheck: {
+          tests: ["CMD", ...traefikHealthcheckCommand(settings)],
+          interval: goDuration(10), timeout: goDuration(5), startPeriod: goDuration(30), retries: 3,
+        },
+        wait: true,
+        waitTimeout: 60,
+      } : {}),
+    }, { parent: this, deleteBeforeReplace: true, replaceOnChanges: ["healthcheck"] });
+
+    this.caCertificatePem = this.certificate.caCertificatePem;
+    this.port = settings.port;
+    this.registerOutputs({ caCertificatePem: this.caCertificatePem, containerName: this.container.name });
+  }
+}

@@ -1,0 +1,242 @@
+/**
+ * Runs the real Pulumi program (index.ts) under Pulumi's mock runtime and records every
+ * resource it registers: type, name, parent, resolved inputs and resource options. Used by
+ * `pgs plan`, the unit tests and the end-to-end applier, so there is one implementation.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { readFileSync, existsSync } from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+
+export const SECRET_PLACEHOLDER = "[secret]";
+
+export interface RecordedResource {
+  urn: string;
+  type: string;
+  name: string;
+  parent?: string;
+  custom: boolean;
+  /** Inputs with secrets revealed: only for code that must apply them. */
+  inputs: Record<string, unknown>;
+  /** Inputs with every secret replaced by "[secret]": safe to print. */
+  displayInputs: Record<string, unknown>;
+  options: {
+    retainOnDelete: boolean;
+    deleteBeforeReplace: boolean;
+    replaceOnChanges: string[];
+    protect: boolean;
+    dependsOn: string[];
+  };
+}
+
+export interface ResourceMocks {
+  newResource(args: { type: string; name: string; urn: string; inputs: Record<string, unknown> }):
+    Promise<{ id: string; state: Record<string, unknown> }> | { id: string; state: Record<string, unknown> };
+}
+
+export interface RunOptions {
+  projectDir: string;
+  stack: string;
+  /** `key` or `project:key` → value; applied over Pulumi.yaml defaults and Pulumi.<stack>.yaml. */
+  config?: Record<string, string>;
+  /** Keys (`project:key`) whose values are secrets. */
+  secretConfig?: Record<string, string>;
+  mocks: ResourceMocks;
+  /** The program to run; default this project's (index.ts), called with `projectDir`. */
+  program?: (projectDir: string) => Promise<Record<string, unknown>>;
+}
+
+export interface RunResult {
+  project: string;
+  stack: string;
+  resources: RecordedResource[];
+  /** Stack outputs, secrets revealed. */
+  outputs: Record<string, unknown>;
+  /** Stack outputs, secrets as "[secret]". */
+  displayOutputs: Record<string, unknown>;
+  /** Names of outputs that are secret. */
+  secretOutputs: string[];
+}
+
+function unwrap(value: unknown, reveal: boolean): unknown {
+  if (Array.isArray(value)) return value.map((v) => unwrap(v, reveal));
+  if (value && typeof value === "object") {
+    const record = value as Record<string, unknown>;
+    if (record[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig) return reveal ? unwrap(record.value, reveal) : SECRET_PLACEHOLDER;
+    return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, unwrap(v, reveal)]));
+  }
+  return value;
+}
+
+function configValue(value: unknown): string {
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+/** Pulumi.yaml defaults, then Pulumi.<stack>.yaml, then overrides: what the CLI would pass. */
+export function stackConfig(projectDir: string, stack: string, overrides: Record<string, string> = {}):
+  { project: string; config: Record<string, string>; secretKeys: string[] } {
+  const projectFile = parse(readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) as {
+    name: string; config?: Record<string, { default?: unknown } | unknown>;
+  };
+  const project = projectFile.name;
+  const qualify = (key: string) => (key.includes(":") ? key : `${project}:${key}`);
+  const config: Record<string, string> = {};
+  const secretKeys: string[] = [];
+  for (const [key, spec] of Object.entries(projectFile.config ?? {})) {
+    const value = spec && typeof spec === "object" && "default" in spec ? (spec as { default: unknown }).default : spec;
+    if (value !== undefined && !(spec && typeof spec === "object" && !("default" in spec))) config[qualify(key)] = configValue(value);
+  }
+  const stackFile = path.join(projectDir, `Pulumi.${stack}.yaml`);
+  if (existsSync(stackFile)) {
+    const stackConfigValues = (parse(readFileSync(stackFile, "utf8")) as { config?: Record<string, unknown> } | null)?.config ?? {};
+    for (const [key, value] of Object.entries(stackConfigValues)) {
+      if (value && typeof value === "object" && "secure" in (value as object)) {
+        // Encrypted with the stack's secrets provider; offline we can only stand in for it.
+        config[qualify(key)] = `offline-placeholder-for-${key}-0123456789abcdef`;
+        secretKeys.push(qualify(key));
+      } else {
+        config[qualify(key)] = configValue(value);
+      }
+    }
+  }
+  for (const [key, value] of Object.entries(overrides)) config[qualify(key)] = value;
+  return { project, config, secretKeys };
+}
+
+async function resolveOutput(value: unknown): Promise<{ value: unknown; secret: boolean }> {
+  const output: pulumi.Output<unknown> = pulumi.output(value as pulumi.Input<unknown>) as pulumi.Output<unknown>;
+  const [resolved, secret] = await Promise.all([
+    new Promise<unknown>((resolve) => output.apply((v) => { resolve(v); return v; })),
+    pulumi.isSecret(output),
+  ]);
+  return { value: resolved, secret };
+}
+
+type WaitForRpcs = () => Promise<void>;
+
+export async function runProgram(options: RunOptions): Promise<RunResult> {
+  const { project, config, secretKeys } = stackConfig(options.projectDir, options.stack, {
+    ...options.config,
+    ...options.secretConfig,
+  });
+  const allSecretKeys = [...secretKeys, ...Object.keys(options.secretConfig ?? {}).map((k) => (k.includes(":") ? k : `${project}:${k}`))];
+
+  const resources: RecordedResource[] = [];
+  const failures: Error[] = [];
+  const seenUrns = new Set<string>();
+  /** The URN being registered: the mock monitor calls newResource synchronously from registerResource. */
+  let registering: string | undefined;
+  const urnOf = (parent: string | undefined, type: string, name: string) => {
+    const parentType = parent ? parent.split("::")[2] : undefined;
+    const qualifiedType = parentType && !parentType.endsWith("pulumi:pulumi:Stack") ? `${parentType}$${type}` : type;
+    return `urn:pulumi:${options.stack}::${project}::${qualifiedType}::${name}`;
+  };
+
+  pulumi.runtime.setAllConfig(config, allSecretKeys);
+  await pulumi.runtime.setMocks({
+    newResource: async (args) => {
+      const urn = registering ?? urnOf(undefined, args.type, args.name);
+      const result = await options.mocks.newResource({ type: args.type, name: args.name, urn, inputs: args.inputs });
+      return { id: result.id, state: result.state };
+    },
+    call: () => { throw new Error("pgs makes no provider calls"); },
+  }, project, options.stack, false, "organization");
+
+  // The mock monitor passes neither parents nor resource options to `newResource`; read them off the request.
+  const monitor = pulumi.runtime.getMonitor() as unknown as {
+    registerResource(req: RegisterRequest, cb: (err: unknown, res: unknown) => void): unknown;
+  };
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, callback) => {
+    const parent = req.getParent() || undefined;
+    const urn = urnOf(parent, req.getType(), req.getName());
+    if (seenUrns.has(urn)) {
+      // Reported by rejecting runProgram after the RPCs drain: an error handed to Pulumi here
+      // would become an unhandled rejection that ends the process.
+      failures.push(new Error(`duplicate resource URN ${urn}: two resources share a type and name`));
+      return register(req, callback);
+    }
+    seenUrns.add(urn);
+    const raw = (req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>;
+    resources.push({
+      urn,
+      type: req.getType(),
+      name: req.getName(),
+      ...(parent ? { parent } : {}),
+      custom: req.getCustom(),
+      inputs: unwrap(raw, true) as Record<string, unknown>,
+      displayInputs: unwrap(raw, false) as Record<string, unknown>,
+      options: {
+        retainOnDelete: req.getRetainondelete?.() ?? false,
+        deleteBeforeReplace: req.getDeletebeforereplace(),
+        replaceOnChanges: req.getReplaceonchangesList(),
+        protect: req.getProtect?.() ?? false,
+        dependsOn: req.getDependenciesList(),
+      },
+    });
+    registering = urn;
+    try {
+      return register(req, callback);
+    } finally {
+      registering = undefined;
+    }
+  };
+
+  // A failed registration (e.g. a RunError thrown from an apply) surfaces as an unhandled
+  // rejection in the SDK; collect it and fail the run with it, as the CLI would.
+  const rejections: unknown[] = [];
+  const onRejection = (reason: unknown) => { rejections.push(reason); };
+  process.on("unhandledRejection", onRejection);
+  try {
+    return await runAndCollect();
+  } finally {
+    process.off("unhandledRejection", onRejection);
+  }
+
+  async function runAndCollect(): Promise<RunResult> {
+  // The project's program: index.ts under ts-node and jest, dist/index.js when compiled.
+  const main = options.program ?? await projectProgram();
+  const exportedValues = (await main(options.projectDir)) ?? {};
+  const exported = Object.entries(exportedValues).filter(([key]) => key !== "default" && key !== "__esModule");
+  const outputs: Record<string, unknown> = {};
+  const displayOutputs: Record<string, unknown> = {};
+  const secretOutputs: string[] = [];
+  for (const [key, value] of exported) {
+    const resolved = await resolveOutput(value);
+    outputs[key] = resolved.value;
+    displayOutputs[key] = resolved.secret ? SECRET_PLACEHOLDER : resolved.value;
+    if (resolved.secret) secretOutputs.push(key);
+  }
+  const waitForRpcs = (pulumi.runtime as unknown as { waitForRPCs?: WaitForRpcs }).waitForRPCs;
+  if (typeof waitForRpcs !== "function") throw new Error("this @pulumi/pulumi has no runtime.waitForRPCs");
+  await waitForRpcs();
+  await new Promise((resolve) => setImmediate(resolve));
+  if (failures.length > 0) throw failures[0];
+  if (rejections.length > 0) {
+    const first = rejections[0];
+    throw first instanceof Error ? first : new Error(String(first));
+  }
+  return { project, stack: options.stack, resources, outputs, displayOutputs, secretOutputs };
+  }
+}
+
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getCustom(): boolean;
+  getObject(): { toJavaScript(): unknown } | undefined;
+  getRetainondelete?(): boolean;
+  getDeletebeforereplace(): boolean;
+  getReplaceonchangesList(): string[];
+  getProtect?(): boolean;
+  getDependenciesList(): string[];
+}
+
+type Program = (projectDir: string) => Promise<Record<string, unknown>>;
+
+/** index.ts's `export =` function (under esModuleInterop a dynamic import wraps it as `default`). */
+async function projectProgram(): Promise<Program> {
+  const module = (await import("../../index")) as unknown as Program | { default: Program };
+  return typeof module === "function" ? module : module.default;
+}

@@ -1,0 +1,19 @@
+#!/bin/sh
+# pgs start hook: the entrypoint of every tenant server container, run at each start.
+# It refuses to start a server on data written by another major (the image never converts data),
+# starts the role sync detached, then hands over to the image's own entrypoint.
+# Environment (lib/postgres/server.ts): PGS_TENANT, PGS_MAJOR, PGS_DATA_MOUNT, PGS_READY_FILE.
+set -eu
+rm -f "$PGS_READY_FILE"
+# Every layout a volume may hold: <=17 at the mount or in data/ under it, 18+ in <major>/docker.
+for version_file in "$PGS_DATA_MOUNT/PG_VERSION" "$PGS_DATA_MOUNT/data/PG_VERSION" "$PGS_DATA_MOUNT"/*/docker/PG_VERSION; do
+  [ -s "$version_file" ] || continue
+  found=$(cat "$version_file")
+  if [ "$found" != "$PGS_MAJOR" ]; then
+    echo "pgs: tenant $PGS_TENANT: the data volume holds PostgreSQL $found data ($version_file) but this container runs PostgreSQL $PGS_MAJOR; refusing to start so the data stays intact. Move the data with: npx pgs upgrade $PGS_TENANT --to $PGS_MAJOR" >&2
+    exit 1
+  fi
+done
+# Detached, so that it is reparented to the container's init, not to the postmaster.
+("$(dirname "$0")/sync-roles.sh" &)
+exec docker-entrypoint.sh "$@"

@@ -1,0 +1,110 @@
+/** Traefik's static configuration (CLI flags) and the file provider's TLS configuration. */
+import { stringify } from "yaml";
+import { LABEL } from "../naming";
+
+/** Names of the ingress that tenant routes refer to. */
+export const INGRESS = {
+  /** The entrypoint clients connect to. */
+  entrypoint: "postgres",
+  /** The entrypoint serving /ping and /metrics on adminAddress. */
+  adminEntrypoint: "traefik",
+  /** The TLS option of every tenant router (defined by the file provider: labels say `@file`). */
+  tlsOptions: "pgs",
+} as const;
+
+export interface IngressSettings {
+  /** Address the `postgres` entrypoint binds on the host; "" or 0.0.0.0 for every interface. */
+  address: string;
+  port: number;
+  /** host:port of the `traefik` entrypoint serving /ping and /metrics; keep it on loopback. */
+  adminAddress: string;
+  ping: boolean;
+  metrics: boolean;
+  dockerSocket: string;
+  /** How long Traefik waits for a tenant's server to accept a TCP connection. */
+  dialTimeout: string;
+}
+
+export const TRAEFIK_PATHS = {
+  dynamicDir: "/etc/traefik/dynamic",
+  dynamicConfig: "/etc/traefik/dynamic/pgs.yml",
+  certificate: "/etc/traefik/certs/tls.crt",
+  privateKey: "/etc/traefik/certs/tls.key",
+  dockerSocket: "/var/run/docker.sock",
+} as const;
+
+function hostPort(address: string, port: number): string {
+  const host = address === "0.0.0.0" ? "" : address.includes(":") ? `[${address}]` : address;
+  return `${host}:${port}`;
+}
+
+export function traefikStaticArgs(settings: IngressSettings, stack: string): string[] {
+  const args = [
+    // Never phone home: the ingress host may have no egress and must not leak its version.
+    "--global.checkNewVersion=false",
+    "--global.sendAnonymousUsage=false",
+    "--log.level=INFO",
+    `--entryPoints.${INGRESS.entrypoint}.address=${hostPort(settings.address, settings.port)}`,
+    "--providers.docker=true",
+    `--providers.docker.endpoint=unix://${TRAEFIK_PATHS.dockerSocket}`,
+    "--providers.docker.exposedByDefault=false",
+    `--providers.docker.constraints=Label(\`${LABEL.stack}\`,\`${stack}\`)`,
+    `--providers.file.directory=${TRAEFIK_PATHS.dynamicDir}`,
+    "--providers.file.watch=false",
+    // A tenant whose server is gone must fail fast, not hang the client (traefik#9929).
+    `--tcpServersTransport.dialTimeout=${settings.dialTimeout}`,
+  ];
+  return [...args, ...adminArgs(settings)];
+}
+
+/** The admin entrypoint and what it serves; also what `traefik healthcheck` needs to find /ping. */
+function adminArgs(settings: IngressSettings): string[] {
+  const args: string[] = [];
+  if (settings.ping || settings.metrics) args.push(`--entryPoints.${INGRESS.adminEntrypoint}.address=${settings.adminAddress}`);
+  if (settings.ping) args.push("--ping=true", `--ping.entryPoint=${INGRESS.adminEntrypoint}`);
+  if (settings.metrics) args.push("--metrics.prometheus=true", `--metrics.prometheus.entryPoint=${INGRESS.adminEntrypoint}`);
+  return args;
+}
+
+/** Traefik's own health check command (needs `ping`): asks /ping on the admin entrypoint. */
+export function traefikHealthcheckCommand(settings: IngressSettings): string[] {
+  if (!settings.ping) throw new Error("traefikHealthcheckCommand: ping is off, so Traefik has no health endpoint");
+  return ["traefik", "healthcheck", ...adminArgs({ ...settings, metrics: false })];
+}
+
+/** Names the file provider defines; tenant labels never use them. */
+export const PLAINTEXT_REFUSAL = { router: "pgs-refuse-plaintext", middleware: "pgs-refuse-all", service: "pgs-nowhere" } as const;
+
+/**
+ * The file provider's dynamic configuration: the certificate and the TLS option the Postgres
+ * routers use, and a router that refuses plaintext clients.
+ * - libpq 17+ always offers ALPN `postgresql` and fails the handshake without an overlap
+ *   (pgadmin-org/pgadmin4#8282); sniStrict refuses clients that send no SNI instead of
+ *   answering with some certificate.
+ * - A client that skips TLS (sslmode=disable/allow) matches no TLS router and would sit in
+ *   Traefik's HTTP handler until its 60 s read timeout; a non-TLS catch-all whose allowlist
+ *   admits nobody closes it at once.
+ */
+export function traefikDynamicConfig(): string {
+  return stringify({
+    tcp: {
+      routers: {
+        [PLAINTEXT_REFUSAL.router]: {
+          entryPoints: [INGRESS.entrypoint],
+          rule: "HostSNI(`*`)",
+          middlewares: [PLAINTEXT_REFUSAL.middleware],
+          service: PLAINTEXT_REFUSAL.service,
+        },
+      },
+      middlewares: { [PLAINTEXT_REFUSAL.middleware]: { ipAllowList: { sourceRange: ["0.0.0.0/32"] } } },
+      services: { [PLAINTEXT_REFUSAL.service]: { loadBalancer: { servers: [{ address: "127.0.0.1:1" }] } } },
+    },
+    tls: {
+      certificates: [{ certFile: TRAEFIK_PATHS.certificate, keyFile: TRAEFIK_PATHS.privateKey }],
+      stores: { default: { defaultCertificate: { certFile: TRAEFIK_PATHS.certificate, keyFile: TRAEFIK_PATHS.privateKey } } },
+      options: {
+        [INGRESS.tlsOptions]: { minVersion: "VersionTLS12", sniStrict: true, alpnProtocols: ["postgresql"] },
+      },
+    },
+  });
+}
