@@ -60,7 +60,8 @@ stop_dockerd() {
 
 start_dockerd() {
   log "starting dockerd, log in $LOG"
-  nohup dockerd >>"$LOG" 2>&1 </dev/null &
+  # Its own session, so that it outlives the shell (and the CI step) that started it.
+  setsid dockerd >>"$LOG" 2>&1 </dev/null &
   for _ in $(seq 1 60); do
     docker info >/dev/null 2>&1 && return 0
     sleep 1

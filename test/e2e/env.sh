@@ -4,14 +4,14 @@
 # this run's objects are removed on exit (runs may overlap, so never another run's).
 set -euo pipefail
 
-REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 RUN=$(date +%s)-$$
 LABEL=pgs.smoke-run=$RUN
-TRAEFIK_VERSION=3.7.15
+TRAEFIK_VERSION=$(node -p 'require(process.argv[1]).traefik.version' "$REPO/images/local-images.json")
 START=$SECONDS
 
 bash "$REPO/scripts/docker-up.sh"
-bash "$REPO/scripts/build-images.sh"
+bash "$REPO/images/build.sh"
 
 SECRETS=$(mktemp -d)
 cleanup() {

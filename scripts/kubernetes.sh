@@ -1,0 +1,550 @@
+#!/usr/bin/env bash
+# The project's own single-node Kubernetes, on this machine, with no registry and no download
+# other than package registries:
+#   kube-apiserver, -controller-manager, -scheduler, kubelet, kube-proxy and kubectl built from the
+#   k8s.io/kubernetes Go module (through a wrapper module) + etcd 3.5 (Debian trixie .deb)
+#   + containerd/runc (Debian) + CNI bridge plugins (Debian .deb, unpacked) + images imported from
+#   the local Docker engine (pgs-local/*) and a tiny static pause image.
+# Network: everything listens on 127.0.0.1, except the kubelet (10250) and NodePorts on the node IP
+# 10.88.0.1, which lives on k8sbr0, a bridge private to this machine. Pods (10.88/16) and Services
+# (10.96/16) stay on it: a mangle FORWARD rule drops whatever would be forwarded off the bridge.
+# A Docker engine is left alone: the cluster has its own containerd socket, root and state.
+#
+# usage: scripts/kubernetes.sh COMMAND
+#   deps      Debian packages (containerd, runc, iptables), CNI plugins and etcd (.debs, unpacked)
+#   build     build the Kubernetes binaries (cold: ~20 min on 2 cores; warm: seconds)
+#   up        start the cluster, wait until the node is Ready, print KUBECONFIG
+#   images [IMAGE...]  import local Docker images into the cluster's containerd
+#             (default: pgs-local/postgres:18 pgs-local/postgres:17 pgs-local/traefik:3.7.15)
+#   smoke     PostgreSQL 18 StatefulSet with a PVC: Ready, then deleted
+#   status    processes, memory, node readiness
+#   down      stop everything, remove the bridge and iptables rules, restore host sysctls
+#             (pods are deleted; API objects, PV data and images stay for the next `up`)
+#   purge     down, then delete the cluster state (etcd, PKI, containerd images, PV data)
+#   all       deps build up images
+# env: PGS_CACHE (default ~/.cache/pgs), K8S_VERSION (default 1.34.4), K8S_REBUILD=1 (go build
+#      even when the binaries exist), GOMODCACHE/GOCACHE (default $PGS_CACHE/go/{mod,build}).
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+L=$REPO/kubernetes/local
+KV=${K8S_VERSION:-1.34.4}
+CACHE=${PGS_CACHE:-$HOME/.cache/pgs}
+K=$CACHE/k8s/$KV
+BIN=$K/bin
+ST=$K/state
+LOG=$ST/logs
+RUN=$ST/run
+PKI=$ST/pki
+CNI_BIN=$K/cni/usr/lib/cni
+CTRD_SOCK=$RUN/containerd.sock
+export KUBECONFIG=$PKI/admin.kubeconfig
+
+NODE=pgs-local
+BR=k8sbr0
+NODE_IP=10.88.0.1
+POD_CIDR=10.88.0.0/16
+SVC_CIDR=10.96.0.0/16
+SVC_IP1=10.96.0.1
+ETCD_PORT=12379
+ETCD_PEER=12380
+API_PORT=16443
+PAUSE_IMAGE=localhost/pause:3.10
+HOSTPATH_PV=/tmp/hostpath_pv # fixed by the in-tree hostPath provisioner
+DEFAULT_IMAGES=(pgs-local/postgres:18 pgs-local/postgres:17 pgs-local/traefik:3.7.15)
+COMPONENTS=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl)
+# host sysctls the kubelet rewrites (and ip_forward, which the CNI bridge plugin turns on)
+SYSCTLS=(vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_on_oops
+  kernel.keys.root_maxkeys kernel.keys.root_maxbytes net.ipv4.ip_forward)
+
+log() { printf '[k8s %s] %s\n' "$(date +%T)" "$*"; }
+die() {
+  log "ERROR: $*" >&2
+  exit 1
+}
+kc() { "$BIN/kubectl" --kubeconfig="$KUBECONFIG" "$@"; }
+ctrd() { ctr -a "$CTRD_SOCK" -n k8s.io "$@"; }
+
+# timed DESC CMD...: run CMD, printing the elapsed seconds every 60 s and at the end.
+timed() {
+  local desc=$1 t0 tick rc=0
+  shift
+  t0=$(date +%s)
+  log "$desc ..."
+  (while sleep 60; do log "$desc: $(($(date +%s) - t0))s so far"; done) &
+  tick=$!
+  "$@" || rc=$?
+  kill "$tick" 2>/dev/null || true
+  wait "$tick" 2>/dev/null || true
+  ((rc == 0)) || die "$desc failed after $(($(date +%s) - t0))s (exit $rc)"
+  log "$desc: done in $(($(date +%s) - t0))s"
+}
+
+# wait_for DESC SECONDS CMD...: poll CMD once a second.
+wait_for() {
+  local desc=$1 secs=$2 i
+  shift 2
+  for ((i = 0; i < secs; i++)); do
+    if "$@" >/dev/null 2>&1; then
+      log "$desc ok after ${i}s"
+      return 0
+    fi
+    sleep 1
+  done
+  log "TIMEOUT waiting ${secs}s for $desc"
+  return 1
+}
+
+# render TEMPLATE OUT: fill the @NAME@ fields of a kubernetes/local template.
+render() {
+  local runc
+  runc=$(command -v runc || echo runc)
+  sed -e "s|@ST@|$ST|g" -e "s|@PKI@|$PKI|g" -e "s|@CNI_BIN@|$CNI_BIN|g" \
+    -e "s|@CTRD_SOCK@|$CTRD_SOCK|g" -e "s|@PAUSE_IMAGE@|$PAUSE_IMAGE|g" -e "s|@RUNC@|$runc|g" \
+    -e "s|@BR@|$BR|g" -e "s|@NODE@|$NODE|g" -e "s|@NODE_IP@|$NODE_IP|g" \
+    -e "s|@POD_CIDR@|$POD_CIDR|g" "$1" >"$2.tmp"
+  mv "$2.tmp" "$2"
+}
+
+need_root() { ((EUID == 0)) || die "must run as root"; }
+
+# ------------------------------------------------------------------ deps
+apt_install() {
+  local need=() c
+  for c in "$@"; do
+    command -v "${c%%:*}" >/dev/null || need+=("${c#*:}")
+  done
+  ((${#need[@]} == 0)) && return 0
+  log "apt-get install ${need[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+}
+
+# A second apt "root" that only knows Debian trixie, on the mirror this machine already uses.
+trixie_apt() {
+  local a=$K/apt-trixie mirror
+  mkdir -p "$a/lists/partial" "$a/cache/archives/partial"
+  if [[ ! -s $a/sources.list ]]; then
+    mirror=$(grep -rhoE 'https?://[^ ]+/debian/?$' /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null |
+      head -1 || true)
+    [[ -n $mirror ]] || mirror=http://deb.debian.org/debian
+    echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ${mirror%/} trixie main" >"$a/sources.list"
+  fi
+  apt-get -o APT::Sandbox::User=root -o Dir::Etc::SourceList="$a/sources.list" -o Dir::Etc::SourceParts=/dev/null \
+    -o Dir::State::Lists="$a/lists" -o Dir::Cache="$a/cache" "$@"
+}
+
+deb_file() { # package: the .deb apt-get download left in $K/debs
+  local f=("$K/debs/$1"_*.deb)
+  [[ -f ${f[0]} ]] || die "no $1 .deb in $K/debs"
+  echo "${f[0]}"
+}
+deb_version() { local f; f=$(deb_file "$1"); f=${f##*/"$1"_}; echo "${f%_*.deb}"; }
+
+deps() {
+  need_root
+  apt_install containerd:containerd runc:runc iptables:iptables gcc:gcc python3:python3 \
+    openssl:openssl curl:curl
+  [[ -f /usr/lib/x86_64-linux-gnu/libc.a ]] || apt_install no-such-cmd:libc6-dev
+  mkdir -p "$K/debs" "$BIN"
+  if [[ ! -x $CNI_BIN/bridge ]]; then
+    log "CNI plugins (bookworm containernetworking-plugins, unpacked)"
+    (cd "$K/debs" && apt-get -o APT::Sandbox::User=root download -qq containernetworking-plugins)
+    dpkg -x "$(deb_file containernetworking-plugins)" "$K/cni"
+  fi
+  if [[ ! -x $BIN/etcd ]]; then
+    # bookworm's etcd 3.4 is too old for kube-apiserver 1.34; trixie has 3.5
+    log "etcd (trixie etcd-server, unpacked)"
+    trixie_apt update -qq
+    (cd "$K/debs" && trixie_apt download -qq etcd-server)
+    rm -rf "$K/etcd-deb"
+    dpkg -x "$(deb_file etcd-server)" "$K/etcd-deb"
+    cp "$K/etcd-deb/usr/bin/etcd" "$BIN/etcd"
+  fi
+  log "deps: containerd $(containerd --version | awk '{print $3}'), runc $(runc --version | awk 'NR==1{print $3}'), etcd $("$BIN/etcd" --version | awk 'NR==1{print $3}'), CNI plugins $(deb_version containernetworking-plugins)"
+}
+
+# ------------------------------------------------------------------ build
+build() {
+  local b missing=0 w=$K/build minor ld
+  for b in "${COMPONENTS[@]}"; do [[ -x $BIN/$b ]] || missing=1; done
+  if ((missing == 0)) && [[ ${K8S_REBUILD:-0} != 1 ]]; then
+    log "Kubernetes v$KV binaries present in $BIN (K8S_REBUILD=1 to rebuild)"
+    return 0
+  fi
+  command -v go >/dev/null || die "go not found (Go >= 1.24 needed)"
+  export GOMODCACHE=${GOMODCACHE:-$CACHE/go/mod} GOCACHE=${GOCACHE:-$CACHE/go/build}
+  export GOFLAGS=-buildvcs=false CGO_ENABLED=0 GOTOOLCHAIN=local
+  mkdir -p "$w" "$BIN"
+  cd "$w"
+  timed "go mod download k8s.io/kubernetes@v$KV" go mod download k8s.io/kubernetes@"v$KV"
+  cp "$GOMODCACHE/cache/download/k8s.io/kubernetes/@v/v$KV.mod" k8s.mod
+  # k8s.io/kubernetes requires its 31 staging modules as v0.0.0 (replaced by ./staging in its
+  # own repo): point each at the published v0.<minor>.<patch> tag instead.
+  {
+    printf 'module pgs.local/k8sbins\n\ngo 1.24.0\n\ngodebug default=go1.24\n\n'
+    printf 'require k8s.io/kubernetes v%s\n\nreplace (\n' "$KV"
+    awk '/^require \(/{r=1;next} r&&/^\)/{r=0} r&&$2=="v0.0.0"{print $1}' k8s.mod |
+      while read -r m; do printf '\t%s => %s v0.%s\n' "$m" "$m" "${KV#1.}"; done
+    printf ')\n'
+  } >go.mod.new
+  if ! cmp -s go.mod.new go.mod.in; then # first run, or another version: resolve again
+    cp go.mod.new go.mod
+    cp "$L/build-tools.go" tools.go
+    timed "go mod tidy" nice -n 19 go mod tidy
+    cp go.mod.new go.mod.in
+  fi
+  cp "$L/build-tools.go" tools.go
+  minor=${KV#*.}
+  minor=${minor%%.*}
+  ld="-s -w -X k8s.io/component-base/version.gitVersion=v$KV -X k8s.io/component-base/version.gitMajor=1"
+  ld+=" -X k8s.io/component-base/version.gitMinor=$minor -X k8s.io/component-base/version.gitTreeState=clean"
+  ld+=" -X k8s.io/client-go/pkg/version.gitVersion=v$KV -X k8s.io/client-go/pkg/version.gitMajor=1"
+  ld+=" -X k8s.io/client-go/pkg/version.gitMinor=$minor"
+  local pkgs=()
+  for b in "${COMPONENTS[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/$b"); done
+  timed "go build ${COMPONENTS[*]} (nice 19)" nice -n 19 go build -trimpath -ldflags "$ld" -o "$BIN/" "${pkgs[@]}"
+  "$BIN/kubectl" version --client | head -1
+  du -sh "$BIN" | awk '{print "binaries: " $1}'
+}
+
+# ------------------------------------------------------------------ pause image
+pause_image() {
+  local i=$K/images
+  mkdir -p "$i"
+  if [[ ! -s $i/pause.tar || $L/pause.c -nt $i/pause.tar || $L/make-image.py -nt $i/pause.tar ]]; then
+    rm -rf "$i/rootfs-pause"
+    mkdir -p "$i/rootfs-pause"
+    nice -n 19 gcc -static -O2 -s -o "$i/rootfs-pause/pause" "$L/pause.c"
+    python3 "$L/make-image.py" "$i/rootfs-pause" "$PAUSE_IMAGE" "$i/pause.tar" '["/pause"]' >/dev/null
+  fi
+  if ! ctrd images ls -q "name==$PAUSE_IMAGE" | grep -q .; then
+    ctrd images import "$i/pause.tar" >/dev/null
+    log "imported $PAUSE_IMAGE"
+  fi
+}
+
+# ------------------------------------------------------------------ images from the Docker engine
+docker_ok() { docker version >/dev/null 2>&1; }
+
+build_target() { # image ref -> scripts/build-images.sh target
+  case $1 in
+    pgs-local/postgres:*) echo "postgres${1##*:}" ;;
+    pgs-local/traefik:*) echo traefik ;;
+    pgs-local/rclone:*) echo rclone ;;
+    pgs-local/seaweedfs:*) echo seaweedfs ;;
+    *) return 1 ;;
+  esac
+}
+
+images() {
+  need_root
+  local refs=("$@") ref id marker missing=() t0
+  ((${#refs[@]})) || refs=("${DEFAULT_IMAGES[@]}")
+  ctrd version >/dev/null 2>&1 || die "the cluster's containerd is not running: scripts/kubernetes.sh up"
+  pause_image
+  if ! docker_ok; then
+    log "no Docker engine answering: bash scripts/docker-up.sh"
+    bash "$REPO/scripts/docker-up.sh"
+    docker_ok || export DOCKER_API_VERSION=1.41
+  fi
+  for ref in "${refs[@]}"; do
+    docker image inspect "$ref" >/dev/null 2>&1 && continue
+    missing+=("$(build_target "$ref")") || die "$ref is not in the Docker engine and not built by scripts/build-images.sh"
+  done
+  if ((${#missing[@]})); then
+    timed "bash scripts/build-images.sh ${missing[*]}" bash "$REPO/scripts/build-images.sh" "${missing[@]}"
+  fi
+  mkdir -p "$ST/imported"
+  for ref in "${refs[@]}"; do
+    id=$(docker image inspect --format '{{.Id}}' "$ref")
+    marker=$ST/imported/${ref//[\/:]/_}
+    if [[ $(cat "$marker" 2>/dev/null) == "$id" ]] && ctrd images ls -q "name==docker.io/$ref" | grep -q .; then
+      log "$ref already imported (${id:7:12})"
+      continue
+    fi
+    t0=$(date +%s)
+    docker save "$ref" | ctrd images import --no-unpack - >/dev/null
+    echo "$id" >"$marker"
+    log "imported $ref (${id:7:12}) in $(($(date +%s) - t0))s"
+  done
+  ctrd images ls | awk 'NR==1 || /pgs-local|pause/ {print $1, $4, $5}' | column -t
+}
+
+# ------------------------------------------------------------------ up
+running() { # name: true if the recorded pid is alive and is one of ours
+  local pid
+  pid=$(cat "$RUN/$1.pid" 2>/dev/null) || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$K/"
+}
+
+start() { # name command...
+  local n=$1
+  shift
+  if running "$n"; then
+    log "$n already running (pid $(cat "$RUN/$n.pid"))"
+    return 0
+  fi
+  setsid "$@" >>"$LOG/$n.log" 2>&1 </dev/null &
+  echo $! >"$RUN/$n.pid"
+  log "started $n (pid $!, log $LOG/$n.log)"
+}
+
+network() {
+  ip link show "$BR" >/dev/null 2>&1 || ip link add "$BR" type bridge
+  ip addr show dev "$BR" | grep -q "inet $NODE_IP/" || ip addr add "$NODE_IP/16" dev "$BR"
+  ip link set "$BR" up
+  # Service VIPs never take the default route
+  ip route show "$SVC_CIDR" | grep -q "$BR" || ip route add "$SVC_CIDR" dev "$BR" src "$NODE_IP"
+  # nothing is ever forwarded off the bridge (mangle runs before Docker's and CNI's filter rules)
+  iptables -t mangle -C FORWARD -i "$BR" ! -o "$BR" -j DROP 2>/dev/null ||
+    iptables -t mangle -I FORWARD 1 -i "$BR" ! -o "$BR" -j DROP
+  mkdir -p "$ST/cni/net.d"
+  render "$L/cni.conflist" "$ST/cni/net.d/10-pgs-local.conflist"
+  echo "nameserver 127.0.0.1" >"$ST/pod-resolv.conf" # pods get no DNS that leaves the machine
+}
+
+node_ready() {
+  kc get node "$NODE" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null | grep -q True
+}
+
+save_sysctls() {
+  [[ -s $ST/sysctl.saved ]] && return 0
+  local k
+  for k in "${SYSCTLS[@]}"; do echo "$k=$(sysctl -n "$k")"; done >"$ST/sysctl.saved.tmp"
+  mv "$ST/sysctl.saved.tmp" "$ST/sysctl.saved"
+}
+
+restore_sysctls() {
+  [[ -s $ST/sysctl.saved ]] || return 0
+  local kv k v
+  while read -r kv; do
+    k=${kv%%=*}
+    v=${kv#*=}
+    [[ $(sysctl -n "$k") == "$v" ]] && continue
+    if [[ $k == net.ipv4.ip_forward ]] && pgrep -x dockerd >/dev/null; then
+      log "keeping $k=$(sysctl -n "$k") (a Docker engine runs and needs it)"
+      continue
+    fi
+    sysctl -q -w "$k=$v"
+    log "restored $k=$v"
+  done <"$ST/sysctl.saved"
+  rm -f "$ST/sysctl.saved"
+}
+
+up() {
+  need_root
+  local b t0
+  t0=$(date +%s)
+  for b in "${COMPONENTS[@]}"; do [[ -x $BIN/$b ]] || die "$BIN/$b missing: scripts/kubernetes.sh build"; done
+  if [[ ! -x $BIN/etcd || ! -x $CNI_BIN/bridge ]] || ! command -v containerd >/dev/null; then
+    die "dependencies missing: scripts/kubernetes.sh deps"
+  fi
+  mkdir -p "$LOG" "$RUN" "$ST/etcd"
+  chmod 700 "$ST/etcd"
+  "$L/gen-pki.sh" "$PKI" "$NODE_IP" "$SVC_IP1" "$API_PORT"
+  network
+
+  start etcd "$BIN/etcd" --name pgs-local --data-dir "$ST/etcd" \
+    --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
+    --listen-peer-urls "http://127.0.0.1:$ETCD_PEER" --initial-advertise-peer-urls "http://127.0.0.1:$ETCD_PEER" \
+    --initial-cluster "pgs-local=http://127.0.0.1:$ETCD_PEER" --listen-metrics-urls '' \
+    --quota-backend-bytes 2147483648
+  wait_for etcd 30 curl -sf "http://127.0.0.1:$ETCD_PORT/health"
+
+  start kube-apiserver "$BIN/kube-apiserver" --etcd-servers="http://127.0.0.1:$ETCD_PORT" \
+    --bind-address=127.0.0.1 --secure-port="$API_PORT" --advertise-address="$NODE_IP" \
+    --tls-cert-file="$PKI/apiserver.crt" --tls-private-key-file="$PKI/apiserver.key" \
+    --client-ca-file="$PKI/ca.crt" --service-account-issuer=https://kubernetes.default.svc.cluster.local \
+    --service-account-key-file="$PKI/sa.pub" --service-account-signing-key-file="$PKI/sa.key" \
+    --service-cluster-ip-range="$SVC_CIDR" --authorization-mode=Node,RBAC --allow-privileged=true \
+    --kubelet-preferred-address-types=InternalIP --kubelet-client-certificate="$PKI/admin.crt" \
+    --kubelet-client-key="$PKI/admin.key" --profiling=false
+  wait_for kube-apiserver 120 kc get --raw /readyz
+
+  start kube-controller-manager "$BIN/kube-controller-manager" --kubeconfig="$KUBECONFIG" \
+    --authentication-kubeconfig="$KUBECONFIG" --authorization-kubeconfig="$KUBECONFIG" \
+    --bind-address=127.0.0.1 --leader-elect=false --service-account-private-key-file="$PKI/sa.key" \
+    --root-ca-file="$PKI/ca.crt" --service-cluster-ip-range="$SVC_CIDR" --use-service-account-credentials=true \
+    --cluster-signing-cert-file="$PKI/ca.crt" --cluster-signing-key-file="$PKI/ca.key" \
+    --enable-hostpath-provisioner=true --profiling=false
+  start kube-scheduler "$BIN/kube-scheduler" --kubeconfig="$KUBECONFIG" \
+    --authentication-kubeconfig="$KUBECONFIG" --authorization-kubeconfig="$KUBECONFIG" \
+    --bind-address=127.0.0.1 --leader-elect=false --profiling=false
+
+  mkdir -p "$ST/containerd"
+  render "$L/containerd.toml" "$ST/containerd/config.toml"
+  start containerd containerd --config "$ST/containerd/config.toml"
+  wait_for containerd 30 ctrd version
+  pause_image
+
+  mkdir -p "$ST/kubelet"
+  render "$L/kubelet.yaml" "$ST/kubelet/config.yaml"
+  save_sysctls # the kubelet rewrites them; `down` puts them back
+  start kubelet "$BIN/kubelet" --config="$ST/kubelet/config.yaml" --kubeconfig="$KUBECONFIG" \
+    --root-dir="$ST/kubelet/root" --cert-dir="$ST/kubelet/pki" --node-ip="$NODE_IP" \
+    --hostname-override="$NODE" --pod-infra-container-image="$PAUSE_IMAGE"
+  wait_for "node $NODE Ready" 120 node_ready
+
+  render "$L/kube-proxy.yaml" "$ST/kube-proxy.yaml"
+  start kube-proxy "$BIN/kube-proxy" --config="$ST/kube-proxy.yaml"
+  wait_for kube-proxy 60 curl -sf http://127.0.0.1:10256/healthz
+
+  kc apply -f "$L/storageclass.yaml" >/dev/null
+  log "cluster up in $(($(date +%s) - t0))s; KUBECONFIG=$KUBECONFIG"
+  echo "export KUBECONFIG=$KUBECONFIG"
+}
+
+# ------------------------------------------------------------------ smoke
+smoke() {
+  local t0 pod=pgs-smoke/pg-0 pv
+  t0=$(date +%s)
+  node_ready || die "node not Ready: scripts/kubernetes.sh up"
+  ctrd images ls -q name==docker.io/pgs-local/postgres:18 | grep -q . ||
+    die "pgs-local/postgres:18 not in the cluster: scripts/kubernetes.sh images"
+  kc apply -f "$L/smoke.yaml"
+  kc -n pgs-smoke wait --for=jsonpath='{.status.phase}'=Bound pvc/data-pg-0 --timeout=60s
+  kc -n pgs-smoke rollout status sts/pg --timeout=180s
+  kc -n pgs-smoke wait --for=condition=Ready "pod/${pod#*/}" --timeout=120s
+  pv=$(kc -n pgs-smoke get pvc data-pg-0 -o jsonpath='{.spec.volumeName}')
+  kc -n pgs-smoke get pvc,pod -o wide
+  kc -n pgs-smoke exec pg-0 -- psql -U postgres -Atc \
+    "select 'ok ' || version(), current_setting('data_directory')"
+  log "smoke: Ready after $(($(date +%s) - t0))s; deleting"
+  kc delete -f "$L/smoke.yaml" --wait=true --timeout=120s >/dev/null
+  # the StatefulSet's PVC outlives it: delete it too, the provisioner then removes the PV and its dir
+  kc delete namespace pgs-smoke --ignore-not-found --wait=true --timeout=120s >/dev/null
+  wait_for "PV $pv deleted" 60 bash -c "! '$BIN/kubectl' --kubeconfig='$KUBECONFIG' get pv '$pv'"
+  log "smoke passed in $(($(date +%s) - t0))s"
+}
+
+# ------------------------------------------------------------------ status
+rss_kib() { awk '/^VmRSS/{print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+
+status() {
+  local n pid total=0 r shims
+  printf '%-24s %8s %10s\n' COMPONENT PID RSS_MiB
+  for n in etcd kube-apiserver kube-controller-manager kube-scheduler containerd kubelet kube-proxy; do
+    if running "$n"; then
+      pid=$(cat "$RUN/$n.pid")
+      r=$(rss_kib "$pid")
+      total=$((total + r))
+      printf '%-24s %8s %10s\n' "$n" "$pid" "$((r / 1024))"
+    else
+      printf '%-24s %8s %10s\n' "$n" - -
+    fi
+  done
+  r=0
+  shims=$(pgrep -f "containerd-shim-runc-v2 -namespace k8s.io .*-address $CTRD_SOCK" || true)
+  for pid in $shims; do r=$((r + $(rss_kib "$pid"))); done
+  total=$((total + r))
+  printf '%-24s %8s %10s\n' "shims ($(wc -w <<<"$shims"))" - "$((r / 1024))" "total (no pods)" - "$((total / 1024))"
+  if [[ -f $KUBECONFIG ]] && kc get --raw /readyz >/dev/null 2>&1; then
+    kc get nodes -o wide
+    if node_ready; then echo "node $NODE: Ready"; else echo "node $NODE: NOT Ready"; fi
+    echo "export KUBECONFIG=$KUBECONFIG"
+  else
+    echo "apiserver: not answering"
+    return 1
+  fi
+}
+
+# ------------------------------------------------------------------ down
+stop() { # name: stop one of our processes and wait until it is gone
+  local n=$1 pid i
+  if running "$n"; then
+    pid=$(cat "$RUN/$n.pid")
+    kill "$pid" 2>/dev/null || true
+    for ((i = 0; i < 100; i++)); do
+      grep -qs '^State:.*[^Z] (' "/proc/$pid/status" || break
+      sleep 0.2
+    done
+    if kill -0 "$pid" 2>/dev/null; then kill -9 "$pid" 2>/dev/null || true; fi
+    log "stopped $n"
+  fi
+  rm -f "$RUN/$n.pid"
+}
+
+down() {
+  need_root
+  local n pid ns ipt t c i
+  if running kubelet && [[ -f $KUBECONFIG ]] && kc get --raw /readyz >/dev/null 2>&1; then
+    # controllers first (so nothing is recreated), then let the kubelet stop every pod properly
+    # (graceful shutdown, CNI DEL, unmounts); the objects that own them stay for the next `up`
+    stop kube-scheduler
+    stop kube-controller-manager
+    kc delete pods --all -A --wait=false >/dev/null 2>&1 || true
+    for ((i = 0; i < 90; i++)); do
+      [[ -z $(ctrd tasks ls -q 2>/dev/null) ]] && [[ -z $(kc get pods -A -o name 2>/dev/null) ]] && break
+      sleep 1
+    done
+    kc delete pods --all -A --grace-period=0 --force >/dev/null 2>&1 || true
+  fi
+  for n in kube-proxy kubelet kube-scheduler kube-controller-manager containerd kube-apiserver etcd; do
+    stop "$n"
+  done
+  # containerd's shims outlive it: stop the ones of this containerd only
+  for pid in $(pgrep -f "containerd-shim-runc-v2 -namespace k8s.io .*-address $CTRD_SOCK" || true); do
+    kill -9 "$pid" 2>/dev/null || true
+  done
+  if [[ -x $BIN/kube-proxy ]]; then "$BIN/kube-proxy" --cleanup >/dev/null 2>&1 || true; fi
+  iptables -t mangle -D FORWARD -i "$BR" ! -o "$BR" -j DROP 2>/dev/null || true
+  # chains and jumps of the CNI firewall and portmap plugins
+  for t in filter nat; do
+    iptables -t "$t" -S 2>/dev/null | awk '$1=="-A" && $2 !~ /^CNI-/ && / -j CNI-/' |
+      while read -r rule; do eval "iptables -t $t ${rule/#-A/-D}" || true; done
+    for c in $(iptables -t "$t" -S 2>/dev/null | awk '$1=="-N" && $2 ~ /^CNI-/ {print $2}'); do
+      iptables -t "$t" -F "$c" || true
+    done
+    for c in $(iptables -t "$t" -S 2>/dev/null | awk '$1=="-N" && $2 ~ /^CNI-/ {print $2}'); do
+      iptables -t "$t" -X "$c" || true
+    done
+  done
+  for ipt in iptables ip6tables; do # chains the kubelet itself creates
+    while $ipt -D INPUT -j KUBE-FIREWALL 2>/dev/null; do :; done
+    while $ipt -D OUTPUT -j KUBE-FIREWALL 2>/dev/null; do :; done
+    for t in filter nat mangle; do
+      for c in KUBE-FIREWALL KUBE-KUBELET-CANARY KUBE-IPTABLES-HINT KUBE-PROXY-CANARY; do
+        if $ipt -t "$t" -F "$c" 2>/dev/null; then $ipt -t "$t" -X "$c" 2>/dev/null || true; fi
+      done
+    done
+  done
+  for ns in $(ip netns list 2>/dev/null | awk '/^cni-/{print $1}'); do # pod netns left behind
+    ip -n "$ns" -4 addr 2>/dev/null | grep -q "inet ${POD_CIDR%.*.*}\." && ip netns del "$ns"
+  done
+  for c in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods; do
+    [[ -d $c ]] && find "$c" -depth -type d -exec rmdir {} \; 2>/dev/null
+  done
+  restore_sysctls
+  grep -o " $ST/[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
+  ip link del "$BR" 2>/dev/null || true
+  rm -rf "$ST/cni/ipam"
+  rmdir /var/lib/cni/results /var/lib/cni 2>/dev/null || true # libcni's cache, empty once pods are gone
+  log "down (state kept in $ST; purge deletes it)"
+}
+
+purge() {
+  down
+  rm -rf "$ST" "$HOSTPATH_PV"
+  log "purged $ST and $HOSTPATH_PV (binaries kept in $BIN)"
+}
+
+case ${1:-} in
+  deps | build | up | smoke | status | down | purge)
+    "$1"
+    ;;
+  images)
+    shift
+    images "$@"
+    ;;
+  all)
+    deps
+    build
+    up
+    images
+    ;;
+  *)
+    sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
+    exit 2
+    ;;
+esac

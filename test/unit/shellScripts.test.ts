@@ -1,0 +1,40 @@
+/** Every shell script of the repository passes shellcheck, with no blanket disables. */
+import { spawnSync } from "node:child_process";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import * as path from "node:path";
+
+const ROOT = path.resolve(__dirname, "../..");
+const SKIP = new Set(["node_modules", ".git", "dist", ".pgs", ".e2e", ".ci/out"]);
+
+function shellFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const full = path.join(dir, name);
+    if (SKIP.has(path.relative(ROOT, full))) return [];
+    if (statSync(full).isDirectory()) return shellFiles(full);
+    if (name.endsWith(".sh")) return [full];
+    const head = readFileSync(full, "utf8").slice(0, 40);
+    return /^#!\s*\/(usr\/bin\/env (ba)?sh|bin\/(ba)?sh)\b/.test(head) ? [full] : [];
+  });
+}
+
+const files = shellFiles(ROOT).map((f) => path.relative(ROOT, f)).sort();
+
+test("there are shell scripts to check (the finder works)", () => {
+  expect(files).toEqual(expect.arrayContaining([".ci/run", "lib/postgres/files/backup-now.sh", "images/build.sh"]));
+});
+
+test("shellcheck finds nothing in any of them", () => {
+  const r = spawnSync("shellcheck", ["--format=gcc", ...files], { cwd: ROOT, encoding: "utf8" });
+  if (r.error) throw new Error(`shellcheck is needed for the unit tests (apt-get install shellcheck): ${r.error.message}`);
+  expect(r.stdout + r.stderr).toBe("");
+  expect(r.status).toBe(0);
+});
+
+test("no script switches a check off for the whole file", () => {
+  for (const file of files) {
+    const text = readFileSync(path.join(ROOT, file), "utf8");
+    // A directive before the first command applies to the whole file.
+    const head = text.split("\n").slice(0, 8).join("\n");
+    expect({ file, blanket: /#\s*shellcheck\s+disable=/.test(head) }).toEqual({ file, blanket: false });
+  }
+});
