@@ -12,10 +12,11 @@
 #
 # usage: scripts/kubernetes.sh COMMAND
 #   deps      Debian packages (containerd, runc, iptables), CNI plugins and etcd (.debs, unpacked)
-#   build     build the Kubernetes binaries (cold: ~20 min on 2 cores; warm: seconds)
+#   build     build the Kubernetes binaries (cold: 17-35 min on 2 cores; warm: seconds)
 #   up        start the cluster, wait until the node is Ready, print KUBECONFIG
-#   images [IMAGE...]  import local Docker images into the cluster's containerd
-#             (default: pgs-local/postgres:18 pgs-local/postgres:17 pgs-local/traefik:3.7.15)
+#   images [IMAGE...]  import local Docker images into the cluster's containerd (built with
+#             images/build.sh when missing; default: every pgs-local/postgres:<major> and
+#             pgs-local/traefik:<version> of images/local-images.json, e.g. postgres:18, :17, traefik:3.7.15)
 #   smoke     PostgreSQL 18 StatefulSet with a PVC: Ready, then deleted
 #   status    processes, memory, node readiness
 #   down      stop everything, remove the bridge and iptables rules, restore host sysctls
@@ -51,7 +52,10 @@ ETCD_PEER=12380
 API_PORT=16443
 PAUSE_IMAGE=localhost/pause:3.10
 HOSTPATH_PV=/tmp/hostpath_pv # fixed by the in-tree hostPath provisioner
-DEFAULT_IMAGES=(pgs-local/postgres:18 pgs-local/postgres:17 pgs-local/traefik:3.7.15)
+# host paths the kubelet, containerd and libcni create whatever their flags say; `down` removes
+# the ones `up` created once they are empty
+HOST_DIRS=(/var/lib/kubelet /var/log/containers /var/log/pods /var/lib/cni /run/netns)
+IMAGES_JSON=$REPO/images/local-images.json # versions of the pgs-local/* images
 COMPONENTS=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl)
 # host sysctls the kubelet rewrites (and ip_forward, which the CNI bridge plugin turns on)
 SYSCTLS=(vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_on_oops
@@ -71,7 +75,7 @@ timed() {
   shift
   t0=$(date +%s)
   log "$desc ..."
-  (while sleep 60; do log "$desc: $(($(date +%s) - t0))s so far"; done) &
+  (while sleep 60 >/dev/null 2>&1; do log "$desc: $(($(date +%s) - t0))s so far"; done) &
   tick=$!
   "$@" || rc=$?
   kill "$tick" 2>/dev/null || true
@@ -227,7 +231,14 @@ pause_image() {
 # ------------------------------------------------------------------ images from the Docker engine
 docker_ok() { docker version >/dev/null 2>&1; }
 
-build_target() { # image ref -> scripts/build-images.sh target
+default_images() { # pgs-local/postgres:<major>... pgs-local/traefik:<version>, from images/local-images.json
+  node -e 'const j = require(process.argv[1]);
+    const majors = Object.keys(j.postgres).sort((a, b) => b - a);
+    const refs = majors.map((m) => "pgs-local/postgres:" + m).concat("pgs-local/traefik:" + j.traefik.version);
+    console.log(refs.join(" "))' "$IMAGES_JSON"
+}
+
+build_target() { # image ref -> images/build.sh target
   case $1 in
     pgs-local/postgres:*) echo "postgres${1##*:}" ;;
     pgs-local/traefik:*) echo traefik ;;
@@ -240,7 +251,7 @@ build_target() { # image ref -> scripts/build-images.sh target
 images() {
   need_root
   local refs=("$@") ref id marker missing=() t0
-  ((${#refs[@]})) || refs=("${DEFAULT_IMAGES[@]}")
+  if ((${#refs[@]} == 0)); then read -ra refs <<<"$(default_images)"; fi
   ctrd version >/dev/null 2>&1 || die "the cluster's containerd is not running: scripts/kubernetes.sh up"
   pause_image
   if ! docker_ok; then
@@ -250,10 +261,10 @@ images() {
   fi
   for ref in "${refs[@]}"; do
     docker image inspect "$ref" >/dev/null 2>&1 && continue
-    missing+=("$(build_target "$ref")") || die "$ref is not in the Docker engine and not built by scripts/build-images.sh"
+    missing+=("$(build_target "$ref")") || die "$ref is not in the Docker engine and not built by images/build.sh"
   done
   if ((${#missing[@]})); then
-    timed "bash scripts/build-images.sh ${missing[*]}" bash "$REPO/scripts/build-images.sh" "${missing[@]}"
+    timed "bash images/build.sh ${missing[*]}" bash "$REPO/images/build.sh" "${missing[@]}"
   fi
   mkdir -p "$ST/imported"
   for ref in "${refs[@]}"; do
@@ -264,11 +275,11 @@ images() {
       continue
     fi
     t0=$(date +%s)
-    docker save "$ref" | ctrd images import --no-unpack - >/dev/null
+    docker save "$ref" | ctrd images import - >/dev/null
     echo "$id" >"$marker"
     log "imported $ref (${id:7:12}) in $(($(date +%s) - t0))s"
   done
-  ctrd images ls | awk 'NR==1 || /pgs-local|pause/ {print $1, $4, $5}' | column -t
+  ctrd images ls | awk '/pgs-local|pause/ {printf "  %-40s %s %s\n", $1, $4, $5}'
 }
 
 # ------------------------------------------------------------------ up
@@ -334,7 +345,7 @@ restore_sysctls() {
 
 up() {
   need_root
-  local b t0
+  local b d t0
   t0=$(date +%s)
   for b in "${COMPONENTS[@]}"; do [[ -x $BIN/$b ]] || die "$BIN/$b missing: scripts/kubernetes.sh build"; done
   if [[ ! -x $BIN/etcd || ! -x $CNI_BIN/bridge ]] || ! command -v containerd >/dev/null; then
@@ -381,6 +392,9 @@ up() {
   mkdir -p "$ST/kubelet"
   render "$L/kubelet.yaml" "$ST/kubelet/config.yaml"
   save_sysctls # the kubelet rewrites them; `down` puts them back
+  for d in "${HOST_DIRS[@]}"; do
+    [[ -e $d ]] || grep -qxF "$d" "$ST/host-dirs" 2>/dev/null || echo "$d" >>"$ST/host-dirs"
+  done
   start kubelet "$BIN/kubelet" --config="$ST/kubelet/config.yaml" --kubeconfig="$KUBECONFIG" \
     --root-dir="$ST/kubelet/root" --cert-dir="$ST/kubelet/pki" --node-ip="$NODE_IP" \
     --hostname-override="$NODE" --pod-infra-container-image="$PAUSE_IMAGE"
@@ -402,13 +416,16 @@ smoke() {
   node_ready || die "node not Ready: scripts/kubernetes.sh up"
   ctrd images ls -q name==docker.io/pgs-local/postgres:18 | grep -q . ||
     die "pgs-local/postgres:18 not in the cluster: scripts/kubernetes.sh images"
+  kc delete namespace pgs-smoke --ignore-not-found --wait=true --timeout=120s >/dev/null # a previous run
+  t0=$(date +%s)
   kc apply -f "$L/smoke.yaml"
+  kc -n pgs-smoke wait --for=create pvc/data-pg-0 --timeout=60s >/dev/null
   kc -n pgs-smoke wait --for=jsonpath='{.status.phase}'=Bound pvc/data-pg-0 --timeout=60s
   kc -n pgs-smoke rollout status sts/pg --timeout=180s
   kc -n pgs-smoke wait --for=condition=Ready "pod/${pod#*/}" --timeout=120s
   pv=$(kc -n pgs-smoke get pvc data-pg-0 -o jsonpath='{.spec.volumeName}')
   kc -n pgs-smoke get pvc,pod -o wide
-  kc -n pgs-smoke exec pg-0 -- psql -U postgres -Atc \
+  kc -n pgs-smoke exec pg-0 -c postgres -- psql -U postgres -Atc \
     "select 'ok ' || version(), current_setting('data_directory')"
   log "smoke: Ready after $(($(date +%s) - t0))s; deleting"
   kc delete -f "$L/smoke.yaml" --wait=true --timeout=120s >/dev/null
@@ -438,7 +455,7 @@ status() {
   shims=$(pgrep -f "containerd-shim-runc-v2 -namespace k8s.io .*-address $CTRD_SOCK" || true)
   for pid in $shims; do r=$((r + $(rss_kib "$pid"))); done
   total=$((total + r))
-  printf '%-24s %8s %10s\n' "shims ($(wc -w <<<"$shims"))" - "$((r / 1024))" "total (no pods)" - "$((total / 1024))"
+  printf '%-24s %8s %10s\n' "shims ($(wc -w <<<"$shims"))" - "$((r / 1024))" "total (w/o pod procs)" - "$((total / 1024))"
   if [[ -f $KUBECONFIG ]] && kc get --raw /readyz >/dev/null 2>&1; then
     kc get nodes -o wide
     if node_ready; then echo "node $NODE: Ready"; else echo "node $NODE: NOT Ready"; fi
@@ -467,7 +484,7 @@ stop() { # name: stop one of our processes and wait until it is gone
 
 down() {
   need_root
-  local n pid ns ipt t c i
+  local n pid ns ipt t c i d
   if running kubelet && [[ -f $KUBECONFIG ]] && kc get --raw /readyz >/dev/null 2>&1; then
     # controllers first (so nothing is recreated), then let the kubelet stop every pod properly
     # (graceful shutdown, CNI DEL, unmounts); the objects that own them stay for the next `up`
@@ -510,16 +527,23 @@ down() {
     done
   done
   for ns in $(ip netns list 2>/dev/null | awk '/^cni-/{print $1}'); do # pod netns left behind
-    ip -n "$ns" -4 addr 2>/dev/null | grep -q "inet ${POD_CIDR%.*.*}\." && ip netns del "$ns"
+    if ip -n "$ns" -4 addr 2>/dev/null | grep -q "inet ${POD_CIDR%.*.*}\."; then ip netns del "$ns" || true; fi
   done
   for c in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods; do
-    [[ -d $c ]] && find "$c" -depth -type d -exec rmdir {} \; 2>/dev/null
+    if [[ -d $c ]]; then find "$c" -depth -type d -exec rmdir {} \; 2>/dev/null || true; fi
   done
   restore_sysctls
   grep -o " $ST/[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
   ip link del "$BR" 2>/dev/null || true
   rm -rf "$ST/cni/ipam"
-  rmdir /var/lib/cni/results /var/lib/cni 2>/dev/null || true # libcni's cache, empty once pods are gone
+  if [[ -s $ST/host-dirs ]]; then
+    if grep -qxF /var/lib/kubelet "$ST/host-dirs"; then rm -f /var/lib/kubelet/device-plugins/kubelet.sock; fi
+    while read -r d; do
+      if [[ -d $d ]]; then find "$d" -depth -type d -empty -delete 2>/dev/null || true; fi
+      if [[ -e $d ]]; then log "left $d (not empty)"; fi
+    done <"$ST/host-dirs"
+    rm -f "$ST/host-dirs"
+  fi
   log "down (state kept in $ST; purge deletes it)"
 }
 
