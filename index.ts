@@ -16,10 +16,8 @@ import { majorChangeProblem, previousMajors } from "./lib/tenants/majorVersion";
 import { InvalidInputError } from "./lib/tenants/problems";
 import type { Tenant } from "./lib/tenants/tenant";
 
-const config = new pulumi.Config();
-
 /** Operator mistakes are reported as their message lines, not as a stack trace. */
-function loadOrFail(projectDir: string): LoadedStack {
+function loadOrFail(config: pulumi.Config, projectDir: string): LoadedStack {
   try {
     return loadStack({
       projectDir,
@@ -66,7 +64,7 @@ function imageRegistry(): (ref: string) => pulumi.Output<string> {
 }
 
 /** The S3 target's image and credentials, when the stack has one and some running tenant backs up. */
-function offsiteArgs(settings: StackSettings, tenants: Tenant[], imageId: (ref: string) => pulumi.Output<string>): OffsiteArgs | undefined {
+function offsiteArgs(config: pulumi.Config, settings: StackSettings, tenants: Tenant[], imageId: (ref: string) => pulumi.Output<string>): OffsiteArgs | undefined {
   const s3 = settings.backupS3;
   if (!s3 || !tenants.some((t) => t.backup && t.state === "running")) return undefined;
   return {
@@ -78,7 +76,9 @@ function offsiteArgs(settings: StackSettings, tenants: Tenant[], imageId: (ref: 
 }
 
 export = async (projectDir: string = process.cwd()) => {
-  const { settings, tenants } = loadOrFail(projectDir);
+  // Made here, not at import: an inline program is imported before the engine says which project runs.
+  const config = new pulumi.Config();
+  const { settings, tenants } = loadOrFail(config, projectDir);
   await refuseMajorChanges(settings, tenants);
 
   const ingress = new TraefikIngress("ingress", {
@@ -91,7 +91,7 @@ export = async (projectDir: string = process.cwd()) => {
   });
 
   const imageId = imageRegistry();
-  const offsite = offsiteArgs(settings, tenants, imageId);
+  const offsite = offsiteArgs(config, settings, tenants, imageId);
   const databases = tenants.map((tenant) => new TenantDatabase(tenant.id, {
     tenant,
     naming: settings.naming,

@@ -1,7 +1,13 @@
 #!/usr/bin/env node
-// Runs lib/cli.ts through ts-node, so the CLI and the Pulumi program share one source.
-require("ts-node").register({ transpileOnly: true, project: require("path").join(__dirname, "..", "tsconfig.json") });
-require("../lib/ops/cli")
-  .main(process.argv.slice(2), { out: (l) => console.log(l), err: (l) => console.error(l) })
-  .then((code) => { process.exitCode = code; })
-  .catch((err) => { console.error(err && err.stack ? err.stack : err); process.exitCode = 3; });
+// The `pgs` command: the compiled CLI (npm run build writes dist/, npm ci runs it).
+let cli;
+try {
+  cli = require("../dist/lib/cli/main");
+} catch (err) {
+  if (err && err.code === "MODULE_NOT_FOUND") {
+    console.error("pgs is not built yet: run npm ci (or npm run build) in " + require("path").resolve(__dirname, ".."));
+    process.exit(1);
+  }
+  throw err;
+}
+cli.main(process.argv.slice(2)).then((code) => { process.exitCode = code; });

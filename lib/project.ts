@@ -4,25 +4,29 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
+import { parse } from "yaml";
 import { readStackSettings, ConfigReader, StackSettings } from "./stackSettings";
 import { loadTenantsFile } from "./tenants/file";
 import type { Tenant } from "./tenants/tenant";
 
-/** The folder of this checkout's Pulumi.yaml: found upwards from here, so it holds from dist/ too. */
-export const SOURCE_DIR = findProjectDir(__dirname) ?? path.resolve(__dirname, "..");
+export { findProjectDir, SOURCE_DIR, sourceFile } from "./sourceDir";
 
-/** The nearest folder at or above `start` with a Pulumi.yaml; undefined if there is none. */
-export function findProjectDir(start: string): string | undefined {
-  for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, "Pulumi.yaml"))) return dir;
-    if (path.dirname(dir) === dir) return undefined;
-  }
+/** What pgs reads from a project's Pulumi.yaml. */
+export interface ProjectFile {
+  name: string;
+  /** Declared config keys with their defaults and descriptions. */
+  config: Record<string, { type?: string; default?: unknown; description?: string; secret?: boolean } | unknown>;
+  /** `backend.url`, when the project names its backend. */
+  backendUrl?: string;
 }
 
-/** A file of this checkout, e.g. a script that runs inside a container. */
-export function sourceFile(relativePath: string): string {
-  return readFileSync(path.join(SOURCE_DIR, relativePath), "utf8");
+export function readProjectFile(projectDir: string): ProjectFile {
+  const raw = parse(readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) as
+    { name: string; config?: ProjectFile["config"]; backend?: { url?: unknown } };
+  const url = raw.backend?.url;
+  return { name: raw.name, config: raw.config ?? {}, ...(typeof url === "string" && url !== "" ? { backendUrl: url } : {}) };
 }
+
 
 /** The tenants file of a stack: `tenantsFile` from its settings, relative to the project folder. */
 export function tenantsFilePath(projectDir: string, settings: Pick<StackSettings, "tenantsFile">): string {
@@ -56,4 +60,40 @@ export function loadStack(options: LoadOptions): LoadedStack {
     ...(options.secretConfig ? { secretConfig: options.secretConfig } : {}),
   });
   return { settings, tenantsFile, tenants };
+}
+
+function configValue(value: unknown): string {
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+/**
+ * The stack's config as the engine would pass it: Pulumi.yaml defaults, then Pulumi.<stack>.yaml,
+ * then `overrides`. Secret values are encrypted there: offline they are placeholders (`secretKeys`).
+ */
+export function stackConfig(projectDir: string, stack: string, overrides: Record<string, string> = {}):
+  { project: string; config: Record<string, string>; secretKeys: string[] } {
+  const projectFile = readProjectFile(projectDir);
+  const project = projectFile.name;
+  const qualify = (key: string) => (key.includes(":") ? key : `${project}:${key}`);
+  const config: Record<string, string> = {};
+  const secretKeys: string[] = [];
+  for (const [key, spec] of Object.entries(projectFile.config ?? {})) {
+    const value = spec && typeof spec === "object" && "default" in spec ? (spec as { default: unknown }).default : spec;
+    if (value !== undefined && !(spec && typeof spec === "object" && !("default" in spec))) config[qualify(key)] = configValue(value);
+  }
+  const stackFile = path.join(projectDir, `Pulumi.${stack}.yaml`);
+  if (existsSync(stackFile)) {
+    const stackConfigValues = (parse(readFileSync(stackFile, "utf8")) as { config?: Record<string, unknown> } | null)?.config ?? {};
+    for (const [key, value] of Object.entries(stackConfigValues)) {
+      if (value && typeof value === "object" && "secure" in (value as object)) {
+        // Encrypted with the stack's secrets provider; offline we can only stand in for it.
+        config[qualify(key)] = `offline-placeholder-for-${key}-0123456789abcdef`;
+        secretKeys.push(qualify(key));
+      } else {
+        config[qualify(key)] = configValue(value);
+      }
+    }
+  }
+  for (const [key, value] of Object.entries(overrides)) config[qualify(key)] = value;
+  return { project, config, secretKeys };
 }

@@ -4,9 +4,8 @@
  * `pgs plan`, the unit tests and the end-to-end applier, so there is one implementation.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { readFileSync, existsSync } from "node:fs";
-import * as path from "node:path";
-import { parse } from "yaml";
+import { Program, projectProgram } from "../program";
+import { stackConfig } from "../project";
 
 export const SECRET_PLACEHOLDER = "[secret]";
 
@@ -43,7 +42,7 @@ export interface RunOptions {
   secretConfig?: Record<string, string>;
   mocks: ResourceMocks;
   /** The program to run; default this project's (index.ts), called with `projectDir`. */
-  program?: (projectDir: string) => Promise<Record<string, unknown>>;
+  program?: Program;
 }
 
 export interface RunResult {
@@ -66,41 +65,6 @@ function unwrap(value: unknown, reveal: boolean): unknown {
     return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, unwrap(v, reveal)]));
   }
   return value;
-}
-
-function configValue(value: unknown): string {
-  return typeof value === "string" ? value : JSON.stringify(value);
-}
-
-/** Pulumi.yaml defaults, then Pulumi.<stack>.yaml, then overrides: what the CLI would pass. */
-export function stackConfig(projectDir: string, stack: string, overrides: Record<string, string> = {}):
-  { project: string; config: Record<string, string>; secretKeys: string[] } {
-  const projectFile = parse(readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) as {
-    name: string; config?: Record<string, { default?: unknown } | unknown>;
-  };
-  const project = projectFile.name;
-  const qualify = (key: string) => (key.includes(":") ? key : `${project}:${key}`);
-  const config: Record<string, string> = {};
-  const secretKeys: string[] = [];
-  for (const [key, spec] of Object.entries(projectFile.config ?? {})) {
-    const value = spec && typeof spec === "object" && "default" in spec ? (spec as { default: unknown }).default : spec;
-    if (value !== undefined && !(spec && typeof spec === "object" && !("default" in spec))) config[qualify(key)] = configValue(value);
-  }
-  const stackFile = path.join(projectDir, `Pulumi.${stack}.yaml`);
-  if (existsSync(stackFile)) {
-    const stackConfigValues = (parse(readFileSync(stackFile, "utf8")) as { config?: Record<string, unknown> } | null)?.config ?? {};
-    for (const [key, value] of Object.entries(stackConfigValues)) {
-      if (value && typeof value === "object" && "secure" in (value as object)) {
-        // Encrypted with the stack's secrets provider; offline we can only stand in for it.
-        config[qualify(key)] = `offline-placeholder-for-${key}-0123456789abcdef`;
-        secretKeys.push(qualify(key));
-      } else {
-        config[qualify(key)] = configValue(value);
-      }
-    }
-  }
-  for (const [key, value] of Object.entries(overrides)) config[qualify(key)] = value;
-  return { project, config, secretKeys };
 }
 
 async function resolveOutput(value: unknown): Promise<{ value: unknown; secret: boolean }> {
@@ -233,10 +197,3 @@ interface RegisterRequest {
   getDependenciesList(): string[];
 }
 
-type Program = (projectDir: string) => Promise<Record<string, unknown>>;
-
-/** index.ts's `export =` function (under esModuleInterop a dynamic import wraps it as `default`). */
-async function projectProgram(): Promise<Program> {
-  const module = (await import("../../index")) as unknown as Program | { default: Program };
-  return typeof module === "function" ? module : module.default;
-}

@@ -13,7 +13,7 @@ import * as path from "node:path";
 import { LABEL, Naming } from "../naming";
 import { dataMountPath, STOP_TIMEOUT_SECONDS, SUPERUSER } from "../postgres/container";
 import { ACCEPTING_PROBE, SERVER_FILES } from "../postgres/server";
-import { sourceFile } from "../project";
+import { sourceFile } from "../sourceDir";
 import { setTenantMajor } from "../tenants/edit";
 import type { Tenant } from "../tenants/tenant";
 import { docker, dockerStream, labelArgs } from "./dockerCli";

@@ -6,7 +6,7 @@
  */
 import { POSTGRES_PORT } from "./container";
 import { ContainerFile } from "./server";
-import { sourceFile } from "../project";
+import { sourceFile } from "../sourceDir";
 import type { BackupPolicy, Tenant } from "../tenants/tenant";
 
 export const BACKUP_DIR = "/backups";

@@ -7,7 +7,7 @@
  * itself never enters the container. The container is healthy only once that is done.
  */
 import { dataMountPath, POSTGRES_PORT, SUPERUSER } from "./container";
-import { sourceFile } from "../project";
+import { sourceFile } from "../sourceDir";
 
 /** Scripts and configuration, the same for every tenant. */
 const SCRIPT_DIR = "/run/pgs";

@@ -4,17 +4,21 @@
  * corrupt dump, restore into a new tenant, backups outliving their tenant, and off-host
  * copies in an S3 bucket (a local SeaweedFS) that a restore can read on its own.
  */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
 import { run, psql, Endpoint } from "./harness/clients";
-import { docker, uploadsTar } from "./harness/dockerApplier";
-import { container, eventually, note, notes, sleep, volumeExists } from "./harness/facts";
-import { cleanup, E2EStack, freePort, requireImages, TenantEntry, tenantsYaml } from "./harness/stack";
+import { container, docker, eventually, note, notes, sleep, volumeExists } from "./harness/facts";
+import { ConfigChange, dockerChanges, freePort, TenantEntry, tenantsYaml, TestStack } from "./harness/stack";
 import { TEST_LABEL } from "./harness/clients";
-import { rcloneS3Env } from "../../lib/backupScripts";
-import { BackupContext, BackupError, backupNow, listBackups, restoreTenant, S3Source } from "../../lib/backups";
+import { LOCAL_IMAGES } from "../../lib/localImages";
 import { Naming } from "../../lib/naming";
+import { BackupContext, BackupError, backupNow, listBackups, restoreTenant, S3Source } from "../../lib/ops/backups";
+import { offsiteEnv } from "../../lib/postgres/backup";
 
-const RCLONE_IMAGE = "pgs-local/rclone:1.75.2";
-const SEAWEEDFS_IMAGE = "pgs-local/seaweedfs:4.48";
+const RCLONE_IMAGE = LOCAL_IMAGES.rclone;
+const SEAWEEDFS_IMAGE = LOCAL_IMAGES.seaweedfs;
+const POSTGRES_18 = LOCAL_IMAGES.postgres.replace("{major}", "18");
 const S3_NETWORK = "pgs-e2e-s3";
 const S3_HOST = "pgs-e2e-seaweedfs";
 const S3_ENDPOINT = `http://${S3_HOST}:8333`;
@@ -23,18 +27,19 @@ const EVERY_MINUTE = { every: "1m", keep: 2 };
 /** Daily, 12 hours from now: no scheduled run can race the tests that count or pick backups. */
 const QUIET = { every: "24h", at: new Date(Date.now() + 12 * 3600_000).toISOString().slice(11, 16), keep: 2 };
 
-let stack: E2EStack;
+let stack: TestStack;
 let naming: Naming;
 const logs: string[] = [];
-const ctx = (): BackupContext => ({ naming, image: "pgs-local/postgres:18", log: (l) => logs.push(l) });
+const ctx = (): BackupContext => ({ naming, image: POSTGRES_18, log: (l) => logs.push(l) });
 const target = (id: string) => { const e = stack.endpoint(id); return { id, user: e.user, database: e.database }; };
 let tenants: TenantEntry[] = [];
+const cleanups: (() => void)[] = [];
 
-async function apply(list: TenantEntry[], more: Parameters<E2EStack["apply"]>[1] = {}) {
+async function apply(list: TenantEntry[], more: ConfigChange = {}) {
   tenants = list;
-  const s = await stack.apply(tenantsYaml(list), more);
-  note(`backup apply: ${s.ms} ms`);
-  return s;
+  const { steps, ms } = await stack.up(tenantsYaml(list), more);
+  note(`backup up: ${ms} ms`);
+  return dockerChanges(steps);
 }
 
 async function ready(id: string, timeoutMs = 60_000): Promise<void> {
@@ -50,27 +55,27 @@ async function backupLogLines(id: string): Promise<string[]> {
 
 /** Runs rclone against the test bucket (test-only: credentials in env are fine here). */
 function rclone(args: string[]) {
+  const rcloneEnv = Object.entries(offsiteEnv({ endpoint: S3_ENDPOINT, bucket: S3.bucket, prefix: S3.prefix }, "unused", 1))
+    .filter(([k]) => k.startsWith("RCLONE_")).map(([k, v]) => `${k}=${v}`);
   return run("docker", ["run", "--rm", "--network", S3_NETWORK, "--label", "pgs.test=e2e",
-    ...[...rcloneS3Env(S3_ENDPOINT), `RCLONE_CONFIG_S3_ACCESS_KEY_ID=${S3.accessKeyId}`, `RCLONE_CONFIG_S3_SECRET_ACCESS_KEY=${S3.secretAccessKey}`]
+    ...[...rcloneEnv, `RCLONE_CONFIG_S3_ACCESS_KEY_ID=${S3.accessKeyId}`, `RCLONE_CONFIG_S3_SECRET_ACCESS_KEY=${S3.secretAccessKey}`]
       .flatMap((e) => ["-e", e]),
     RCLONE_IMAGE, ...args]);
 }
 
 beforeAll(async () => {
-  await docker.ping();
-  await requireImages();
   for (const ref of [RCLONE_IMAGE, SEAWEEDFS_IMAGE]) {
-    await docker.getImage(ref).inspect().catch((err: Error) => { throw new Error(`e2e: image ${ref} is missing (run bash scripts/e2e-env.sh): ${err.message}`); });
+    await docker.getImage(ref).inspect().catch((err: Error) => { throw new Error(`e2e: image ${ref} is missing (run bash test/e2e/env.sh): ${err.message}`); });
   }
-  await cleanup();
-  stack = new E2EStack({ port: await freePort(), adminPort: await freePort() });
-  naming = new Naming(stack.stack, stack.prefix);
+  stack = await TestStack.create({ stack: "e2e-backup", port: await freePort(), adminPort: await freePort() });
+  naming = stack.naming;
 }, 180_000);
 
 afterAll(async () => {
   process.stdout.write(`\ne2e backup measurements:\n${notes.map((n) => `  ${n}`).join("\n")}\n`);
-  await cleanup();
-}, 120_000);
+  await stack?.dispose();
+  for (const clean of cleanups) clean();
+}, 180_000);
 
 test("backup, drop the table, restore: the rows are back, and the tenant still refuses another tenant's password", async () => {
   await apply([{ id: "alpha", backup: QUIET }, { id: "bravo" }]);
@@ -98,7 +103,7 @@ test("backup, drop the table, restore: the rows are back, and the tenant still r
     .toMatchObject({ ok: false, out: expect.stringMatching(/password authentication failed for user "alpha"/) });
   // The backup container has no published port and sits on alpha's network only.
   const info = (await container(naming.backupContainer("alpha")))!;
-  expect(Object.keys(info.NetworkSettings.Networks)).toEqual([stack.networkName("alpha")]);
+  expect(Object.keys(info.NetworkSettings.Networks)).toEqual([stack.naming.network("alpha")]);
   expect(info.HostConfig.PortBindings ?? {}).toEqual({});
   expect(JSON.stringify(info)).not.toContain(e.password);
 }, 240_000);
@@ -131,15 +136,15 @@ test("a corrupted backup is detected by its checksum and refused; nothing change
   expect(await psql(e, "insert into kept values (-1)")).toMatchObject({ ok: true });
   const [, newest] = await listBackups(ctx(), "alpha");
   await run("docker", ["run", "--rm", "--network", "none", "--label", "pgs.test=e2e", "-v", `${naming.backupVolume("alpha")}:/backups`,
-    "--entrypoint", "sh", "pgs-local/postgres:18", "-c", `printf 'XXXX' | dd of=/backups/${newest.name} bs=1 seek=200 conv=notrunc 2>/dev/null`]);
+    "--entrypoint", "sh", POSTGRES_18, "-c", `printf 'XXXX' | dd of=/backups/${newest.name} bs=1 seek=200 conv=notrunc 2>/dev/null`]);
   expect((await listBackups(ctx(), "alpha")).find((b) => b.name === newest.name)!.checksum).toBe("BAD");
-  const before = (await container(stack.containerName("alpha")))!.Id;
+  const before = (await container(stack.naming.container("alpha")))!.Id;
   await expect(restoreTenant({ ...ctx(), source: "alpha", target: target("alpha"), from: newest.name }))
     .rejects.toThrow(new RegExp(`backup ${newest.name} of alpha is corrupt: its sha256 does not match; refusing to restore, nothing was changed`));
   await expect(restoreTenant({ ...ctx(), source: "alpha", target: target("alpha"), from: "alpha-20000101T000000Z.dump" }))
     .rejects.toThrow(/does not exist \(available: alpha-.*\); refusing to restore, nothing was changed/);
   expect(await rows(e)).toMatchObject({ ok: true, out: "1001:500499" });
-  expect((await container(stack.containerName("alpha")))!.Id).toBe(before);
+  expect((await container(stack.naming.container("alpha")))!.Id).toBe(before);
   // Not confirmed: nothing happens either.
   await expect(restoreTenant({ ...ctx(), source: "alpha", target: target("alpha"), confirm: async () => false }))
     .rejects.toThrow(BackupError);
@@ -162,7 +167,7 @@ test("restore into a new tenant id gives an independent copy", async () => {
 test("backups survive the tenant's removal, and a re-added tenant is restored from them", async () => {
   const names = (await listBackups(ctx(), "alpha")).map((b) => b.name);
   const summary = await apply(tenants.filter((t) => t.id !== "alpha"));
-  expect(summary.retained.some((u) => u.endsWith("::alpha-backups"))).toBe(true);
+  expect(summary.retained).toEqual(["alpha-backups", "alpha-data"]);
   expect(await container(naming.backupContainer("alpha"))).toBeUndefined();
   expect(await volumeExists(naming.backupVolume("alpha"))).toBe(true);
   expect((await listBackups(ctx(), "alpha")).map((b) => b.name)).toEqual(names);
@@ -175,18 +180,31 @@ test("backups survive the tenant's removal, and a re-added tenant is restored fr
   expect(await rows(e)).toMatchObject({ ok: true, out: "1000:500500" });
 }, 240_000);
 
+test("a tenant with a 63-character id backs up: the backup container reaches its server by the short network alias", async () => {
+  const long = `l${"o".repeat(61)}g`;
+  expect(long).toHaveLength(63);
+  expect(naming.container(long).length).toBeGreaterThan(63);
+  await apply([...tenants, { id: long, backup: QUIET }]);
+  await ready(long);
+  expect(await psql(stack.endpoint(long), "create table kept (n int); insert into kept values (7)")).toMatchObject({ ok: true });
+  expect(await backupNow(ctx(), long)).toMatch(new RegExp(`^pgs-backup: ok tenant=${long} trigger=manual file=${long}-[0-9]{8}T[0-9]{6}Z\\.dump `));
+  await apply(tenants.filter((t) => t.id !== long));
+}, 240_000);
+
 test("with an S3 target, backups are copied to the bucket, pruned there, and a restore from the bucket alone brings the rows back", async () => {
   // A SeaweedFS on a test network; nothing published on the host.
   await docker.createNetwork({ Name: S3_NETWORK, Driver: "bridge", Labels: TEST_LABEL });
+  const s3Config = mkdtempSync(path.join(tmpdir(), "pgs-e2e-s3-"));
+  writeFileSync(path.join(s3Config, "s3.json"), JSON.stringify({ identities: [{
+    name: "pgs", credentials: [{ accessKey: S3.accessKeyId, secretKey: S3.secretAccessKey }], actions: ["Admin", "Read", "Write", "List", "Tagging"],
+  }] }));
   const s3 = await docker.createContainer({
     name: S3_HOST, Image: SEAWEEDFS_IMAGE, Labels: TEST_LABEL,
     Cmd: ["mini", "-dir=/data", `-ip=${S3_HOST}`, "-ip.bind=0.0.0.0", "-s3.config=/etc/pgs/s3.json", `-bucket=${S3.bucket}`, "-admin.ui=false"],
-    HostConfig: { NetworkMode: S3_NETWORK, Tmpfs: { "/data": "", "/tmp": "" } },
+    HostConfig: { NetworkMode: S3_NETWORK, Tmpfs: { "/data": "", "/tmp": "" }, Binds: [`${s3Config}:/etc/pgs:ro`] },
   });
-  await s3.putArchive(uploadsTar([{ file: "/etc/pgs/s3.json", content: JSON.stringify({ identities: [{
-    name: "pgs", credentials: [{ accessKey: S3.accessKeyId, secretKey: S3.secretAccessKey }], actions: ["Admin", "Read", "Write", "List", "Tagging"],
-  }] }) }]), { path: "/" });
   await s3.start();
+  cleanups.push(() => rmSync(s3Config, { recursive: true, force: true }));
   await eventually("SeaweedFS S3 answers", 60_000, async () => ((await rclone(["lsf", `s3:${S3.bucket}/`])).code === 0 ? true : undefined), 1000);
 
   const config = {

@@ -5,18 +5,17 @@
  */
 import { readFileSync } from "node:fs";
 import { psql, nodeQuery, Endpoint, run } from "./harness/clients";
-import { docker } from "./harness/dockerApplier";
-import { container, note, notes, sleep, volumeExists } from "./harness/facts";
-import { cleanup, E2EStack, freePort, requireImages, TenantEntry, tenantsYaml } from "./harness/stack";
-import { Naming } from "../../lib/naming";
-import { resolveTenant } from "../../lib/tenant";
-import { upgradeTenant } from "../../lib/upgrade";
+import { container, docker, note, notes, sleep, volumeExists } from "./harness/facts";
+import { ConfigChange, dockerChanges, freePort, TenantEntry, tenantsYaml, TestStack } from "./harness/stack";
+import { LOCAL_IMAGES } from "../../lib/localImages";
+import { upgradeTenant } from "../../lib/ops/upgrade";
+import { resolveTenant } from "../../lib/tenants/tenant";
 
 const AUTH_FAILED = (user: string) => new RegExp(`password authentication failed for user "${user}"`);
 const CUSTOM_PASSWORD = "custom-Passw0rd-from-secret-config";
 const ROTATED_CUSTOM_PASSWORD = "another-custom-Passw0rd-rotated";
 
-let stack: E2EStack;
+let stack: TestStack;
 
 async function ready(id: string, password?: string, timeoutMs = 30_000): Promise<void> {
   const started = Date.now();
@@ -30,26 +29,24 @@ async function ready(id: string, password?: string, timeoutMs = 30_000): Promise
   throw new Error(`${id} not reachable within ${timeoutMs / 1000} s: ${last}`);
 }
 
-async function apply(tenants: TenantEntry[], more: Parameters<E2EStack["apply"]>[1] = {}) {
-  const s = await stack.apply(tenantsYaml(tenants), more);
-  note(`credentials apply: ${s.ms} ms; replaced [${s.replaced.map((u) => u.split("::").pop())}]`);
+async function apply(tenants: TenantEntry[], more: ConfigChange = {}) {
+  const { steps, ms } = await stack.up(tenantsYaml(tenants), more);
+  const s = dockerChanges(steps);
+  note(`credentials up: ${ms} ms; replaced [${s.replaced}]`);
   return s;
 }
 
 const rows = (e: Endpoint) => psql(e, "select string_agg(v, ',' order by v) from kept");
 
 beforeAll(async () => {
-  await docker.ping();
-  await requireImages();
-  await cleanup();
-  stack = new E2EStack({ port: await freePort(), adminPort: await freePort() });
+  stack = await TestStack.create({ stack: "e2e-credentials", port: await freePort(), adminPort: await freePort() });
 }, 180_000);
 
 afterAll(async () => {
   process.stdout.write(`\ne2e credentials measurements:\n${notes.map((n) => `  ${n}`).join("\n")}\n`);
-  await cleanup();
+  await stack?.dispose();
   await docker.getImage("pgs-local/postgres:18-minor").remove().catch(() => undefined);
-}, 120_000);
+}, 180_000);
 
 test("the tenant's role owns its database, is not a superuser, and cannot run programs on the server", async () => {
   await apply([{ id: "alpha" }, { id: "bravo", postgres: { version: 17 } }]);
@@ -114,8 +111,8 @@ test("a custom password from secret config works, and changing the secret rotate
 test("docker inspect and the server logs of a tenant container show no password", async () => {
   const secrets = ["alpha", "bravo"].map((id) => stack.endpoint(id).password);
   for (const id of ["alpha", "bravo"]) {
-    const inspect = JSON.stringify(await container(stack.containerName(id)));
-    const logs = await run("docker", ["logs", stack.containerName(id)]);
+    const inspect = JSON.stringify(await container(stack.naming.container(id)));
+    const logs = await run("docker", ["logs", stack.naming.container(id)]);
     for (const secret of [...secrets, CUSTOM_PASSWORD]) {
       expect(inspect.includes(secret)).toBe(false);
       expect((logs.stdout + logs.stderr).includes(secret)).toBe(false);
@@ -125,11 +122,11 @@ test("docker inspect and the server logs of a tenant container show no password"
 });
 
 test("a major-version edit without an upgrade is refused before anything changes", async () => {
-  const id = (await container(stack.containerName("bravo")))!.Id;
+  const id = (await container(stack.naming.container("bravo")))!.Id;
   const tenants = [{ id: "alpha", passwordVersion: 2 }, { id: "bravo", postgres: { version: 18 }, passwordSecret: "bravoPassword" }];
-  await expect(stack.apply(tenantsYaml(tenants), { secretConfig: { bravoPassword: ROTATED_CUSTOM_PASSWORD } }))
-    .rejects.toThrow(/tenant "bravo": postgres\.version changed from 17 to 18, but its data directory is PostgreSQL 17 .*npx pgs upgrade bravo --to 18 --stack e2e/);
-  expect((await container(stack.containerName("bravo")))!.Id).toBe(id);
+  await expect(stack.up(tenantsYaml(tenants), { secretConfig: { bravoPassword: ROTATED_CUSTOM_PASSWORD } }))
+    .rejects.toThrow(/tenant "bravo": postgres\.version changed from 17 to 18, but its data directory is PostgreSQL 17 .*npx pgs upgrade bravo --to 18 --stack e2e-credentials/);
+  expect((await container(stack.naming.container("bravo")))!.Id).toBe(id);
   expect(await rows(stack.endpoint("bravo"))).toMatchObject({ ok: true, out: "before" });
 });
 
@@ -140,33 +137,33 @@ test("pgs upgrade moves a 17 tenant to 18 with the same data and password; the o
   const e = stack.endpoint("bravo");
   expect(await psql(e, "insert into kept select 'row-' || g from generate_series(1, 1000) g")).toMatchObject({ ok: true });
 
-  const naming = new Naming("e2e", stack.prefix);
+  const naming = stack.naming;
   const tenant = resolveTenant(tenants[1], { apiVersion: "pgs/v1", defaults: { postgres: { version: 18 } }, tenants: [] }, "pgs.example.com");
   const log: string[] = [];
   const started = Date.now();
-  await upgradeTenant({ tenant, to: 18, naming, targetImage: "pgs-local/postgres:18", tenantsFile: stack.tenantsFile, log: (l) => log.push(l) });
+  await upgradeTenant({ tenant, to: 18, naming, targetImage: LOCAL_IMAGES.postgres.replace("{major}", "18"), tenantsFile: stack.tenantsFile, log: (l) => log.push(l) });
   note(`pgs upgrade 17 → 18: ${Date.now() - started} ms`);
   expect(log.join("\n")).toContain("6/6 tenants.yaml: bravo postgres.version 18, upgradedFrom 17");
   expect(readFileSync(stack.tenantsFile, "utf8")).toMatch(/upgradedFrom: 17/);
 
-  const s = await stack.apply(readFileSync(stack.tenantsFile, "utf8"), { secretConfig });
-  expect(s.replaced.map((u) => u.split("::").pop())).toEqual(["bravo-postgres"]);
+  const s = dockerChanges((await stack.up(readFileSync(stack.tenantsFile, "utf8"), { secretConfig })).steps);
+  expect(s.replaced).toEqual(["bravo-postgres"]);
   await ready("bravo");
   expect(await psql(e, "select current_setting('server_version_num')::int / 10000, count(*) from kept"))
     .toMatchObject({ ok: true, out: "18|1001" });
   expect(await volumeExists(naming.upgradeCopyVolume("bravo", 17))).toBe(true);
-  expect((await container(stack.containerName("bravo")))!.Mounts.map((m) => m.Destination)).toEqual(["/var/lib/postgresql"]);
+  expect((await container(stack.naming.container("bravo")))!.Mounts.map((m) => m.Destination)).toEqual(["/var/lib/postgresql"]);
   expect(await psql(e, "select 1", { password: CUSTOM_PASSWORD })).toMatchObject({ ok: false });
 });
 
 test("a new image of the same major replaces the container and keeps the data", async () => {
   const build = await run("sh", ["-c", "printf 'FROM pgs-local/postgres:18\\nLABEL pgs.minor=next\\n' | docker build -q -t pgs-local/postgres:18-minor -"]);
   expect(build.code).toBe(0);
-  const before = (await container(stack.containerName("alpha")))!;
+  const before = (await container(stack.naming.container("alpha")))!;
   const tenants = [{ id: "alpha", passwordVersion: 2 }, { id: "bravo", postgres: { version: 18, upgradedFrom: 17 }, passwordSecret: "bravoPassword" }];
   const s = await apply(tenants, { config: { postgresImages: JSON.stringify({ 18: "pgs-local/postgres:18-minor" }) }, secretConfig: { bravoPassword: ROTATED_CUSTOM_PASSWORD } });
-  expect(s.replaced.map((u) => u.split("::").pop()).sort()).toEqual(["alpha-postgres", "bravo-postgres"]);
-  const after = (await container(stack.containerName("alpha")))!;
+  expect(s.replaced).toEqual(["alpha-postgres", "bravo-postgres"]);
+  const after = (await container(stack.naming.container("alpha")))!;
   expect(after.Id).not.toBe(before.Id);
   expect(after.Image).not.toBe(before.Image);
   await ready("alpha");

@@ -1,18 +1,14 @@
 /**
- * End to end: the real program (index.ts) under Pulumi's mock runtime with real values,
- * applied to a real Docker engine, exercised with psql 18 and node-postgres on 127.0.0.1.
- * One stack is reused; the scenarios run in order and each leaves the stack as the next
- * expects (a, b, h, k, c, d, f, e, g, i, j).
+ * End to end: `pulumi up` on the real engine (Automation API, the program inline) against a real
+ * Docker engine, exercised with psql 18 and node-postgres on 127.0.0.1. One stack is reused; the
+ * scenarios run in order and each leaves the stack as the next expects (a, b, h, k, c, d, f, e, g, i, j).
  */
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import type { Client } from "pg";
 import { ensureClient, Endpoint, nodeClient, nodeQuery, Outcome, psql, run } from "./harness/clients";
-import { docker } from "./harness/dockerApplier";
-import { container, containerEvents, eventually, networkExists, note, notes, sleep, volumeExists } from "./harness/facts";
-import {
-  cleanup, E2EStack, freePort, PROJECT_DIR, requireImages, TenantEntry, tenantsYaml,
-} from "./harness/stack";
+import { container, containerEvents, docker, eventually, networkExists, note, notes, sleep, volumeExists } from "./harness/facts";
+import { DockerChanges, dockerChanges, freePort, PROJECT_DIR, TenantEntry, tenantsYaml, TestStack } from "./harness/stack";
 
 /** libpq's words when the server closes the socket instead of a TLS handshake (OpenSSL 1.1 / 3). */
 const PSQL_EOF = /SSL SYSCALL error: EOF detected|SSL error: unexpected eof while reading/;
@@ -32,15 +28,13 @@ const ALPHA_M: TenantEntry = { ...ALPHA_F, resources: { memory: "320Mi" } };
 const CHARLIE_D: TenantEntry = { ...CHARLIE, allowFrom: ["127.0.0.0/8"] };
 const FINAL = [ALPHA_M, BRAVO, CHARLIE_D];
 
-let stack: E2EStack;
+let stack: TestStack;
 const held: Client[] = [];
 
-const short = (urns: string[]) => urns.map((u) => u.split("::").pop()).sort();
-
-async function applied(label: string, tenants: TenantEntry[]) {
-  const s = await stack.apply(tenantsYaml(tenants));
-  note(`apply "${label}": ${s.ms} ms (program run ${s.recordMs} ms); created [${short(s.created)}] replaced [${short(s.replaced)}] ` +
-    `updated [${short(s.updated)}] deleted [${short(s.deleted)}] retained [${short(s.retained)}]`);
+async function applied(label: string, tenants: TenantEntry[]): Promise<DockerChanges> {
+  const { steps, ms } = await stack.up(tenantsYaml(tenants));
+  const s = dockerChanges(steps);
+  note(`up "${label}": ${ms} ms; created [${s.created}] replaced [${s.replaced}] updated [${s.updated}] deleted [${s.deleted}] retained [${s.retained}]`);
   return s;
 }
 
@@ -71,18 +65,15 @@ function expectRefusedPromptly(r: Outcome, text: RegExp): void {
 }
 
 beforeAll(async () => {
-  await docker.ping(); // no Docker: fail here, loudly
-  await requireImages();
-  await cleanup();
-  // Default config (ping=true): Traefik's own healthcheck `traefik healthcheck` runs and the apply waits for it.
-  stack = new E2EStack({ port: await freePort(), adminPort: await freePort() });
+  // Default config (ping=true): Traefik's own healthcheck `traefik healthcheck` runs and the up waits for it.
+  stack = await TestStack.create({ stack: "e2e", port: await freePort(), adminPort: await freePort() });
 }, 180_000);
 
 afterAll(async () => {
   for (const client of held) await client.end().catch(() => undefined);
   process.stdout.write(`\ne2e measurements:\n${notes.map((n) => `  ${n}`).join("\n")}\n`);
-  await cleanup();
-}, 120_000);
+  await stack?.dispose();
+}, 180_000);
 
 test("a: four tenants applied; each reaches its own database by hostname (psql 18 and node-postgres)", async () => {
   const s = await applied("alpha, bravo(17), charlie, echo(17)", [ALPHA, BRAVO, CHARLIE, ECHO]);
@@ -113,9 +104,9 @@ test("a: four tenants applied; each reaches its own database by hostname (psql 1
 
 test("version matrix: 17 keeps data at /var/lib/postgresql/data, 18 at /var/lib/postgresql, no anonymous volume", async () => {
   for (const [id, mount] of [["alpha", "/var/lib/postgresql"], ["bravo", "/var/lib/postgresql/data"]]) {
-    const info = (await container(stack.containerName(id)))!;
+    const info = (await container(stack.naming.container(id)))!;
     expect(info.Mounts.map((m) => ({ type: m.Type, name: m.Name, destination: m.Destination })))
-      .toEqual([{ type: "volume", name: stack.volumeName(id), destination: mount }]);
+      .toEqual([{ type: "volume", name: stack.naming.dataVolume(id), destination: mount }]);
   }
 });
 
@@ -150,9 +141,9 @@ test("b: sslmode=disable is refused promptly (Traefik only speaks TLS on this po
 }, 60_000);
 
 test("h: tenants cannot reach each other; no tenant publishes a port; only Traefik listens on the host", async () => {
-  const alphaName = stack.containerName("alpha");
-  const bravoName = stack.containerName("bravo");
-  const bravoIp = (await container(bravoName))!.NetworkSettings.Networks[stack.networkName("bravo")].IPAddress;
+  const alphaName = stack.naming.container("alpha");
+  const bravoName = stack.naming.container("bravo");
+  const bravoIp = (await container(bravoName))!.NetworkSettings.Networks[stack.naming.network("bravo")].IPAddress;
   expect(bravoIp).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
 
   // Control: bravo does accept connections on that address, seen from inside bravo.
@@ -164,10 +155,10 @@ test("h: tenants cannot reach each other; no tenant publishes a port; only Traef
   expect(tcp.code).not.toBe(0);
 
   for (const id of Object.keys(MARKERS)) {
-    const info = (await container(stack.containerName(id)))!;
+    const info = (await container(stack.naming.container(id)))!;
     expect(Object.keys(info.HostConfig.PortBindings ?? {})).toEqual([]);
     expect(Object.values(info.NetworkSettings.Ports ?? {}).filter((bindings) => bindings && bindings.length > 0)).toEqual([]);
-    expect(Object.keys(info.NetworkSettings.Networks)).toEqual([stack.networkName(id)]);
+    expect(Object.keys(info.NetworkSettings.Networks)).toEqual([stack.naming.network(id)]);
   }
 
   const ss = await run("ss", ["-Hltnp"]);
@@ -180,7 +171,7 @@ test("h: tenants cannot reach each other; no tenant publishes a port; only Traef
 });
 
 test("k: adding and removing a tenant keeps A's open connection, Traefik and every other container", async () => {
-  const names = ["alpha", "bravo", "charlie", "echo"].map((id) => stack.containerName(id)).concat(stack.traefikName());
+  const names = ["alpha", "bravo", "charlie", "echo"].map((id) => stack.naming.container(id)).concat(stack.naming.ingressContainer());
   const before = await Promise.all(names.map(containerId));
   const client = nodeClient(stack.endpoint("alpha"));
   client.on("error", () => undefined);
@@ -190,28 +181,28 @@ test("k: adding and removing a tenant keeps A's open connection, Traefik and eve
 
   const DELTA: TenantEntry = { id: "delta", onRemove: "delete" };
   const added = await applied("+delta", [ALPHA, BRAVO, CHARLIE, ECHO, DELTA]);
-  expect(short(added.created)).toEqual(["delta-data", "delta-network", "delta-postgres"]);
+  expect(added.created).toEqual(["delta-data", "delta-network", "delta-postgres"]);
   expect(added.replaced).toEqual([]);
   expect((await client.query("select pg_backend_pid() as pid, (select v from marker) as v")).rows[0]).toEqual({ pid, v: "alpha-row" });
   note(`delta: routable ${await routable("delta")} ms after the apply returned`);
 
   const removed = await applied("-delta (onRemove: delete)", [ALPHA, BRAVO, CHARLIE, ECHO]);
-  expect(short(removed.deleted)).toEqual(["delta-data", "delta-network", "delta-postgres"]);
+  expect(removed.deleted).toEqual(["delta-data", "delta-network", "delta-postgres"]);
   expect(removed.retained).toEqual([]);
   expect((await client.query("select pg_backend_pid() as pid, (select v from marker) as v")).rows[0]).toEqual({ pid, v: "alpha-row" });
 
   // Unchanged resources were not touched.
   expect(await Promise.all(names.map(containerId))).toEqual(before);
   // g, onRemove: delete — the volume goes with the tenant.
-  expect(await container(stack.containerName("delta"))).toBeUndefined();
-  expect(await networkExists(stack.networkName("delta"))).toBe(false);
-  expect(await volumeExists(stack.volumeName("delta"))).toBe(false);
+  expect(await container(stack.naming.container("delta"))).toBeUndefined();
+  expect(await networkExists(stack.naming.network("delta"))).toBe(false);
+  expect(await volumeExists(stack.naming.dataVolume("delta"))).toBe(false);
   await client.end();
 });
 
 test("c: access disabled → refused at once, no hang; enabled again → data still there", async () => {
   await applied("charlie access: disabled", [ALPHA, BRAVO, { ...CHARLIE, access: "disabled" }, ECHO]);
-  const info = (await container(stack.containerName("charlie")))!;
+  const info = (await container(stack.naming.container("charlie")))!;
   expect(info.State.Running).toBe(true);
   expect(Object.keys(info.Config.Labels).filter((l) => l.startsWith("traefik."))).toEqual([]);
 
@@ -242,11 +233,11 @@ test("d: allowFrom excluding 127.0.0.1 → refused; including it → works", asy
 });
 
 test("f: a settings edit replaces the container — old one stopped and removed before the new one starts; data intact", async () => {
-  const name = stack.containerName("alpha");
+  const name = stack.naming.container("alpha");
   const oldId = (await containerId(name))!;
   const since = Date.now();
   const s = await applied("alpha work_mem=8MB", [ALPHA_F, BRAVO, CHARLIE_D, ECHO]);
-  expect(short(s.replaced)).toEqual(["alpha-postgres"]);
+  expect(s.replaced).toEqual(["alpha-postgres"]);
   const newId = (await containerId(name))!;
   expect(newId).not.toBe(oldId);
 
@@ -268,14 +259,14 @@ test("f: a settings edit replaces the container — old one stopped and removed 
 });
 
 test("f: a memory edit is applied in place (docker update): same container, new limit, connections kept", async () => {
-  const name = stack.containerName("alpha");
+  const name = stack.naming.container("alpha");
   const before = (await container(name))!;
   const client = nodeClient(stack.endpoint("alpha"));
   client.on("error", () => undefined);
   held.push(client);
   await client.connect();
   const s = await applied("alpha memory 320Mi", [...FINAL, ECHO]);
-  expect(short(s.updated)).toEqual(["alpha-postgres"]);
+  expect(s.updated).toEqual(["alpha-postgres"]);
   expect(s.replaced).toEqual([]);
   const after = (await container(name))!;
   expect({ id: after.Id, startedAt: after.State.StartedAt, memory: after.HostConfig.Memory })
@@ -286,10 +277,10 @@ test("f: a memory edit is applied in place (docker update): same container, new 
 
 test("e: state stopped → container gone, volume and network kept; running again → same data", async () => {
   const s = await applied("bravo state: stopped", [ALPHA_M, { ...BRAVO, state: "stopped" }, CHARLIE_D, ECHO]);
-  expect(short(s.deleted)).toEqual(["bravo-postgres"]);
-  expect(await container(stack.containerName("bravo"))).toBeUndefined();
-  expect(await volumeExists(stack.volumeName("bravo"))).toBe(true);
-  expect(await networkExists(stack.networkName("bravo"))).toBe(true);
+  expect(s.deleted).toEqual(["bravo-postgres"]);
+  expect(await container(stack.naming.container("bravo"))).toBeUndefined();
+  expect(await volumeExists(stack.naming.dataVolume("bravo"))).toBe(true);
+  expect(await networkExists(stack.naming.network("bravo"))).toBe(true);
   const bravo = stack.endpoint("bravo");
   expectRefusedPromptly(await psql(bravo, "select 1"), PSQL_EOF);
 
@@ -300,11 +291,11 @@ test("e: state stopped → container gone, volume and network kept; running agai
 
 test("g: tenant removed → container and network gone, volume kept; added back → its data back", async () => {
   const s = await applied("-echo", FINAL);
-  expect(short(s.deleted)).toEqual(["echo-data", "echo-network", "echo-postgres"]);
-  expect(short(s.retained)).toEqual(["echo-data"]);
-  expect(await container(stack.containerName("echo"))).toBeUndefined();
-  expect(await networkExists(stack.networkName("echo"))).toBe(false);
-  expect(await volumeExists(stack.volumeName("echo"))).toBe(true);
+  expect(s.deleted).toEqual(["echo-data", "echo-network", "echo-postgres"]);
+  expect(s.retained).toEqual(["echo-data"]);
+  expect(await container(stack.naming.container("echo"))).toBeUndefined();
+  expect(await networkExists(stack.naming.network("echo"))).toBe(false);
+  expect(await volumeExists(stack.naming.dataVolume("echo"))).toBe(true);
 
   await applied("+echo (same id)", [...FINAL, ECHO]);
   note(`echo: routable ${await routable("echo")} ms after it was added back`);
@@ -313,7 +304,7 @@ test("g: tenant removed → container and network gone, volume kept; added back 
 
 test("i: a tenant stopped out of band — clients get an error fast (traefik#9929)", async () => {
   const alpha = stack.endpoint("alpha");
-  const name = stack.containerName("alpha");
+  const name = stack.naming.container("alpha");
   await docker.getContainer(name).stop();
   const attempts: string[] = [];
   const started = Date.now();
@@ -336,7 +327,7 @@ test("i: a tenant stopped out of band — clients get an error fast (traefik#992
 
 test("i: a paused tenant — a client with connect_timeout=5 fails within ~6 s; how long until Traefik stops routing", async () => {
   const alpha = stack.endpoint("alpha");
-  const name = stack.containerName("alpha");
+  const name = stack.naming.container("alpha");
   await docker.getContainer(name).pause();
   const pausedAt = Date.now();
   try {
@@ -384,9 +375,9 @@ test("j: dockerd restarted → every running tenant and Traefik come back (unles
   }, 500);
   const up = await run("bash", [path.join(PROJECT_DIR, "scripts/docker-up.sh")], {}, 180_000);
   expect(up.code).toBe(0);
-  const names = tenants.map((id) => stack.containerName(id));
+  const names = tenants.map((id) => stack.naming.container(id));
   await eventually("all containers running", 60_000, async () => {
-    const infos = await Promise.all([...names, stack.traefikName()].map(container));
+    const infos = await Promise.all([...names, stack.naming.ingressContainer()].map(container));
     return infos.every((i) => i?.State.Running) ? true : undefined;
   });
   await eventually("tenants healthy", 90_000, async () => {

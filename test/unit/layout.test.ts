@@ -10,17 +10,21 @@ const ROOT = path.resolve(__dirname, "../..");
 /** Folder (or root file) → what its files may import besides themselves, node: builtins and the npm packages listed. */
 const RULES: Record<string, { may: string[]; packages: string[] }> = {
   "lib/naming.ts": { may: [], packages: [] },
+  "lib/sourceDir.ts": { may: [], packages: [] },
   "lib/docker": { may: [], packages: [] },
   "lib/tenants": { may: ["lib/naming.ts"], packages: ["yaml", "zod"] },
-  "lib/postgres": { may: ["lib/tenants", "lib/naming.ts", "lib/project.ts"], packages: [] },
+  "lib/postgres": { may: ["lib/tenants", "lib/naming.ts", "lib/sourceDir.ts"], packages: [] },
   "lib/traefik": { may: ["lib/tenants", "lib/naming.ts", "lib/postgres"], packages: ["yaml"] },
   "lib/localImages.ts": { may: ["images/local-images.json"], packages: [] },
   "lib/stackSettings.ts": { may: ["lib/naming.ts", "lib/tenants", "lib/postgres", "lib/traefik"], packages: [] },
-  "lib/project.ts": { may: ["lib/stackSettings.ts", "lib/tenants"], packages: [] },
-  "lib/offline": { may: ["index.ts"], packages: ["@pulumi/pulumi", "yaml"] },
-  "lib/ops": {
-    may: ["lib/naming.ts", "lib/tenants", "lib/postgres", "lib/project.ts", "lib/stackSettings.ts", "lib/offline"],
-    packages: ["@pulumi/pulumi"],
+  "lib/project.ts": { may: ["lib/stackSettings.ts", "lib/tenants", "lib/sourceDir.ts"], packages: ["yaml"] },
+  "lib/program.ts": { may: ["index.ts"], packages: [] },
+  "lib/offline": { may: ["lib/program.ts", "lib/project.ts"], packages: ["@pulumi/pulumi", "yaml"] },
+  "lib/engine": { may: ["lib/program.ts", "lib/project.ts", "lib/sourceDir.ts"], packages: ["@pulumi/pulumi"] },
+  "lib/ops": { may: ["lib/naming.ts", "lib/tenants", "lib/postgres", "lib/project.ts", "lib/sourceDir.ts", "lib/stackSettings.ts"], packages: [] },
+  "lib/cli": {
+    may: ["lib/naming.ts", "lib/tenants", "lib/postgres", "lib/project.ts", "lib/sourceDir.ts", "lib/stackSettings.ts", "lib/offline", "lib/ops", "lib/engine", "lib/localImages.ts"],
+    packages: ["commander", "yaml", "@pulumi/pulumi"],
   },
   "components": {
     may: ["lib/naming.ts", "lib/tenants", "lib/postgres", "lib/traefik", "lib/docker", "lib/stackSettings.ts"],

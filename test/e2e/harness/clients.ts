@@ -7,10 +7,12 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { Socket } from "node:net";
 import * as path from "node:path";
 import { Client } from "pg";
-import { docker } from "./dockerApplier";
+import { LOCAL_IMAGES } from "../../../lib/localImages";
+import { dataMountPath } from "../../../lib/postgres/container";
+import { docker } from "./facts";
 
 export const TEST_LABEL = { "pgs.test": "e2e" };
-export const CLIENT_IMAGE = "pgs-local/postgres:18";
+export const CLIENT_IMAGE = LOCAL_IMAGES.postgres.replace("{major}", "18");
 const CLIENT_NAME = "pgs-e2e-client";
 /** Shared with the client container, read-only: holds the CA only, never a password. */
 const CLIENT_DIR = path.resolve(__dirname, "../../../.e2e/client");
@@ -47,10 +49,11 @@ export async function ensureClient(ca: string): Promise<void> {
   writeFileSync(path.join(CLIENT_DIR, "ca.pem"), ca);
   const existing = await docker.getContainer(CLIENT_NAME).inspect().catch(() => undefined);
   if (existing?.State.Running) return;
-  if (existing) await docker.getContainer(CLIENT_NAME).remove({ force: true });
+  if (existing) await docker.getContainer(CLIENT_NAME).remove({ force: true, v: true });
   const container = await docker.createContainer({
     name: CLIENT_NAME, Image: CLIENT_IMAGE, Entrypoint: ["sleep", "infinity"], Labels: TEST_LABEL,
-    HostConfig: { NetworkMode: "host", Binds: [`${CLIENT_DIR}:/e2e:ro`], AutoRemove: false },
+    // A tmpfs over the image's VOLUME, so that no anonymous volume is made for it.
+    HostConfig: { NetworkMode: "host", Binds: [`${CLIENT_DIR}:/e2e:ro`], AutoRemove: false, Tmpfs: { [dataMountPath(18)]: "size=1m" } },
   });
   await container.start();
 }

@@ -1,6 +1,7 @@
 /** Read-only questions to Docker and a bounded poll; what the scenarios assert on. */
-import type { ContainerInspectInfo } from "dockerode";
-import { docker } from "./dockerApplier";
+import Docker, { ContainerInspectInfo } from "dockerode";
+
+export const docker = new Docker();
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -57,4 +58,10 @@ export async function eventually<T>(what: string, timeoutMs: number, probe: () =
 export const notes: string[] = [];
 export function note(line: string): void {
   notes.push(line);
+}
+
+/** Unnamed volumes nobody uses (what an image's VOLUME leaves behind): none may appear during a suite. */
+export async function danglingVolumes(): Promise<string[]> {
+  const { Volumes } = await docker.listVolumes({ filters: { dangling: ["true"] } });
+  return (Volumes ?? []).filter((v) => Object.keys(v.Labels ?? {}).length === 0).map((v) => v.Name).sort();
 }

@@ -1,22 +1,26 @@
 /**
- * One e2e stack: writes tenants.yaml, records the program in a child process, applies it to
- * Docker and keeps both kinds of state (generated values, applied resources) in memory.
+ * One end-to-end stack on the real Pulumi engine: a project folder of its own (Pulumi.yaml, the
+ * stack's config, tenants.yaml, a local file backend and passphrase), opened through the same
+ * Automation API code as `pgs up` (lib/engine), against the local Docker engine.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
+import type { ConfigMap, EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { stringify } from "yaml";
-import type { RunResult } from "../../../lib/programRunner";
+import { StepLog } from "../../../lib/engine/changes";
+import { ENGINE } from "../../../lib/engine/environment";
+import { recoverInterrupted } from "../../../lib/engine/recovery";
+import { openStack, OpenedStack } from "../../../lib/engine/workspace";
+import { LOCAL_IMAGES, localImageConfig } from "../../../lib/localImages";
+import { Naming } from "../../../lib/naming";
+import { SOURCE_DIR } from "../../../lib/project";
 import { ensureClient, Endpoint, setCa, TEST_LABEL } from "./clients";
-import { apply, AppliedState, ApplySummary, docker } from "./dockerApplier";
-import type { Generated } from "./realMocks";
-import { record } from "./recorder";
+import { danglingVolumes, docker } from "./facts";
 
-export const PROJECT_DIR = path.resolve(__dirname, "../../..");
-export const E2E_DIR = path.join(PROJECT_DIR, ".e2e");
-export const STACK = "e2e";
-export const PREFIX = "pgs-e2e-";
-export const IMAGES = { postgres: "pgs-local/postgres:{major}", traefik: "pgs-local/traefik:3.7.15" };
+export const PROJECT_DIR = SOURCE_DIR;
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -43,15 +47,15 @@ export function tenantsYaml(tenants: TenantEntry[], defaults: object = SMALL_DEF
 
 /** Every image the suite needs must be local: nothing can be pulled, and a missing one fails loudly. */
 export async function requireImages(): Promise<void> {
-  for (const ref of [IMAGES.traefik, "pgs-local/postgres:17", "pgs-local/postgres:18"]) {
+  for (const ref of [LOCAL_IMAGES.traefik, ...[17, 18].map((m) => LOCAL_IMAGES.postgres.replace("{major}", String(m)))]) {
     await docker.getImage(ref).inspect().catch((err: Error) => {
-      throw new Error(`e2e: image ${ref} is missing (run bash scripts/e2e-env.sh): ${err.message}`);
+      throw new Error(`e2e: image ${ref} is missing (run bash test/e2e/env.sh): ${err.message}`);
     });
   }
 }
 
-/** Removes everything the e2e stack or the tests created, whatever state a failed run left. */
-export async function cleanup(stack = STACK): Promise<void> {
+/** Removes everything a stack (or the tests) created on Docker, whatever state a failed run left. */
+export async function cleanupDocker(stack: string): Promise<void> {
   const filters = [`pgs.stack=${stack}`, `pgs.test=${TEST_LABEL["pgs.test"]}`];
   for (const label of filters) {
     for (const c of await docker.listContainers({ all: true, filters: { label: [label] } })) {
@@ -68,66 +72,143 @@ export async function cleanup(stack = STACK): Promise<void> {
 }
 
 export interface StackOptions {
-  stack?: string;
-  namePrefix?: string;
+  stack: string;
   port: number;
   adminPort: number;
-  /** Extra Pulumi config (keys as in Pulumi.yaml). */
+  /** Extra Pulumi config (keys as in Pulumi.yaml), kept for every operation. */
   config?: Record<string, string>;
 }
 
-export class E2EStack {
-  readonly stack: string;
-  readonly prefix: string;
-  private generated: Generated = {};
-  readonly state: AppliedState = {};
-  outputs: Record<string, unknown> = {};
-  resources: RunResult["resources"] = [];
-  readonly tenantsFile: string;
+export interface ConfigChange {
+  /** Plain config for this operation, over the stack's own. */
+  config?: Record<string, string>;
+  /** Secret config for this operation. */
+  secretConfig?: Record<string, string>;
+}
 
-  constructor(readonly options: StackOptions) {
-    this.stack = options.stack ?? STACK;
-    this.prefix = options.namePrefix ?? PREFIX;
-    this.tenantsFile = path.join(E2E_DIR, `tenants-${this.stack}.yaml`);
+export interface Applied {
+  steps: StepLog;
+  ms: number;
+}
+
+function run(file: string, args: string[], env: Record<string, string>, cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(file, args, { env: { ...process.env, ...env }, cwd, maxBuffer: 256 * 1024 * 1024, timeout: 600_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+export class TestStack {
+  readonly naming: Naming;
+  readonly tenantsFile: string;
+  outputs: Record<string, unknown> = {};
+  private opened!: OpenedStack;
+  private configKeys = new Set<string>();
+  private readonly danglingBefore: Promise<string[]>;
+
+  private constructor(readonly options: StackOptions, readonly projectDir: string) {
+    this.naming = new Naming(options.stack, `pgs-${options.stack}-`);
+    this.tenantsFile = path.join(projectDir, "tenants.yaml");
+    this.danglingBefore = danglingVolumes();
   }
 
-  /**
-   * Records the program for this tenants.yaml and applies it; ms covers both, like `pulumi up`.
-   * `more` adds stack config (plain and secret) for this apply, as `pulumi config set` would.
-   */
-  async apply(yamlText: string, more: { config?: Record<string, string>; secretConfig?: Record<string, string> } = {}):
-    Promise<ApplySummary & { ms: number; recordMs: number }> {
+  /** A fresh project folder and stack; anything an earlier run left on Docker is removed first. */
+  static async create(options: StackOptions): Promise<TestStack> {
+    await docker.ping();
+    await requireImages();
+    await cleanupDocker(options.stack);
+    mkdirSync(path.join(SOURCE_DIR, ".e2e"), { recursive: true });
+    const projectDir = mkdtempSync(path.join(tmpdir(), `pgs-e2e-${options.stack}-`));
+    copyFileSync(path.join(SOURCE_DIR, "Pulumi.yaml"), path.join(projectDir, "Pulumi.yaml"));
+    writeFileSync(path.join(projectDir, "tenants.yaml"), tenantsYaml([]));
+    const stack = new TestStack(options, projectDir);
+    stack.opened = await openStack({ projectDir, stack: options.stack });
+    return stack;
+  }
+
+  get stack(): Stack {
+    return this.opened.stack;
+  }
+
+  /** The environment the plain CLI needs for this stack (backend, passphrase, engine). */
+  get env(): Record<string, string> {
+    return {
+      ...this.opened.environment.envVars,
+      ...(this.opened.environment.pulumiHome ? { PULUMI_HOME: this.opened.environment.pulumiHome } : {}),
+      PATH: `${path.dirname(ENGINE.cli)}:${process.env.PATH}`,
+    };
+  }
+
+  /** The plain Pulumi CLI in this stack's project folder. */
+  pulumi(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    return run("pulumi", [...args, "--stack", this.options.stack, "--non-interactive"], this.env, this.projectDir);
+  }
+
+  /** The plain config this stack runs with (and `change` adds). */
+  plainConfig(change: ConfigChange = {}): Record<string, string> {
+    return {
+      namePrefix: this.naming.prefix,
+      publishAddress: "127.0.0.1",
+      publishPort: String(this.options.port),
+      adminAddress: `127.0.0.1:${this.options.adminPort}`,
+      ...localImageConfig(),
+      ...this.options.config,
+      ...change.config,
+    };
+  }
+
+  private async setConfig(change: ConfigChange): Promise<void> {
+    const plain = this.plainConfig(change);
+    const all: ConfigMap = {};
+    for (const [k, v] of Object.entries(plain)) all[k] = { value: v };
+    for (const [k, v] of Object.entries(change.secretConfig ?? {})) all[k] = { value: v, secret: true };
+    const stale = [...this.configKeys].filter((k) => !(k in all));
+    if (stale.length > 0) await this.stack.removeAllConfig(stale);
+    await this.stack.setAllConfig(all);
+    this.configKeys = new Set(Object.keys(all));
+  }
+
+  /** Writes tenants.yaml (unless undefined), sets the config, runs `pulumi up` and reads the outputs. */
+  async up(tenants: string | undefined, change: ConfigChange = {}, options: { signal?: AbortSignal; onEvent?: (e: EngineEvent) => void } = {}): Promise<Applied> {
     const started = Date.now();
-    mkdirSync(E2E_DIR, { recursive: true });
-    writeFileSync(this.tenantsFile, yamlText);
-    const { result, generated } = await record({
-      run: {
-        projectDir: PROJECT_DIR,
-        stack: this.stack,
-        config: {
-          namePrefix: this.prefix,
-          publishAddress: "127.0.0.1",
-          publishPort: String(this.options.port),
-          adminAddress: `127.0.0.1:${this.options.adminPort}`,
-          postgresImage: IMAGES.postgres,
-          traefikImage: IMAGES.traefik,
-          tenantsFile: this.tenantsFile,
-          ...this.options.config,
-          ...more.config,
-        },
-        ...(more.secretConfig ? { secretConfig: more.secretConfig } : {}),
-      },
-      generated: this.generated,
-      lastOutputs: this.outputs,
-    });
-    const recordMs = Date.now() - started;
-    this.generated = generated;
-    this.outputs = result.outputs;
-    this.resources = result.resources;
-    setCa(this.ca());
-    const summary = await apply(result.resources, this.state);
-    await ensureClient(this.ca());
-    return { ...summary, ms: Date.now() - started, recordMs };
+    if (tenants !== undefined) writeFileSync(this.tenantsFile, tenants);
+    await this.setConfig(change);
+    const steps = new StepLog();
+    const onEvent = (e: EngineEvent) => { steps.onEvent(e); options.onEvent?.(e); };
+    await this.stack.up({ onEvent, ...(options.signal ? { signal: options.signal } : {}) });
+    await this.readOutputs();
+    return { steps, ms: Date.now() - started };
+  }
+
+  async preview(tenants: string | undefined, change: ConfigChange = {}, options: { expectNoChanges?: boolean } = {}): Promise<Applied> {
+    const started = Date.now();
+    if (tenants !== undefined) writeFileSync(this.tenantsFile, tenants);
+    await this.setConfig(change);
+    const steps = new StepLog();
+    await this.stack.preview({ onEvent: steps.onEvent, ...(options.expectNoChanges ? { expectNoChanges: true } : {}) });
+    return { steps, ms: Date.now() - started };
+  }
+
+  async refresh(options: { expectNoChanges?: boolean } = {}): Promise<Applied> {
+    const started = Date.now();
+    const steps = new StepLog();
+    await this.stack.refresh({ onEvent: steps.onEvent, ...(options.expectNoChanges ? { expectNoChanges: true } : {}) });
+    return { steps, ms: Date.now() - started };
+  }
+
+  /** What `pgs up` does after an interrupted run: a stale lock and pending operations resolved. */
+  recover(): Promise<string[]> {
+    return recoverInterrupted(this.opened);
+  }
+
+  async readOutputs(): Promise<void> {
+    const outputs = await this.stack.outputs();
+    this.outputs = Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.value]));
+    if (this.outputs.caCertificate) {
+      setCa(this.ca());
+      await ensureClient(this.ca());
+    }
   }
 
   ca(): string {
@@ -137,14 +218,33 @@ export class E2EStack {
   /** A tenant's endpoint from the stack outputs (tenantEndpoints + the secret connectionStrings). */
   endpoint(id: string): Endpoint {
     const endpoints = this.outputs.tenantEndpoints as Record<string, { hostname: string; port: number; database: string; user: string }>;
-    const e = endpoints[id];
+    const e = endpoints?.[id];
     if (!e) throw new Error(`e2e: tenant ${id} is not in the stack outputs`);
     const url = new URL((this.outputs.connectionStrings as Record<string, string>)[id]);
     return { hostname: e.hostname, port: e.port, database: e.database, user: e.user, password: decodeURIComponent(url.password) };
   }
 
-  containerName(id: string): string { return `${this.prefix}${id}`; }
-  networkName(id: string): string { return `${this.prefix}${id}-net`; }
-  volumeName(id: string): string { return `${this.prefix}${id}-data`; }
-  traefikName(): string { return `${this.prefix}traefik`; }
+  /**
+   * Destroys the stack's resources on Docker and its project folder, and fails if the suite left
+   * an unnamed, unlabelled volume behind that was not there before it started.
+   */
+  async dispose(): Promise<void> {
+    await cleanupDocker(this.options.stack);
+    rmSync(this.projectDir, { recursive: true, force: true });
+    const before = new Set(await this.danglingBefore);
+    const left = (await danglingVolumes()).filter((v) => !before.has(v));
+    if (left.length > 0) throw new Error(`e2e: the suite left ${left.length} unlabelled volume(s) behind: ${left.join(", ")}`);
+  }
+}
+
+/** What an up did to Docker objects, by logical name. */
+export interface DockerChanges { created: string[]; replaced: string[]; updated: string[]; deleted: string[]; retained: string[] }
+
+export function dockerChanges(steps: StepLog): DockerChanges {
+  const of = (op: string) => steps.steps.filter((s) => s.type.startsWith("docker:") && s.op === op).map((s) => s.name).sort();
+  return {
+    created: of("create"), replaced: of("replace"), updated: of("update"),
+    deleted: [...of("delete"), ...of("discard")].sort(),
+    retained: steps.steps.filter((s) => s.type.startsWith("docker:") && s.retained).map((s) => s.name).sort(),
+  };
 }

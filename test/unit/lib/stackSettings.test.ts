@@ -1,6 +1,6 @@
 /** Stack configuration: Pulumi.yaml's defaults, checked and typed, every mistake reported at once. */
 import * as path from "node:path";
-import { stackConfig } from "../../../lib/offline/programRunner";
+import { stackConfig } from "../../../lib/project";
 import { readStackSettings, StackConfigError, StackSettings } from "../../../lib/stackSettings";
 
 const ROOT = path.resolve(__dirname, "../../..");

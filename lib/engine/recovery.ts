@@ -1,0 +1,101 @@
+/**
+ * After an interrupted `pulumi up` (the CLI killed, the machine rebooted): a lock the dead CLI
+ * left on a local file backend, and the operations it left pending, resolved the way Pulumi
+ * documents (docs: iac/operations/troubleshooting/interrupted-updates): check what the
+ * interrupted operations did, then refresh. A create that did happen on Docker is imported
+ * (never deleted: a volume being "created" may be a tenant's retained data); one that did not is
+ * cleared.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { hostname } from "node:os";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+import { OpenedStack, runCli } from "./workspace";
+
+interface LockFile { pid?: number; hostname?: string; timestamp?: string }
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Lock files of `stack` under a local file backend (`.pulumi/locks/.../<stack>/*.json`). */
+function lockFiles(backendUrl: string, stack: string): string[] {
+  if (!backendUrl.startsWith("file://")) return [];
+  const locks = path.join(fileURLToPath(backendUrl), ".pulumi", "locks");
+  if (!existsSync(locks)) return [];
+  const walk = (dir: string): string[] => readdirSync(dir).flatMap((n) => {
+    const full = path.join(dir, n);
+    return statSync(full).isDirectory() ? walk(full) : [full];
+  });
+  return walk(locks).filter((f) => path.basename(path.dirname(f)) === stack && f.endsWith(".json"));
+}
+
+/**
+ * Removes locks of this stack whose CLI is gone: written on this host by a process that no
+ * longer runs. A lock held by a live process is left alone.
+ */
+function releaseStaleLocks(opened: OpenedStack): string[] {
+  const done: string[] = [];
+  for (const file of lockFiles(opened.environment.backendUrl, opened.stack.name)) {
+    const lock = JSON.parse(readFileSync(file, "utf8")) as LockFile;
+    if (lock.hostname === hostname() && typeof lock.pid === "number" && !alive(lock.pid)) {
+      rmSync(file);
+      done.push(`removed the lock left by pulumi (pid ${lock.pid}, no longer running, since ${lock.timestamp ?? "?"})`);
+    }
+  }
+  return done;
+}
+
+interface PendingOperation {
+  type: string;
+  resource: { urn: string; type: string; inputs?: Record<string, unknown> };
+}
+
+/** The Docker id of what a pending create of `type` named `name` made, if it exists. */
+function dockerId(type: string, name: string): string | undefined {
+  const inspect = (args: string[]) => {
+    try {
+      return execFileSync("docker", args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    } catch {
+      return undefined;
+    }
+  };
+  switch (type) {
+    case "docker:index/container:Container": return inspect(["container", "inspect", "--format", "{{.Id}}", name]);
+    case "docker:index/network:Network": return inspect(["network", "inspect", "--format", "{{.Id}}", name]);
+    // A volume's id is its name.
+    case "docker:index/volume:Volume": return inspect(["volume", "inspect", "--format", "{{.Name}}", name]);
+    default: return undefined;
+  }
+}
+
+/** Resolves what an interrupted run left behind; returns what it did, in words. */
+export async function recoverInterrupted(opened: OpenedStack): Promise<string[]> {
+  const done = releaseStaleLocks(opened);
+  const exported = await opened.stack.exportStack();
+  const pending = ((exported.deployment as { pending_operations?: PendingOperation[] }).pending_operations ?? []);
+  if (pending.length === 0) return done;
+  const imports: string[] = [];
+  for (const op of pending.filter((p) => p.type === "creating")) {
+    const name = op.resource.inputs?.name;
+    const id = typeof name === "string" ? dockerId(op.resource.type, name) : undefined;
+    if (id) {
+      imports.push("--import-pending-creates", op.resource.urn, "--import-pending-creates", id);
+      done.push(`imported ${op.resource.urn.split("::").pop()} (${name}), which the interrupted run had created`);
+    } else {
+      done.push(`cleared the pending create of ${op.resource.urn.split("::").pop()}, which the interrupted run had not finished`);
+    }
+  }
+  const refresh = await runCli(opened, ["refresh", "--yes", "--skip-preview", "--clear-pending-creates", ...imports]);
+  if (refresh.code !== 0) {
+    throw new Error(`recovering from the interrupted run failed (pulumi refresh): ${refresh.stderr.trim().split("\n").slice(-5).join("\n")}`);
+  }
+  done.push(`refreshed the state: ${pending.length} pending operation(s) resolved`);
+  return done;
+}

@@ -1,0 +1,188 @@
+/**
+ * What only the real engine can show: no perpetual diffs, refresh and drift, state and secrets on
+ * a real backend, invalid input stopping preview and up, interrupted updates, destroy keeping
+ * data, and the offline plan agreeing with a real preview.
+ */
+import { spawnSync } from "node:child_process";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import * as path from "node:path";
+import { planMocks } from "../../lib/offline/planMocks";
+import { runProgram } from "../../lib/offline/programRunner";
+import { psql } from "./harness/clients";
+import { container, docker, eventually, note, notes, volumeExists } from "./harness/facts";
+import { dockerChanges, freePort, PROJECT_DIR, TenantEntry, tenantsYaml, TestStack } from "./harness/stack";
+
+const CUSTOM_PASSWORD = "engine-test Custom/Passw0rd:with=signs";
+const ALPHA: TenantEntry = { id: "alpha" };
+const BRAVO: TenantEntry = { id: "bravo", postgres: { version: 17 }, passwordSecret: "bravoPassword", backup: { every: "24h", keep: 2 } };
+const TENANTS = [ALPHA, BRAVO];
+const SECRETS = { secretConfig: { bravoPassword: CUSTOM_PASSWORD } };
+
+let stack: TestStack;
+
+const marker = (id: string) => psql(stack.endpoint(id), "select string_agg(v, ',') from marker");
+
+async function routable(id: string): Promise<void> {
+  await eventually(`${id} answers through Traefik`, 60_000, async () => ((await psql(stack.endpoint(id), "select 1")).ok ? true : undefined), 500);
+}
+
+/** Every file the local backend holds for the stack: state, history, backups. */
+function stateFiles(): string[] {
+  const root = path.join(stack.projectDir, ".pgs", "state");
+  const walk = (dir: string): string[] => readdirSync(dir).flatMap((n) => {
+    const full = path.join(dir, n);
+    return statSync(full).isDirectory() ? walk(full) : [full];
+  });
+  return walk(root);
+}
+
+beforeAll(async () => {
+  stack = await TestStack.create({ stack: "e2e-engine", port: await freePort(), adminPort: await freePort() });
+}, 180_000);
+
+afterAll(async () => {
+  process.stdout.write(`\ne2e engine measurements:\n${notes.map((n) => `  ${n}`).join("\n")}\n`);
+  await stack?.dispose();
+}, 180_000);
+
+test("the first up of a new stack creates everything (its reference to its own last outputs finds none)", async () => {
+  const { steps, ms } = await stack.up(tenantsYaml(TENANTS), SECRETS);
+  note(`first up, 2 tenants: ${ms} ms`);
+  expect(dockerChanges(steps).created).toEqual(expect.arrayContaining(["alpha-data", "alpha-network", "alpha-postgres", "bravo-backup", "bravo-postgres"]));
+  for (const id of ["alpha", "bravo"]) {
+    await routable(id);
+    expect(await psql(stack.endpoint(id), `create table marker (v text); insert into marker values ('${id}-row')`)).toMatchObject({ ok: true });
+  }
+}, 600_000);
+
+test("nothing changed: up changes nothing, preview and refresh expect no changes", async () => {
+  const again = await stack.up(tenantsYaml(TENANTS), SECRETS);
+  const changed = again.steps.steps.filter((s) => s.op !== "same" && s.op !== "refresh");
+  expect(changed.map((s) => `${s.op} ${s.name} [${s.diffs}]`)).toEqual([]);
+  note(`up with nothing changed: ${again.ms} ms`);
+  const preview = await stack.preview(undefined, SECRETS, { expectNoChanges: true });
+  note(`preview with nothing changed: ${preview.ms} ms`);
+  const refresh = await stack.refresh({ expectNoChanges: true });
+  note(`refresh with nothing changed: ${refresh.ms} ms`);
+}, 600_000);
+
+test("no password or connection string in the backend's files, in stack output without --show-secrets, or in the output of up", async () => {
+  const secrets = [stack.endpoint("alpha").password, CUSTOM_PASSWORD, encodeURIComponent(CUSTOM_PASSWORD),
+    ...Object.values(stack.outputs.connectionStrings as Record<string, string>)];
+  const files = stateFiles();
+  expect(files.length).toBeGreaterThan(2);
+  for (const file of files) {
+    const text = readFileSync(file, "utf8");
+    for (const secret of secrets) expect({ file, leaks: text.includes(secret) }).toEqual({ file, leaks: false });
+  }
+  const shown = await stack.pulumi(["stack", "output", "--json"]);
+  expect(shown.code).toBe(0);
+  expect(JSON.parse(shown.stdout).connectionStrings).toBe("[secret]");
+  for (const secret of secrets) expect(shown.stdout.includes(secret)).toBe(false);
+  const up = await stack.pulumi(["up", "--yes", "--skip-preview"]);
+  // Plain `pulumi up` needs the Node.js language host: where it exists, its output must not leak either.
+  for (const secret of secrets) expect((up.stdout + up.stderr).includes(secret)).toBe(false);
+  const revealed = await stack.pulumi(["stack", "output", "connectionStrings", "--show-secrets", "--json"]);
+  expect(JSON.parse(revealed.stdout).alpha).toContain(encodeURIComponent(stack.endpoint("alpha").password));
+}, 300_000);
+
+test("an invalid tenants.yaml stops preview and up with its FILE:LINE:COL lines and no stack trace; the state is unchanged", async () => {
+  const before = await stack.stack.exportStack();
+  const invalid = "apiVersion: pgs/v1\ntenants:\n  - id: alpha\n    acess: disabled\n  - id: bravo\n    postgres: { version: 17, settings: { shared_buffers: lots } }\n";
+  for (const operation of ["preview", "up"] as const) {
+    const error = await (operation === "preview" ? stack.preview(invalid, SECRETS) : stack.up(invalid, SECRETS)).then(() => undefined, (e: Error) => e);
+    expect(error).toBeDefined();
+    const message = error!.message;
+    expect(message).toContain(`${stack.tenantsFile}:4:5: unknown key "acess" in tenant "alpha" (did you mean "access"?)`);
+    expect(message).toContain(`${stack.tenantsFile}:6:51: tenant "bravo": postgres.settings.shared_buffers: "lots" is not a memory size`);
+    expect(message).not.toMatch(/\n\s+at .*\.(ts|js):\d+/);
+  }
+  const after = await stack.stack.exportStack();
+  expect(after.deployment.resources).toEqual(before.deployment.resources);
+}, 300_000);
+
+test("tenants stopped or killed out of band come back with the next up, data intact", async () => {
+  await docker.getContainer(stack.naming.container("alpha")).stop();
+  await docker.getContainer(stack.naming.container("bravo")).kill();
+  expect((await container(stack.naming.container("alpha")))!.State.Running).toBe(false);
+  const { steps, ms } = await stack.up(tenantsYaml(TENANTS), SECRETS);
+  note(`up after docker stop + docker kill: ${ms} ms; updated [${dockerChanges(steps).updated}] replaced [${dockerChanges(steps).replaced}]`);
+  for (const id of ["alpha", "bravo"]) {
+    expect((await container(stack.naming.container(id)))!.State.Running).toBe(true);
+    await routable(id);
+    expect(await marker(id)).toMatchObject({ ok: true, out: `${id}-row` });
+  }
+}, 300_000);
+
+test("an up interrupted with SIGINT is cancelled cleanly; the next up converges with no data lost", async () => {
+  const controller = new AbortController();
+  const grown = [...TENANTS, { id: "charlie" }, { id: "delta" }];
+  const interrupted = stack.up(tenantsYaml(grown), SECRETS, {
+    signal: controller.signal,
+    // Abort as soon as the engine starts creating the first new container.
+    onEvent: (e) => { if (e.resourcePreEvent?.metadata.op === "create" && e.resourcePreEvent.metadata.type === "docker:index/container:Container") controller.abort(); },
+  });
+  const outcome = await interrupted.then(() => "finished", (e: Error) => `failed: ${e.message.split("\n")[0]}`);
+  note(`SIGINT during up: ${outcome}`);
+  const { ms } = await stack.up(tenantsYaml(grown), SECRETS);
+  note(`up after the SIGINT: ${ms} ms`);
+  for (const id of ["alpha", "bravo", "charlie", "delta"]) await routable(id);
+  for (const id of ["alpha", "bravo"]) expect(await marker(id)).toMatchObject({ ok: true, out: `${id}-row` });
+}, 600_000);
+
+test("an up whose CLI is killed with SIGKILL is recovered (stale lock, pending operations) and converges with no data lost", async () => {
+  const grown = [...TENANTS, { id: "charlie" }, { id: "delta" }, { id: "echo" }];
+  let killed = false;
+  const interrupted = stack.up(tenantsYaml(grown), SECRETS, {
+    onEvent: (e) => {
+      if (killed || e.resourcePreEvent?.metadata.op !== "create" || e.resourcePreEvent.metadata.type !== "docker:index/container:Container") return;
+      killed = true;
+      // The CLI this process started for this stack: `pulumi up ... --stack e2e-engine`.
+      const pids = spawnSync("pgrep", ["-f", "pulumi up .*e2e-engine"], { encoding: "utf8" }).stdout.trim().split("\n").filter(Boolean);
+      for (const pid of pids) process.kill(Number(pid), "SIGKILL");
+    },
+  });
+  const outcome = await interrupted.then(() => "finished", (e: Error) => `failed: ${e.message.split("\n")[0]}`);
+  expect(killed).toBe(true);
+  note(`SIGKILL during up: ${outcome}`);
+  const recovered = await stack.recover();
+  note(`recovery after SIGKILL: ${recovered.join("; ") || "nothing to do"}`);
+  const { ms } = await stack.up(tenantsYaml(grown), SECRETS);
+  note(`up after the SIGKILL: ${ms} ms`);
+  for (const id of ["alpha", "bravo", "charlie", "delta", "echo"]) await routable(id);
+  for (const id of ["alpha", "bravo"]) expect(await marker(id)).toMatchObject({ ok: true, out: `${id}-row` });
+  await stack.preview(undefined, SECRETS, { expectNoChanges: true });
+}, 600_000);
+
+test("removing a tenant keeps its volume; destroy keeps every retained volume; re-adding the tenant brings its rows back", async () => {
+  const removed = dockerChanges((await stack.up(tenantsYaml(TENANTS), SECRETS)).steps);
+  expect(removed.retained).toEqual(["charlie-data", "delta-data", "echo-data"]);
+  for (const id of ["charlie", "delta", "echo"]) expect(await volumeExists(stack.naming.dataVolume(id))).toBe(true);
+  const destroyed = await stack.pulumi(["destroy", "--yes", "--skip-preview"]);
+  // Plain `pulumi destroy` of an inline program needs no language host: the engine only deletes.
+  expect({ code: destroyed.code, stderr: destroyed.stderr.trim().split("\n").slice(-3).join("\n") }).toMatchObject({ code: 0 });
+  expect(await container(stack.naming.container("alpha"))).toBeUndefined();
+  for (const volume of ["alpha", "bravo"].map((id) => stack.naming.dataVolume(id)).concat(stack.naming.backupVolume("bravo"))) {
+    expect({ volume, exists: await volumeExists(volume) }).toEqual({ volume, exists: true });
+  }
+  await stack.up(tenantsYaml(TENANTS), SECRETS);
+  for (const id of ["alpha", "bravo"]) {
+    await routable(id);
+    expect(await marker(id)).toMatchObject({ ok: true, out: `${id}-row` });
+  }
+}, 600_000);
+
+test("the offline plan and a real preview agree on every resource's type and name", async () => {
+  const fresh = await TestStack.create({ stack: "e2e-plan", port: await freePort(), adminPort: await freePort() });
+  try {
+    const shipped = readFileSync(path.join(PROJECT_DIR, "tenants.yaml"), "utf8");
+    const { steps } = await fresh.preview(shipped, {});
+    const real = steps.steps.filter((s) => s.op === "create").map((s) => `${s.type} ${s.name}`).sort();
+    const offline = await runProgram({ projectDir: fresh.projectDir, stack: "e2e-plan", mocks: planMocks, config: fresh.plainConfig() });
+    const planned = offline.resources.filter((r) => r.type !== "pulumi:pulumi:StackReference").map((r) => `${r.type} ${r.name}`).sort();
+    expect(planned).toEqual(real.filter((r) => !r.startsWith("pulumi:providers:")));
+    expect(real.length).toBeGreaterThan(20);
+  } finally {
+    await fresh.dispose();
+  }
+}, 300_000);
