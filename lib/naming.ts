@@ -1,7 +1,8 @@
 /**
- * Every physical name and ownership label pgs puts on the Docker host. Names carry a
- * per-stack prefix so two stacks can share a host; a tenant's names depend only on the
- * prefix and its id, so editing a tenant never renames (and so never replaces) its volume.
+ * Every physical name and ownership label pgs puts on the Docker host or into a Kubernetes
+ * cluster. Names carry a per-stack prefix so two stacks can share a host or a cluster; a
+ * tenant's names depend only on the prefix and its id, so editing a tenant never renames (and
+ * so never replaces) its volume.
  */
 export const LABEL = {
   stack: "pgs.stack",
@@ -10,7 +11,7 @@ export const LABEL = {
   postgresMajor: "pgs.postgres-major",
 } as const;
 
-export type Role = "postgres" | "data" | "network" | "ingress" | "backups" | "backup" | "offsite";
+export type Role = "postgres" | "data" | "network" | "ingress" | "backups" | "backup" | "offsite" | "tenant" | "route" | "backup-reader";
 
 const PREFIX = /^[a-z0-9][a-z0-9-]{0,30}-$/;
 
@@ -25,6 +26,33 @@ export function isValidNamePrefix(prefix: string): boolean {
 
 /** The ingress container is `<prefix>traefik`, so no tenant may have this id. */
 export const INGRESS_NAME = "traefik";
+
+/** Kubernetes names are DNS labels: a namespace `<prefix><id>` must fit in 63 characters. */
+export const KUBERNETES_NAME_MAX = 63;
+
+/**
+ * The objects of a tenant's namespace on Kubernetes. The namespace isolates them, so their
+ * names are fixed and short; only the namespace carries the stack prefix and the tenant id.
+ */
+export const KUBERNETES_OBJECTS = {
+  /** StatefulSet, its Service and its container; the pod is `postgres-0`. */
+  server: "postgres",
+  dataClaim: "data",
+  backupsClaim: "backups",
+  /** The server's verifiers and initdb password, and the tenant password of the backup job. */
+  credentials: "credentials",
+  /** The server's scripts and config of lib/postgres/files, verbatim. */
+  files: "pgs-files",
+  /** The backup job's script (backup-now.sh), verbatim. */
+  backupFiles: "pgs-backup-files",
+  networkPolicy: "postgres",
+  route: "postgres",
+  allowList: "allow-from",
+  backupJob: "backup",
+  /** In the ingress's namespace: Traefik's Deployment, Service, ServiceAccount and TLS objects. */
+  traefik: "traefik",
+  certificate: "traefik-tls",
+} as const;
 
 /** The containers a tenant may own besides its server (backups, off-host copies, `pgs upgrade`). */
 export const SIDE_CONTAINERS = ["backup", "offsite", "upgrade"] as const;
@@ -58,6 +86,13 @@ export class Naming {
   /** Traefik router, service and middleware names: no dots allowed, unique on the host. */
   router(tenantId: string): string { return `${this.prefix}${tenantId}`; }
   ingressContainer(): string { return `${this.prefix}${INGRESS_NAME}`; }
+
+  /** Kubernetes: the tenant's namespace, holding all its objects (kept with its volumes on removal). */
+  tenantNamespace(tenantId: string): string { return `${this.prefix}${tenantId}`; }
+  /** Kubernetes: the ingress's namespace; no tenant can take it (INGRESS_NAME is reserved). */
+  ingressNamespace(): string { return `${this.prefix}${INGRESS_NAME}`; }
+  /** Kubernetes: the ingress's ClusterRole and ClusterRoleBinding (cluster-wide, so prefixed). */
+  ingressClusterRole(): string { return `${this.prefix}${INGRESS_NAME}`; }
 
   /** The labels every resource of a tenant carries (Traefik's constraint reads `pgs.stack`). */
   tenantLabels(tenantId: string, role: Role): Record<string, string> {

@@ -5,7 +5,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { readStackSettings, ConfigReader, StackSettings } from "./stackSettings";
+import { kubernetesProblems } from "./kubernetes/problems";
+import { readStackSettings, ConfigReader, StackConfigError, StackSettings } from "./stackSettings";
 import { loadTenantsFile } from "./tenants/file";
 import type { Tenant } from "./tenants/tenant";
 
@@ -49,7 +50,10 @@ export interface LoadOptions {
   secretConfig?: ConfigReader;
 }
 
-/** Stack settings, then the tenants file they name: every problem of either is thrown at once. */
+/**
+ * Stack settings, then the tenants file they name: every problem of either is thrown at once;
+ * then what the stack's backend cannot do with a valid file.
+ */
 export function loadStack(options: LoadOptions): LoadedStack {
   const settings = readStackSettings(options.config, options.project, options.stack, options.secretConfig);
   const tenantsFile = tenantsFilePath(options.projectDir, settings);
@@ -59,6 +63,10 @@ export function loadStack(options: LoadOptions): LoadedStack {
     stack: options.stack,
     ...(options.secretConfig ? { secretConfig: options.secretConfig } : {}),
   });
+  if (settings.backend === "kubernetes") {
+    const problems = kubernetesProblems(tenants, settings.naming);
+    if (problems.length > 0) throw new StackConfigError(problems.map((p) => `${tenantsFile}: ${p}`));
+  }
   return { settings, tenantsFile, tenants };
 }
 

@@ -12,9 +12,32 @@ export type CertificateSettings =
   | { mode: "selfSigned"; validityDays: number }
   | { mode: "provided"; certificatePem: string; caCertificatePem?: string };
 
+/** Where tenants run: containers on one Docker host, or workloads in a Kubernetes cluster. */
+export type Backend = "docker" | "kubernetes";
+export const BACKENDS: readonly Backend[] = ["docker", "kubernetes"];
+
+export type IngressServiceType = "NodePort" | "LoadBalancer" | "ClusterIP";
+const INGRESS_SERVICE_TYPES: readonly IngressServiceType[] = ["NodePort", "LoadBalancer", "ClusterIP"];
+
+/** What the Kubernetes backend needs besides the shared settings (ignored on Docker). */
+export interface KubernetesSettings {
+  /** Path of the kubeconfig file (relative to the project folder); "" for the provider's default. */
+  kubeconfig: string;
+  /** How Traefik's Service is exposed. */
+  ingressServiceType: IngressServiceType;
+  /** The NodePort clients connect to (NodePort only). */
+  ingressNodePort: number;
+  /** StorageClass of new data and backup claims; "" for the cluster's default. */
+  storageClass: string;
+  /** Size requested by each data and backup claim, e.g. 10Gi. */
+  volumeSize: string;
+}
+
 export interface StackSettings {
   project: string;
   stack: string;
+  backend: Backend;
+  kubernetes: KubernetesSettings;
   baseDomain: string;
   tenantsFile: string;
   naming: Naming;
@@ -121,6 +144,10 @@ export function readStackSettings(read: ConfigReader, project: string, stack: st
   }
   const traefikImage = text("traefikImage");
 
+  const backend = text("backend") as Backend;
+  check(BACKENDS.includes(backend), "backend", "must be docker or kubernetes");
+  const kubernetes = readKubernetes(text, int, check);
+
   const mode = text("certificateMode");
   check(mode === "selfSigned" || mode === "provided", "certificateMode", "must be selfSigned or provided");
   let certificate: CertificateSettings = { mode: "selfSigned", validityDays: int("certificateValidityDays", 1, 3650) };
@@ -139,6 +166,9 @@ export function readStackSettings(read: ConfigReader, project: string, stack: st
   }
 
   const backupS3 = readBackupS3(text, check);
+  // The off-host copier is a long-running container beside the tenant's backups on Docker; on
+  // Kubernetes it is not built yet.
+  check(!(backupS3 && backend === "kubernetes"), "backupS3Endpoint", "must be empty with backend kubernetes (off-host backup copies run on Docker only)");
   if (backupS3) {
     for (const k of [SECRET_KEYS.backupS3AccessKeyId, SECRET_KEYS.backupS3SecretAccessKey]) {
       requireSecret(k, "backupS3Endpoint is set, so off-host copies need the bucket's credentials");
@@ -149,6 +179,8 @@ export function readStackSettings(read: ConfigReader, project: string, stack: st
   return {
     project,
     stack,
+    backend,
+    kubernetes,
     baseDomain,
     tenantsFile,
     naming: new Naming(stack, prefix),
@@ -159,6 +191,26 @@ export function readStackSettings(read: ConfigReader, project: string, stack: st
     certificateNames,
     ...(backupS3 ? { backupS3 } : {}),
   };
+}
+
+/** A Kubernetes quantity of bytes in binary units, as PersistentVolumeClaims request storage. */
+const VOLUME_SIZE = /^[1-9][0-9]*(Mi|Gi|Ti)$/;
+/** A StorageClass name: a DNS subdomain. */
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+function readKubernetes(text: (k: string) => string, int: (k: string, min: number, max: number) => number,
+  check: (ok: boolean, k: string, what: string) => void): KubernetesSettings {
+  const settings = {
+    kubeconfig: text("kubeconfig"),
+    ingressServiceType: text("ingressServiceType") as IngressServiceType,
+    ingressNodePort: int("ingressNodePort", 1, 65535),
+    storageClass: text("storageClass"),
+    volumeSize: text("volumeSize"),
+  };
+  check(INGRESS_SERVICE_TYPES.includes(settings.ingressServiceType), "ingressServiceType", "must be NodePort, LoadBalancer or ClusterIP");
+  check(settings.storageClass === "" || (settings.storageClass.length <= 253 && DNS_SUBDOMAIN.test(settings.storageClass)), "storageClass", "must be empty (the cluster's default) or a StorageClass name");
+  check(VOLUME_SIZE.test(settings.volumeSize), "volumeSize", "must be a size in Mi, Gi or Ti, e.g. 10Gi");
+  return settings;
 }
 
 const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;

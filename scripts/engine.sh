@@ -4,6 +4,8 @@
 #   bash scripts/engine.sh               use a normal Pulumi install if it fits, else build/install
 #   bash scripts/engine.sh --check       exit 0 if an engine is ready, 1 if not (never builds)
 #   eval "$(bash scripts/engine.sh --print-env)"   put the engine on PATH for this shell
+#   ... --with kubernetes                also the kubernetes plugin (for backend: kubernetes stacks;
+#                                        rebuilt from Pulumi's own provider source, ~15 min cold)
 #
 # 1. A `pulumi` on PATH whose `pulumi plugin ls` lists random, tls and docker at the versions the
 #    locked npm SDKs name (node_modules/@pulumi/NAME/package.json, pulumi.version) is used as is.
@@ -37,16 +39,23 @@ say() { printf 'engine: %s\n' "$*"; }
 elapsed() { echo $(($(date +%s) - $1)); }
 
 MODE=build
-case "${1:-}" in
-  "") ;;
-  --check) MODE=check ;;
-  --print-env) MODE=print-env ;;
-  -h | --help)
-    usage
-    exit 0
-    ;;
-  *) die "unknown option '$1' (try --help)" ;;
-esac
+while (($#)); do
+  case "$1" in
+    --check) MODE=check ;;
+    --print-env) MODE=print-env ;;
+    --with)
+      [[ ${2:-} == kubernetes ]] || die "--with takes kubernetes"
+      PROVIDERS+=(kubernetes)
+      shift
+      ;;
+    -h | --help)
+      usage
+      exit 0
+      ;;
+    *) die "unknown option '$1' (try --help)" ;;
+  esac
+  shift
+done
 
 # ---------------------------------------------------------------------------
 # Versions: plugin versions from the locked npm SDKs, CLI version from engine/cli/go.mod.
@@ -106,7 +115,12 @@ src_hash() { # dir: hash of the wrapper sources (generated files excluded) and t
 CLI_OUT=$ENGINE_CACHE/cli/$CLI_VERSION-$(src_hash "$REPO/engine/cli")
 declare -A PLUGIN_OUT
 for n in "${PROVIDERS[@]}"; do
-  PLUGIN_OUT[$n]=$ENGINE_CACHE/providers/$n/${VERSION[$n]}-$(src_hash "$REPO/engine/providers/$n")
+  if [[ $n == kubernetes ]]; then
+    # A native provider with its own recipe (engine/providers/kubernetes/build.sh), which owns its cache path.
+    PLUGIN_OUT[$n]=$(dirname "$(bash "$REPO/engine/providers/kubernetes/build.sh" --path)")
+  else
+    PLUGIN_OUT[$n]=$ENGINE_CACHE/providers/$n/${VERSION[$n]}-$(src_hash "$REPO/engine/providers/$n")
+  fi
 done
 
 plugin_dest() { echo "$PROJECT_PULUMI_HOME/plugins/resource-$1-v${VERSION[$1]}/pulumi-resource-$1"; }
@@ -119,12 +133,16 @@ project_engine_ok() {
   done
 }
 
+join() { # items...: "a, b, c"
+  local out=$1 x
+  shift
+  for x; do out+=", $x"; done
+  echo "$out"
+}
 plugins_summary() {
   local n parts=()
   for n in "${PROVIDERS[@]}"; do parts+=("$n ${VERSION[$n]}"); done
-  local IFS=,
-  parts=("${parts[*]}")
-  echo "${parts[0]//,/, }"
+  join "${parts[@]}"
 }
 
 case $MODE in
@@ -156,6 +174,11 @@ esac
 
 if user_engine_ok; then
   say "using pulumi on PATH ($USER_PULUMI): plugins $(plugins_summary) installed; nothing to build"
+  exit 0
+fi
+READY_MSG="pulumi $CLI_VERSION (.pgs/engine/bin) + rebuilt plugins $(plugins_summary) (PULUMI_HOME=.pgs/pulumi-home)"
+if project_engine_ok; then
+  say "up to date in $(elapsed "$T0")s: $READY_MSG"
   exit 0
 fi
 
@@ -190,7 +213,11 @@ step() { # label cmd...: runs cmd niced, output to a log, with a progress line e
   STEP_LOG=$ENGINE_CACHE/logs/${label// /-}.log
   t=$(date +%s)
   say "$label ..."
-  (while sleep 60; do say "  ... $label: $(elapsed "$t")s"; done) &
+  # The ticker must not keep the lock (fd 9) or the caller's stdout open after it is killed.
+  (
+    exec 9>&-
+    while sleep 60 >/dev/null 2>&1; do say "  ... $label: $(elapsed "$t")s"; done
+  ) &
   ticker=$!
   nice -n 19 "$@" >"$STEP_LOG" 2>&1 || rc=$?
   kill "$ticker" 2>/dev/null || true
@@ -248,8 +275,17 @@ build_provider() { # name
   BUILT+=("$n $v")
 }
 
+build_kubernetes() {
+  [[ -x ${PLUGIN_OUT[kubernetes]}/pulumi-resource-kubernetes ]] && return 0
+  setup_go
+  step "build pulumi-resource-kubernetes ${VERSION[kubernetes]}" bash "$REPO/engine/providers/kubernetes/build.sh"
+  BUILT+=("kubernetes ${VERSION[kubernetes]}")
+}
+
 build_cli
-for n in "${PROVIDERS[@]}"; do build_provider "$n"; done
+for n in "${PROVIDERS[@]}"; do
+  if [[ $n == kubernetes ]]; then build_kubernetes; else build_provider "$n"; fi
+done
 
 # ---------------------------------------------------------------------------
 # Install into .pgs/: CLI link, nodejs dynamic-provider shim, plugins in the project Pulumi home.
@@ -271,6 +307,6 @@ for n in "${PROVIDERS[@]}"; do
   INSTALLED+=("$n ${VERSION[$n]}")
 done
 
-[[ ${#BUILT[@]} -gt 0 ]] && say "built: ${BUILT[*]}"
-[[ ${#INSTALLED[@]} -gt 0 ]] && say "installed into .pgs/pulumi-home: ${INSTALLED[*]}"
-say "ready in $(elapsed "$T0")s: pulumi $CLI_VERSION (.pgs/engine/bin) + rebuilt plugins $(plugins_summary) (PULUMI_HOME=.pgs/pulumi-home); eval \"\$(bash scripts/engine.sh --print-env)\""
+[[ ${#BUILT[@]} -gt 0 ]] && say "built: $(join "${BUILT[@]}")"
+[[ ${#INSTALLED[@]} -gt 0 ]] && say "installed into .pgs/pulumi-home: $(join "${INSTALLED[@]}")"
+say "ready in $(elapsed "$T0")s: $READY_MSG; for a shell: eval \"\$(bash scripts/engine.sh --print-env)\""

@@ -6,8 +6,7 @@ import type { EngineEvent, OpType } from "@pulumi/pulumi/automation";
 import { StepLog } from "../engine/changes";
 import { recoverInterrupted } from "../engine/recovery";
 import { OpenedStack, selectStack } from "../engine/workspace";
-import { InvalidInputError } from "../tenants/problems";
-import { loadOffline, Target } from "./context";
+import type { Target } from "./context";
 import { CliError, Io, paint } from "./io";
 
 /** The stack, which `pgs setup` must have created. */
@@ -79,18 +78,7 @@ function failure(progress: Progress, err: Error, t: Target): CliError {
   return new CliError(cleaned || message.split("\n").slice(-5).join("\n"));
 }
 
-/** Fails early, with the same FILE:LINE:COL lines, before the engine starts. */
-export function validateOffline(t: Target): void {
-  try {
-    loadOffline(t, { checkSecrets: true });
-  } catch (err) {
-    if (err instanceof InvalidInputError) throw new CliError(`invalid input, nothing was changed:\n${err.message}`);
-    throw err;
-  }
-}
-
 export async function preview(t: Target, io: Io, opened?: OpenedStack): Promise<StepLog> {
-  validateOffline(t);
   const { stack } = opened ?? await existingStack(t);
   const steps = new StepLog();
   const progress = new Progress(io, false);
@@ -123,7 +111,6 @@ async function confirm(io: Io, question: string): Promise<boolean> {
  * applies with progress and ends with what changed.
  */
 export async function up(t: Target, io: Io, options: { yes: boolean }): Promise<StepLog> {
-  validateOffline(t);
   const opened = await existingStack(t);
   for (const line of await recoverInterrupted(opened)) io.out(`recovered: ${line}`);
   if (!options.yes) {
@@ -145,6 +132,8 @@ export async function up(t: Target, io: Io, options: { yes: boolean }): Promise<
     throw failure(progress, err as Error, t);
   }
   io.out(`Done in ${((Date.now() - started) / 1000).toFixed(1)} s: ${summary(steps, false)}.`);
+  const { connectionHints } = await import("./inspect");
+  await connectionHints(t, io, opened);
   return steps;
 }
 

@@ -6,6 +6,8 @@ import { lookup } from "node:dns/promises";
 import { mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { stateDir } from "../engine/environment";
+import type { OpenedStack } from "../engine/workspace";
+import { SOURCE_DIR } from "../sourceDir";
 import { LABEL, Naming } from "../naming";
 import { docker } from "../ops/dockerCli";
 import { dumpTime, LOG_TAG, parseLogLine } from "../postgres/backup";
@@ -167,15 +169,25 @@ async function psqlUri(connectionString: string, caFile: string, ingressAddress:
   return url.toString();
 }
 
-/** `pgs credentials ID [--psql]`: the one command that prints a password, and only when asked. */
-export async function credentials(t: Target, io: Io, id: string, options: { psql: boolean; json: boolean }): Promise<void> {
+/** The stack's CA certificate, written where clients can point sslrootcert at it. */
+function writeCa(t: Target, out: Record<string, unknown>): string {
+  const caFile = path.join(stateDir(t.projectDir), `${t.stack}-ca.pem`);
+  mkdirSync(path.dirname(caFile), { recursive: true });
+  writeFileSync(caFile, String(out.caCertificate ?? ""));
+  return caFile;
+}
+
+/** `pgs credentials ID [--psql | --password]`: the one command that prints a password, and only when asked. */
+export async function credentials(t: Target, io: Io, id: string, options: { psql: boolean; password: boolean; json: boolean }): Promise<void> {
   const { settings } = loadOffline(t);
   const out = await outputs(await existingStack(t));
   const connectionString = (out.connectionStrings as Record<string, string> | undefined)?.[id];
   if (!connectionString) throw new CliError(`tenant "${id}" is not in stack ${t.stack}'s last deployment (pgs up applies tenants.yaml)`);
-  const caFile = path.join(stateDir(t.projectDir), `${t.stack}-ca.pem`);
-  mkdirSync(path.dirname(caFile), { recursive: true });
-  writeFileSync(caFile, String(out.caCertificate ?? ""));
+  if (options.password) {
+    io.out(decodeURIComponent(new URL(connectionString).password));
+    return;
+  }
+  const caFile = writeCa(t, out);
   const uri = await psqlUri(connectionString, caFile, settings.ingress.address);
   if (options.json) return printJson(io, { tenant: id, connectionString, caFile, psql: `psql '${uri}'` });
   if (options.psql) {
@@ -184,4 +196,32 @@ export async function credentials(t: Target, io: Io, id: string, options: { psql
   }
   io.out(connectionString);
   io.err(`CA certificate: ${caFile} (clients need sslmode=verify-full with it as sslrootcert)`);
+}
+
+/**
+ * After an up: each tenant's hostname and a psql command that reaches it with verify-full and
+ * the CA in a file. The password is not in it: the command fetches it when it runs.
+ */
+export async function connectionHints(t: Target, io: Io, opened: OpenedStack): Promise<void> {
+  const { settings, tenants } = loadOffline(t);
+  const out = await outputs(opened);
+  const caFile = writeCa(t, out);
+  const pgs = path.relative(process.cwd(), path.join(SOURCE_DIR, "bin", "pgs.js")) || "bin/pgs.js";
+  const stackFlag = t.stack === "dev" ? "" : ` --stack ${t.stack}`;
+  io.out(`Connect (CA certificate in ${path.relative(process.cwd(), caFile)}; the password is fetched when the command runs):`);
+  for (const tenant of tenants) {
+    const last = (out.tenantEndpoints as Record<string, TenantEndpoint> | undefined)?.[tenant.id];
+    if (!last) continue;
+    if (tenant.state !== "running" || tenant.access !== "enabled") {
+      io.out(`  ${tenant.id}: ${tenant.state !== "running" ? "stopped" : "access disabled"}`);
+      continue;
+    }
+    const resolves = await lookup(tenant.hostname).then(() => true, () => false);
+    const address = settings.ingress.address === "0.0.0.0" || settings.ingress.address === "::" ? "127.0.0.1" : settings.ingress.address;
+    const conninfo = [`host=${tenant.hostname}`, ...(resolves ? [] : [`hostaddr=${address}`]), `port=${last.port}`, `dbname=${last.database}`,
+      `user=${last.user}`, "sslmode=verify-full", `sslrootcert=${caFile}`].join(" ");
+    const note = tenant.allowFrom.length > 0 ? paint(io, "dim", ` (only from ${tenant.allowFrom.join(", ")})`) : "";
+    io.out(`  ${tenant.id}: ${tenant.hostname}:${last.port}${note}`);
+    io.out(`    PGPASSWORD="$(${pgs} credentials ${tenant.id} --password${stackFlag})" psql "${conninfo}"`);
+  }
 }

@@ -203,9 +203,10 @@ Exit codes: 0 done, 1 invalid input or failed operation, 2 usage error.`);
     .action(async (id: string | undefined, o) => (await import("./inspect")).status(t(), io, id, Boolean(o.json)));
   root.command("credentials").argument("<id>", "tenant id")
     .description("the tenant's connection string (the only command that prints a password)")
-    .option("--psql", "a ready-to-run psql command with sslmode=verify-full and the CA in a file")
+    .addOption(new Option("--psql", "a ready-to-run psql command with sslmode=verify-full and the CA in a file").conflicts("password"))
+    .option("--password", "the password alone (for PGPASSWORD=\"$(pgs credentials ID --password)\")")
     .option("--json", "for scripts")
-    .action(async (id: string, o) => (await import("./inspect")).credentials(t(), io, id, { psql: Boolean(o.psql), json: Boolean(o.json) }));
+    .action(async (id: string, o) => (await import("./inspect")).credentials(t(), io, id, { psql: Boolean(o.psql), password: Boolean(o.password), json: Boolean(o.json) }));
 
   root.command("preview").description("what pgs up would change, resource by resource")
     .action(async () => { await (await import("./engine")).preview(t(), io); });

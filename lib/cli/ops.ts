@@ -48,7 +48,7 @@ export async function plan(t: Target, io: Io, file: string | undefined, json: bo
   const { runProgram } = await import("../offline/programRunner");
   const { planMocks } = await import("../offline/planMocks");
   const result = await runProgram({
-    projectDir: t.projectDir, stack: t.stack, mocks: planMocks, ...(file ? { config: { tenantsFile: path.resolve(file) } } : {}),
+    projectDir: t.projectDir, stack: t.stack, mocks: planMocks, preview: true, ...(file ? { config: { tenantsFile: path.resolve(file) } } : {}),
   });
   const rows = treeOrder(result.resources).map((r) => ({
     type: r.type,

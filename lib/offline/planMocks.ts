@@ -1,40 +1,27 @@
 /**
- * Stand-in outputs for an offline plan: what a provider would compute at apply time is
- * shown as a readable placeholder instead of being invented.
+ * What `pgs plan` answers for each resource: its inputs, and "unknown" for what a provider
+ * computes at apply time. The plan runs as a preview, so nothing is computed from those values
+ * (e.g. password verifiers), as in `pulumi preview` of a new stack; they show as "(known after apply)".
  */
+import * as pulumi from "@pulumi/pulumi";
 import type { ResourceMocks } from "./programRunner";
 
-const computed = (what: string) => `(computed at apply: ${what})`;
+/** The provider-computed outputs the program reads, per resource type. */
+const COMPUTED: Record<string, string[]> = {
+  "random:index/randomPassword:RandomPassword": ["result", "bcryptHash"],
+  "tls:index/privateKey:PrivateKey": ["privateKeyPem", "publicKeyPem", "publicKeyOpenssh"],
+  "tls:index/selfSignedCert:SelfSignedCert": ["certPem"],
+  "tls:index/locallySignedCert:LocallySignedCert": ["certPem"],
+  "tls:index/certRequest:CertRequest": ["certRequestPem"],
+  "docker:index/remoteImage:RemoteImage": ["imageId", "repoDigest"],
+};
 
 export const planMocks: ResourceMocks = {
   newResource({ type, name, inputs }) {
     const state: Record<string, unknown> = { ...inputs };
-    switch (type) {
-      case "random:index/randomPassword:RandomPassword":
-        state.result = computed(`random password ${name}`);
-        break;
-      case "tls:index/privateKey:PrivateKey":
-        state.privateKeyPem = computed(`private key ${name}`);
-        state.publicKeyPem = computed(`public key ${name}`);
-        break;
-      case "tls:index/selfSignedCert:SelfSignedCert":
-      case "tls:index/locallySignedCert:LocallySignedCert":
-        state.certPem = computed(`certificate ${name}`);
-        break;
-      case "tls:index/certRequest:CertRequest":
-        state.certRequestPem = computed(`certificate request ${name}`);
-        break;
-      case "docker:index/remoteImage:RemoteImage":
-        state.imageId = computed(`image id of ${String(inputs.name)}`);
-        state.repoDigest = computed(`digest of ${String(inputs.name)}`);
-        break;
-      case "pulumi:pulumi:StackReference":
-        // Offline there is no previous deployment to read.
-        state.outputs = {};
-        break;
-      default:
-        break;
-    }
+    for (const key of COMPUTED[type] ?? []) state[key] = pulumi.runtime.unknownValue;
+    // A new stack has no previous deployment to read back.
+    if (type === "pulumi:pulumi:StackReference") state.outputs = {};
     return { id: typeof inputs.name === "string" ? inputs.name : `${name}-id`, state };
   },
 };

@@ -4,9 +4,11 @@
  * `pgs plan`, the unit tests and the end-to-end applier, so there is one implementation.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { Program, projectProgram } from "../program";
+import { cheapPromiseBookkeeping, Program, projectProgram } from "../program";
 import { stackConfig } from "../project";
 
+/** What a value the engine only knows at apply time (e.g. a new password) is shown as. */
+export const UNKNOWN_PLACEHOLDER = "(known after apply)";
 export const SECRET_PLACEHOLDER = "[secret]";
 
 export interface RecordedResource {
@@ -43,6 +45,11 @@ export interface RunOptions {
   mocks: ResourceMocks;
   /** The program to run; default this project's (index.ts), called with `projectDir`. */
   program?: Program;
+  /**
+   * Run as a preview: outputs the mocks leave out are unknown, as in `pulumi preview` of a new
+   * stack, and nothing computed from them (e.g. password verifiers) is computed.
+   */
+  preview?: boolean;
 }
 
 export interface RunResult {
@@ -58,6 +65,7 @@ export interface RunResult {
 }
 
 function unwrap(value: unknown, reveal: boolean): unknown {
+  if (value === pulumi.runtime.unknownValue) return UNKNOWN_PLACEHOLDER;
   if (Array.isArray(value)) return value.map((v) => unwrap(v, reveal));
   if (value && typeof value === "object") {
     const record = value as Record<string, unknown>;
@@ -69,6 +77,8 @@ function unwrap(value: unknown, reveal: boolean): unknown {
 
 async function resolveOutput(value: unknown): Promise<{ value: unknown; secret: boolean }> {
   const output: pulumi.Output<unknown> = pulumi.output(value as pulumi.Input<unknown>) as pulumi.Output<unknown>;
+  // An unknown output never runs its apply callbacks (the SDK's OutputImpl.isKnown).
+  if (!(await (output as unknown as { isKnown: Promise<boolean> }).isKnown)) return { value: UNKNOWN_PLACEHOLDER, secret: await pulumi.isSecret(output) };
   const [resolved, secret] = await Promise.all([
     new Promise<unknown>((resolve) => output.apply((v) => { resolve(v); return v; })),
     pulumi.isSecret(output),
@@ -96,6 +106,7 @@ export async function runProgram(options: RunOptions): Promise<RunResult> {
     return `urn:pulumi:${options.stack}::${project}::${qualifiedType}::${name}`;
   };
 
+  cheapPromiseBookkeeping();
   pulumi.runtime.setAllConfig(config, allSecretKeys);
   await pulumi.runtime.setMocks({
     newResource: async (args) => {
@@ -104,7 +115,7 @@ export async function runProgram(options: RunOptions): Promise<RunResult> {
       return { id: result.id, state: result.state };
     },
     call: () => { throw new Error("pgs makes no provider calls"); },
-  }, project, options.stack, false, "organization");
+  }, project, options.stack, options.preview ?? false, "organization");
 
   // The mock monitor passes neither parents nor resource options to `newResource`; read them off the request.
   const monitor = pulumi.runtime.getMonitor() as unknown as {

@@ -38,27 +38,38 @@ function hostPort(address: string, port: number): string {
   return `${host}:${port}`;
 }
 
+/** The flags every pgs Traefik starts with, whatever its provider: entrypoint, privacy, timeouts. */
+export function traefikCommonArgs(entrypointAddress: string, dialTimeout: string): { head: string[]; tail: string[] } {
+  return {
+    head: [
+      // Never phone home: the ingress host may have no egress and must not leak its version.
+      "--global.checkNewVersion=false",
+      "--global.sendAnonymousUsage=false",
+      "--log.level=INFO",
+      `--entryPoints.${INGRESS.entrypoint}.address=${entrypointAddress}`,
+    ],
+    // A tenant whose server is gone must fail fast, not hang the client (traefik#9929).
+    tail: [`--tcpServersTransport.dialTimeout=${dialTimeout}`],
+  };
+}
+
 export function traefikStaticArgs(settings: IngressSettings, stack: string): string[] {
+  const common = traefikCommonArgs(hostPort(settings.address, settings.port), settings.dialTimeout);
   const args = [
-    // Never phone home: the ingress host may have no egress and must not leak its version.
-    "--global.checkNewVersion=false",
-    "--global.sendAnonymousUsage=false",
-    "--log.level=INFO",
-    `--entryPoints.${INGRESS.entrypoint}.address=${hostPort(settings.address, settings.port)}`,
+    ...common.head,
     "--providers.docker=true",
     `--providers.docker.endpoint=unix://${TRAEFIK_PATHS.dockerSocket}`,
     "--providers.docker.exposedByDefault=false",
     `--providers.docker.constraints=Label(\`${LABEL.stack}\`,\`${stack}\`)`,
     `--providers.file.directory=${TRAEFIK_PATHS.dynamicDir}`,
     "--providers.file.watch=false",
-    // A tenant whose server is gone must fail fast, not hang the client (traefik#9929).
-    `--tcpServersTransport.dialTimeout=${settings.dialTimeout}`,
+    ...common.tail,
   ];
   return [...args, ...adminArgs(settings)];
 }
 
 /** The admin entrypoint and what it serves; also what `traefik healthcheck` needs to find /ping. */
-function adminArgs(settings: IngressSettings): string[] {
+export function adminArgs(settings: Pick<IngressSettings, "adminAddress" | "ping" | "metrics">): string[] {
   const args: string[] = [];
   if (settings.ping || settings.metrics) args.push(`--entryPoints.${INGRESS.adminEntrypoint}.address=${settings.adminAddress}`);
   if (settings.ping) args.push("--ping=true", `--ping.entryPoint=${INGRESS.adminEntrypoint}`);
@@ -74,6 +85,11 @@ export function traefikHealthcheckCommand(settings: IngressSettings): string[] {
 
 /** Names the file provider defines; tenant labels never use them. */
 export const PLAINTEXT_REFUSAL = { router: "pgs-refuse-plaintext", middleware: "pgs-refuse-all", service: "pgs-nowhere" } as const;
+/** The allowlist of the plaintext refusal: no client address is 0.0.0.0. */
+export const NOBODY = ["0.0.0.0/32"];
+
+/** The TLS option of every tenant router (what the file provider and the TLSOption object both say). */
+export const TLS_OPTIONS = { minVersion: "VersionTLS12", sniStrict: true, alpnProtocols: ["postgresql"] };
 
 /**
  * The file provider's dynamic configuration: the certificate and the TLS option the Postgres
@@ -96,15 +112,13 @@ export function traefikDynamicConfig(): string {
           service: PLAINTEXT_REFUSAL.service,
         },
       },
-      middlewares: { [PLAINTEXT_REFUSAL.middleware]: { ipAllowList: { sourceRange: ["0.0.0.0/32"] } } },
+      middlewares: { [PLAINTEXT_REFUSAL.middleware]: { ipAllowList: { sourceRange: NOBODY } } },
       services: { [PLAINTEXT_REFUSAL.service]: { loadBalancer: { servers: [{ address: "127.0.0.1:1" }] } } },
     },
     tls: {
       certificates: [{ certFile: TRAEFIK_PATHS.certificate, keyFile: TRAEFIK_PATHS.privateKey }],
       stores: { default: { defaultCertificate: { certFile: TRAEFIK_PATHS.certificate, keyFile: TRAEFIK_PATHS.privateKey } } },
-      options: {
-        [INGRESS.tlsOptions]: { minVersion: "VersionTLS12", sniStrict: true, alpnProtocols: ["postgresql"] },
-      },
+      options: { [INGRESS.tlsOptions]: TLS_OPTIONS },
     },
   });
 }

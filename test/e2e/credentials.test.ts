@@ -3,7 +3,7 @@
  * custom passwords, least-privilege roles, the major-version guard, `pgs upgrade`, and a minor
  * image change — on a real Docker engine, through Traefik, with psql 18 and node-postgres.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { psql, nodeQuery, Endpoint, run } from "./harness/clients";
 import { container, docker, note, notes, sleep, volumeExists } from "./harness/facts";
 import { ConfigChange, dockerChanges, freePort, TenantEntry, tenantsYaml, TestStack } from "./harness/stack";
@@ -124,8 +124,17 @@ test("docker inspect and the server logs of a tenant container show no password"
 test("a major-version edit without an upgrade is refused before anything changes", async () => {
   const id = (await container(stack.naming.container("bravo")))!.Id;
   const tenants = [{ id: "alpha", passwordVersion: 2 }, { id: "bravo", postgres: { version: 18 }, passwordSecret: "bravoPassword" }];
-  await expect(stack.up(tenantsYaml(tenants), { secretConfig: { bravoPassword: ROTATED_CUSTOM_PASSWORD } }))
-    .rejects.toThrow(/tenant "bravo": postgres\.version changed from 17 to 18, but its data directory is PostgreSQL 17 .*npx pgs upgrade bravo --to 18 --stack e2e-credentials/);
+  const valid = readFileSync(stack.tenantsFile, "utf8");
+  writeFileSync(stack.tenantsFile, tenantsYaml(tenants));
+  try {
+    // `pgs up` in its own process: the program reads the stack's own last outputs and refuses.
+    const r = await stack.pgs(["up", "--yes"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/tenant "bravo": postgres\.version changed from 17 to 18, but its data directory is PostgreSQL 17 .*npx pgs upgrade bravo --to 18 --stack e2e-credentials/);
+    expect(r.stdout + r.stderr).not.toMatch(/\n\s+at .*:\d+:\d+/);
+  } finally {
+    writeFileSync(stack.tenantsFile, valid);
+  }
   expect((await container(stack.naming.container("bravo")))!.Id).toBe(id);
   expect(await rows(stack.endpoint("bravo"))).toMatchObject({ ok: true, out: "before" });
 });

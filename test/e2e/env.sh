@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Test environment: start Docker, build the local images, smoke-test them.
+# Test environment: Docker, the local images, the Pulumi engine and a local Kubernetes (each
+# cached; warm: seconds), then a smoke test of the images.
 # Everything the smoke test creates carries the labels pgs.test=smoke and pgs.smoke-run=RUN;
 # this run's objects are removed on exit (runs may overlap, so never another run's).
 set -euo pipefail
@@ -12,6 +13,8 @@ START=$SECONDS
 
 bash "$REPO/scripts/docker-up.sh"
 bash "$REPO/images/build.sh"
+bash "$REPO/scripts/engine.sh" --with kubernetes
+bash "$REPO/scripts/kubernetes.sh" deps build up images
 
 SECRETS=$(mktemp -d)
 cleanup() {

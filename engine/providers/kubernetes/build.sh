@@ -2,7 +2,8 @@
 # Build the pulumi-resource-kubernetes plugin from Pulumi's own provider source on the Go module
 # proxy (a rebuild, not a released binary; see README.md). Prints the binary's path last.
 #
-#   bash engine/providers/kubernetes/build.sh
+#   bash engine/providers/kubernetes/build.sh          build (if needed); print the binary's path
+#   bash engine/providers/kubernetes/build.sh --path   print where the binary is (or will be); build nothing
 #
 # Output: ${PGS_CACHE:-~/.cache/pgs}/engine/kubernetes-<plugin version>-<hash of this folder's
 # sources>/pulumi-resource-kubernetes; nothing is done when it already exists.
@@ -27,6 +28,10 @@ version=${version:-4.25.0}
 hash=$(cd "$HERE" && cat "${SOURCES[@]}" | sha256sum | cut -c1-12)
 out=$CACHE/engine/kubernetes-$version-$hash
 bin=$out/pulumi-resource-kubernetes
+if [[ ${1:-} == --path ]]; then
+  echo "$bin"
+  exit 0
+fi
 if [[ -x $bin ]]; then
   log "already built"
   echo "$bin"

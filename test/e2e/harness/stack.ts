@@ -140,6 +140,11 @@ export class TestStack {
     };
   }
 
+  /** The `pgs` command, in its own process, in this stack's project folder. */
+  pgs(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    return run(process.execPath, [path.join(SOURCE_DIR, "bin", "pgs.js"), ...args, "--stack", this.options.stack], { NO_COLOR: "1" }, this.projectDir);
+  }
+
   /** The plain Pulumi CLI in this stack's project folder. */
   pulumi(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
     return run("pulumi", [...args, "--stack", this.options.stack, "--non-interactive"], this.env, this.projectDir);
