@@ -5,6 +5,7 @@
 import * as path from "node:path";
 import type { RunResult } from "../offline/programRunner";
 import { BackupContext, BackupError, backupNow, formatBackups, listBackups, restoreTenant, S3Source } from "../ops/backups";
+import { kubernetesBackupHost } from "../ops/kubernetesBackups";
 import { UpgradeError, upgradeTenant } from "../ops/upgrade";
 import { SECRET_KEYS, StackSettings } from "../stackSettings";
 import { tenantsJsonSchema } from "../tenants/schema";
@@ -79,6 +80,9 @@ export async function plan(t: Target, io: Io, file: string | undefined, json: bo
 
 export async function upgrade(t: Target, io: Io, id: string, to: number): Promise<void> {
   const { settings, tenantsFile, tenants } = loadOffline(t);
+  if (settings.backend !== "docker") {
+    throw new CliError(`pgs upgrade works on the Docker backend only; stack ${t.stack} runs on ${settings.backend} (docs/kubernetes.md: major versions)`);
+  }
   const tenant = tenants.find((x) => x.id === id);
   if (!tenant) throw new CliError(`${tenantsFile}: no tenant "${id}"`);
   try {
@@ -108,7 +112,13 @@ function backupContext(t: Target, io: Io, ids: string[]): { ctx: BackupContext; 
   const { settings, tenantsFile, tenants } = loadOffline(t);
   // A removed tenant's backups stay listable and restorable: its id is enough; its image is the default major's.
   const major = ids.map((id) => tenants.find((x) => x.id === id)?.postgres.version).find((m) => m !== undefined) ?? BUILT_IN_DEFAULTS.postgres.version;
-  return { ctx: { naming: settings.naming, image: settings.postgresImage(major), log: io.out }, settings, tenantsFile, tenants };
+  const image = settings.postgresImage(major);
+  // On Kubernetes the same scripts run through kubectl, in the stack's cluster.
+  const { kubeconfig } = settings.kubernetes;
+  const host = settings.backend === "kubernetes"
+    ? kubernetesBackupHost({ naming: settings.naming, image, ...(kubeconfig ? { kubeconfig: path.resolve(t.projectDir, kubeconfig) } : {}) })
+    : undefined;
+  return { ctx: { naming: settings.naming, image, log: io.out, ...(host ? { host } : {}) }, settings, tenantsFile, tenants };
 }
 
 async function backupErrors<T>(run: () => Promise<T>): Promise<T> {

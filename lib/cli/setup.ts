@@ -3,9 +3,9 @@
  * stack already has is changed only when the operator asks for it, and then it says so.
  */
 import { execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { isScalar, parseDocument } from "yaml";
+import { isScalar, parse, parseDocument } from "yaml";
 import { openStack } from "../engine/workspace";
 import { LOCAL_IMAGES, localImageConfig } from "../localImages";
 import { readProjectFile } from "../project";
@@ -45,6 +45,14 @@ function wantLocalImages(t: Target, mode: SetupOptions["images"]): boolean {
   return imagePresent(LOCAL_IMAGES.traefik) && !imagePresent(defaultTraefik);
 }
 
+/** The keys Pulumi.<stack>.yaml sets itself. */
+function ownConfigKeys(t: Target): Set<string> {
+  const file = path.join(t.projectDir, `Pulumi.${t.stack}.yaml`);
+  if (!existsSync(file)) return new Set();
+  const config = (parse(readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null)?.config ?? {};
+  return new Set(Object.keys(config));
+}
+
 function parsePublish(publish: string): { address: string; port: string } {
   const match = /^(\[[0-9a-fA-F:]+\]|[0-9.]+):([0-9]{1,5})$/.exec(publish);
   if (!match) throw new CliError(`--publish must be ADDR:PORT, e.g. 127.0.0.1:5432 or [::]:5432, got ${publish}`, 2);
@@ -79,7 +87,9 @@ export async function setup(t: Target, io: Io, o: SetupOptions): Promise<void> {
   const { stack, environment } = opened;
   const current = await stack.getAllConfig();
   const project = readProjectFile(t.projectDir).name;
-  const has = (key: string) => current[`${project}:${key}`];
+  // The stack's own values; Pulumi.yaml's defaults (which getAllConfig also lists) are not the operator's.
+  const own = ownConfigKeys(t);
+  const has = (key: string) => (own.has(`${project}:${key}`) ? current[`${project}:${key}`] : undefined);
 
   const explicit: Record<string, string> = {};
   if (o.baseDomain) explicit.baseDomain = o.baseDomain;

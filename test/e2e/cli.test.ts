@@ -18,6 +18,7 @@ const PSQL_EOF = /SSL SYSCALL error: EOF detected|SSL error: unexpected eof whil
 
 let dir: string;
 let port: number;
+let adminPort: number;
 let danglingBefore: string[];
 
 interface Run { code: number; stdout: string; stderr: string; ms: number }
@@ -65,7 +66,8 @@ beforeAll(async () => {
   writeFileSync(path.join(dir, "tenants.yaml"), "# Our tenants\napiVersion: pgs/v1\ndefaults:\n  resources: { memory: 256Mi }\ntenants: []\n");
   port = await freePort();
   // An operator's own value, which setup must keep.
-  writeFileSync(path.join(dir, `Pulumi.${STACK}.yaml`), stringify({ config: { "pgs:adminAddress": `127.0.0.1:${await freePort()}` } }));
+  adminPort = await freePort();
+  writeFileSync(path.join(dir, `Pulumi.${STACK}.yaml`), stringify({ config: { "pgs:adminAddress": `127.0.0.1:${adminPort}` } }));
 }, 120_000);
 
 afterAll(async () => {
@@ -80,8 +82,9 @@ test("setup creates the stack on a local backend with a generated passphrase, ke
   const first = await ok(["setup", "--publish", `127.0.0.1:${port}`, "--images", "local"]);
   expect(first.stdout).toContain(`backend: file://${dir}/.pgs/state`);
   expect(first.stdout).toMatch(/secrets: passphrase generated into .*\.pgs\/passphrase/);
-  expect(first.stdout).toMatch(/pgs:?adminAddress: 127\.0\.0\.1:\d+ \(unchanged\)|adminAddress: 127\.0\.0\.1:\d+ \(kept/);
   expect(first.stdout).toContain(`publishPort: ${port} (set)`);
+  expect(first.stdout).toContain("postgresImage: pgs-local/postgres:{major} (set)");
+  expect(readFileSync(path.join(dir, `Pulumi.${STACK}.yaml`), "utf8")).toContain(`pgs:adminAddress: 127.0.0.1:${adminPort}`);
   expect(existsSync(path.join(dir, ".pgs", "passphrase"))).toBe(true);
   const again = await ok(["setup", "--publish", `127.0.0.1:${port}`, "--images", "local"]);
   expect(again.stdout).toContain(`publishPort: ${port} (unchanged)`);

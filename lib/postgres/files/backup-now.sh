@@ -22,8 +22,9 @@ fail() {
   exit 1
 }
 cd "$PGS_BACKUP_DIR" || fail "$PGS_BACKUP_DIR is missing"
-# One run at a time: a manual backup waits for a scheduled one.
-exec 9>/tmp/pgs-backup.lock
+# One run at a time: a manual backup waits for a scheduled one. The lock is in the backup directory,
+# so it holds between containers too (on Kubernetes each run is a pod of its own).
+exec 9>.pgs-backup.lock
 flock 9
 rm -f .*.partial .*.partial.sha256
 PGPASSWORD=$(cat "$PGS_PASSWORD_FILE") || fail "cannot read the password file"
