@@ -64,7 +64,9 @@ export interface ListRow {
   drift: string;
 }
 
-const same = (a: TenantEndpoint, b: TenantEndpoint) => JSON.stringify(a) === JSON.stringify(b);
+/** Field by field: the engine hands outputs back with their keys in its own order. */
+const same = (applied: TenantEndpoint, wanted: TenantEndpoint) =>
+  (Object.keys(wanted) as (keyof TenantEndpoint)[]).every((k) => applied[k] === wanted[k]);
 
 export async function list(t: Target, io: Io, json: boolean): Promise<void> {
   const { settings, tenants } = loadOffline(t);

@@ -4,8 +4,8 @@
  * disable and enable access, stop and start, remove and create again (its data comes back), status.
  */
 import { spawn } from "node:child_process";
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { hostname, tmpdir } from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
 import { Endpoint, ensureClient, psql, setCa } from "./harness/clients";
@@ -153,7 +153,8 @@ test("status shows each tenant's health, uptime, data and connections, and the i
     ingress: { health: string }; tenants: { tenant: string; health: string; dataBytes: number; connections: number; backups: string }[];
   };
   expect(status.ingress.health).toBe("healthy");
-  expect(status.tenants.map((x) => [x.tenant, x.health, x.backups])).toEqual([["acme", "healthy", "off"], ["globex", "healthy", "off"]]);
+  // In the file's order: acme was removed and created again, so it now comes last.
+  expect(status.tenants.map((x) => [x.tenant, x.health, x.backups])).toEqual([["globex", "healthy", "off"], ["acme", "healthy", "off"]]);
   for (const x of status.tenants) {
     expect(x.dataBytes).toBeGreaterThan(1024 * 1024);
     expect(x.connections).toBeGreaterThanOrEqual(0);
@@ -161,4 +162,20 @@ test("status shows each tenant's health, uptime, data and connections, and the i
   const text = await ok(["status"]);
   expect(text.stdout.split("\n")[0]).toMatch(/^TENANT +HEALTH +UP +DATA +CONNECTIONS +LAST BACKUP$/);
   expect(text.stdout).toMatch(/ingress pgs-e2e-cli-traefik: healthy, up /);
+}, 120_000);
+
+test("a stack lock held by a live pulumi gets an error that says so, and nothing changes", async () => {
+  const locks = path.join(dir, ".pgs", "state", ".pulumi", "locks", "organization", "pgs", STACK);
+  mkdirSync(locks, { recursive: true });
+  const lock = path.join(locks, "held-by-test.json");
+  // This test's own process stands in for a pulumi that is still running.
+  writeFileSync(lock, JSON.stringify({ pid: process.pid, username: "test", hostname: hostname(), timestamp: new Date().toISOString() }));
+  try {
+    const r = await pgs(["up", "--yes"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`^stack ${STACK} is locked by another pulumi operation \\(the stack is currently locked by 1 lock\\(s\\)`));
+    expect(existsSync(lock)).toBe(true);
+  } finally {
+    rmSync(lock, { force: true });
+  }
 }, 120_000);

@@ -7,7 +7,7 @@
 #   --check   extract into a temporary directory and diff against the checked-in files:
 #             exit 1 with the diff when they are stale (e.g. after an image rebuild).
 #
-# Needs the images pgs-local/postgres:<major> (scripts/build-images.sh postgres18 postgres17).
+# Needs the images pgs-local/postgres:<major> (images/build.sh postgres18 postgres17).
 # Each major runs in its own container: no network, --rm, labelled pgs.test=settings-extract,
 # the image's VOLUMEs replaced by tmpfs mounts so that no anonymous volume is left behind.
 set -euo pipefail
@@ -122,7 +122,7 @@ psql_in() {
 extract() {
   local major=$1 out=$2 image=pgs-local/postgres:$1 hash cid version dir candidates
   docker image inspect "$image" >/dev/null 2>&1 ||
-    die "$image not found: run scripts/build-images.sh postgres$major"
+    die "$image not found: run images/build.sh postgres$major"
   hash=$(docker image inspect --format '{{index .Config.Labels "pgs.inputs-hash"}}' "$image")
   log "$image (pgs.inputs-hash $hash)"
   cid=$(start_server "$image")
