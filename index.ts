@@ -1,16 +1,16 @@
 /**
- * pgs: tenants.yaml → one PostgreSQL container, volume, network and password per tenant,
- * behind one Traefik v3 that routes `<tenant hostname>:5432` by TLS SNI.
+ * pgs: tenants.yaml → one PostgreSQL server, volume and password per tenant, behind one Traefik
+ * v3 that routes `<tenant hostname>:5432` by TLS SNI; on one Docker host (backends/docker.ts) or
+ * in a Kubernetes cluster (backends/kubernetes.ts), as the stack's `backend` says.
  *
  * The Pulumi CLI calls the export with no argument (the project folder is the working
  * directory); pgs's own runners pass the project folder.
  */
-import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { OffsiteArgs, TenantDatabase, TraefikIngress } from "./components";
-import { imageLogicalName } from "./lib/naming";
+import { deployOnDocker } from "./backends/docker";
+import { deployOnKubernetes } from "./backends/kubernetes";
 import { LoadedStack, loadStack } from "./lib/project";
-import { SECRET_KEYS, StackConfigError, StackSettings } from "./lib/stackSettings";
+import { StackConfigError, StackSettings } from "./lib/stackSettings";
 import { tenantEndpoint } from "./lib/tenants/endpoint";
 import { majorChangeProblem, previousMajors } from "./lib/tenants/majorVersion";
 import { InvalidInputError } from "./lib/tenants/problems";
@@ -50,63 +50,19 @@ async function refuseMajorChanges(settings: StackSettings, tenants: Tenant[]): P
   if (problems.length > 0) throw new pulumi.RunError(`nothing was changed:\n${problems.join("\n")}`);
 }
 
-/** One RemoteImage per distinct image reference; containers use its imageId (pulumi-docker#325). */
-function imageRegistry(): (ref: string) => pulumi.Output<string> {
-  const images = new Map<string, docker.RemoteImage>();
-  return (ref) => {
-    let image = images.get(ref);
-    if (!image) {
-      image = new docker.RemoteImage(imageLogicalName(ref), { name: ref, keepLocally: true });
-      images.set(ref, image);
-    }
-    return image.imageId;
-  };
-}
-
-/** The S3 target's image and credentials, when the stack has one and some running tenant backs up. */
-function offsiteArgs(config: pulumi.Config, settings: StackSettings, tenants: Tenant[], imageId: (ref: string) => pulumi.Output<string>): OffsiteArgs | undefined {
-  const s3 = settings.backupS3;
-  if (!s3 || !tenants.some((t) => t.backup && t.state === "running")) return undefined;
-  return {
-    settings: s3,
-    imageId: imageId(s3.rcloneImage),
-    accessKeyId: config.requireSecret(SECRET_KEYS.backupS3AccessKeyId),
-    secretAccessKey: config.requireSecret(SECRET_KEYS.backupS3SecretAccessKey),
-  };
-}
-
 export = async (projectDir: string = process.cwd()) => {
   // Made here, not at import: an inline program is imported before the engine says which project runs.
   const config = new pulumi.Config();
   const { settings, tenants } = loadOrFail(config, projectDir);
   await refuseMajorChanges(settings, tenants);
 
-  const ingress = new TraefikIngress("ingress", {
-    naming: settings.naming,
-    image: settings.traefikImage,
-    settings: settings.ingress,
-    certificate: settings.certificate,
-    certificateNames: settings.certificateNames,
-    ...(settings.certificate.mode === "provided" ? { providedPrivateKeyPem: config.requireSecret(SECRET_KEYS.tlsPrivateKey) } : {}),
-  });
-
-  const imageId = imageRegistry();
-  const offsite = offsiteArgs(config, settings, tenants, imageId);
-  const databases = tenants.map((tenant) => new TenantDatabase(tenant.id, {
-    tenant,
-    naming: settings.naming,
-    ...(tenant.state === "running" ? { imageId: imageId(settings.postgresImage(tenant.postgres.version)) } : {}),
-    ingressPort: settings.ingress.port,
-    ...(tenant.passwordSecret ? { customPassword: config.requireSecret(tenant.passwordSecret) } : {}),
-    ...(offsite && tenant.backup ? { offsite } : {}),
-  }));
+  const deploy = settings.backend === "kubernetes" ? deployOnKubernetes : deployOnDocker;
+  const deployed = deploy({ config, projectDir, settings, tenants });
 
   return {
-    caCertificate: ingress.caCertificatePem,
-    ingressEndpoint: { address: settings.ingress.address, port: settings.ingress.port },
-    tenantEndpoints: Object.fromEntries(tenants.map((t) => [t.id, tenantEndpoint(t, settings.ingress.port)])),
-    connectionStrings: pulumi.secret(
-      pulumi.all(Object.fromEntries(databases.map((db, i) => [tenants[i].id, db.connectionString]))),
-    ),
+    caCertificate: deployed.caCertificate,
+    ingressEndpoint: deployed.ingressEndpoint,
+    tenantEndpoints: Object.fromEntries(tenants.map((t) => [t.id, tenantEndpoint(t, deployed.port)])),
+    connectionStrings: pulumi.secret(pulumi.all(deployed.connectionStrings)),
   };
 };

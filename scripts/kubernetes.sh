@@ -5,9 +5,10 @@
 #   k8s.io/kubernetes Go module (through a wrapper module) + etcd 3.5 (Debian trixie .deb)
 #   + containerd/runc (Debian) + CNI bridge plugins (Debian .deb, unpacked) + images imported from
 #   the local Docker engine (pgs-local/*) and a tiny static pause image.
-# Network: everything listens on 127.0.0.1, except the kubelet (10250) and NodePorts on the node IP
-# 10.88.0.1, which lives on k8sbr0, a bridge private to this machine. Pods (10.88/16) and Services
-# (10.96/16) stay on it: a mangle FORWARD rule drops whatever would be forwarded off the bridge.
+# Network: everything listens on 127.0.0.1, except the kubelet (10250), NodePorts and a relay to the
+# apiserver (16443, for in-cluster API clients) on the node IP 10.88.0.1, which lives on k8sbr0, a
+# bridge private to this machine. Pods (10.88/16) and Services (10.96/16) stay on it: a mangle
+# FORWARD rule drops whatever would be forwarded off the bridge.
 # A Docker engine is left alone: the cluster has its own containerd socket, root and state.
 #
 # usage: scripts/kubernetes.sh COMMAND
@@ -372,6 +373,12 @@ up() {
     --kubelet-preferred-address-types=InternalIP --kubelet-client-certificate="$PKI/admin.crt" \
     --kubelet-client-key="$PKI/admin.key" --profiling=false
   wait_for kube-apiserver 120 kc get --raw /readyz
+  # The apiserver listens on loopback only, but pods reach it through the kubernetes Service,
+  # i.e. at the node IP: relay that address to it, so in-cluster API clients (Traefik's CRD
+  # provider) work as on any cluster. The bridge is private to this machine.
+  install -m 0755 "$L/api-relay.py" "$ST/api-relay.py"
+  start api-relay python3 "$ST/api-relay.py" "$NODE_IP" "$API_PORT" 127.0.0.1 "$API_PORT"
+  wait_for api-relay 30 kc --server="https://$NODE_IP:$API_PORT" get --raw /readyz
 
   start kube-controller-manager "$BIN/kube-controller-manager" --kubeconfig="$KUBECONFIG" \
     --authentication-kubeconfig="$KUBECONFIG" --authorization-kubeconfig="$KUBECONFIG" \
@@ -441,7 +448,7 @@ rss_kib() { awk '/^VmRSS/{print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 status() {
   local n pid total=0 r shims
   printf '%-24s %8s %10s\n' COMPONENT PID RSS_MiB
-  for n in etcd kube-apiserver kube-controller-manager kube-scheduler containerd kubelet kube-proxy; do
+  for n in etcd kube-apiserver api-relay kube-controller-manager kube-scheduler containerd kubelet kube-proxy; do
     if running "$n"; then
       pid=$(cat "$RUN/$n.pid")
       r=$(rss_kib "$pid")
@@ -497,7 +504,7 @@ down() {
     done
     kc delete pods --all -A --grace-period=0 --force >/dev/null 2>&1 || true
   fi
-  for n in kube-proxy kubelet kube-scheduler kube-controller-manager containerd kube-apiserver etcd; do
+  for n in kube-proxy kubelet kube-scheduler kube-controller-manager containerd api-relay kube-apiserver etcd; do
     stop "$n"
   done
   # containerd's shims outlive it: stop the ones of this containerd only

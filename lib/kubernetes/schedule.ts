@@ -15,7 +15,7 @@ export function cronSchedule(policy: BackupPolicy): string | undefined {
   const every = policy.everySeconds;
   const minute = (policy.anchorSeconds / 60) % 60;
   const hour = Math.floor(policy.anchorSeconds / HOUR);
-  if (every <= HOUR && HOUR % every === 0) {
+  if (every < HOUR && HOUR % every === 0) {
     const step = every / 60;
     return step === 1 ? "* * * * *" : `${minute % step}-59/${step} * * * *`;
   }

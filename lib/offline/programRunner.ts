@@ -4,7 +4,7 @@
  * `pgs plan`, the unit tests and the end-to-end applier, so there is one implementation.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { cheapPromiseBookkeeping, Program, projectProgram } from "../program";
+import { Program, projectProgram } from "../program";
 import { stackConfig } from "../project";
 
 /** What a value the engine only knows at apply time (e.g. a new password) is shown as. */
@@ -25,6 +25,7 @@ export interface RecordedResource {
     retainOnDelete: boolean;
     deleteBeforeReplace: boolean;
     replaceOnChanges: string[];
+    ignoreChanges: string[];
     protect: boolean;
     dependsOn: string[];
   };
@@ -88,6 +89,21 @@ async function resolveOutput(value: unknown): Promise<{ value: unknown; secret: 
 
 type WaitForRpcs = () => Promise<void>;
 
+/**
+ * Two pieces of the SDK's bookkeeping that only serve a real deployment, switched off for the
+ * offline runs (a CPU profile of `pgs plan` of 1000 tenants: a quarter of the time and a third
+ * of the peak memory). debuggablePromise tags every promise and chains two more onto it to name
+ * leaked ones at exit; runProgram waits for every RPC itself. Resource.callsites() formats a
+ * full stack trace per resource for the engine's source positions; there is no engine here.
+ * A real deployment later in the same process (the e2e suite) loses only those two debugging aids.
+ */
+function offlineRuntime(): void {
+  const debuggable = require("@pulumi/pulumi/runtime/debuggable") as { debuggablePromise?: (p: unknown, ctx: unknown) => unknown };
+  if (typeof debuggable.debuggablePromise !== "function") throw new Error("this @pulumi/pulumi has no runtime/debuggable.debuggablePromise");
+  debuggable.debuggablePromise = (p) => p;
+  (pulumi.Resource as unknown as { callsites: () => unknown[] }).callsites = () => [];
+}
+
 export async function runProgram(options: RunOptions): Promise<RunResult> {
   const { project, config, secretKeys } = stackConfig(options.projectDir, options.stack, {
     ...options.config,
@@ -106,7 +122,7 @@ export async function runProgram(options: RunOptions): Promise<RunResult> {
     return `urn:pulumi:${options.stack}::${project}::${qualifiedType}::${name}`;
   };
 
-  cheapPromiseBookkeeping();
+  offlineRuntime();
   pulumi.runtime.setAllConfig(config, allSecretKeys);
   await pulumi.runtime.setMocks({
     newResource: async (args) => {
@@ -145,6 +161,7 @@ export async function runProgram(options: RunOptions): Promise<RunResult> {
         retainOnDelete: req.getRetainondelete?.() ?? false,
         deleteBeforeReplace: req.getDeletebeforereplace(),
         replaceOnChanges: req.getReplaceonchangesList(),
+        ignoreChanges: req.getIgnorechangesList(),
         protect: req.getProtect?.() ?? false,
         dependsOn: req.getDependenciesList(),
       },
@@ -204,6 +221,7 @@ interface RegisterRequest {
   getRetainondelete?(): boolean;
   getDeletebeforereplace(): boolean;
   getReplaceonchangesList(): string[];
+  getIgnorechangesList(): string[];
   getProtect?(): boolean;
   getDependenciesList(): string[];
 }

@@ -20,7 +20,9 @@ export const TRAEFIK_POD_PORTS = { postgres: 5432, admin: 8080 } as const;
  * The CRD provider sees only this stack's objects (the Docker provider's constraint, as a label
  * selector), in every namespace. Tenant routes live in their tenants' namespaces and name the one
  * TLSOption in the ingress's namespace, a cross-namespace reference Traefik refuses by default.
- * /ping is always on: the kubelet's probes use it.
+ * Generated names include the namespace (safe naming: no collisions between namespaces); nodes
+ * are never read (no NodePort load balancing), so the ClusterRole leaves them out. /ping is
+ * always on: the kubelet's probes use it.
  */
 export function traefikKubernetesArgs(settings: Pick<IngressSettings, "dialTimeout" | "metrics">, stack: string): string[] {
   const common = traefikCommonArgs(`:${TRAEFIK_POD_PORTS.postgres}`, settings.dialTimeout);
@@ -29,6 +31,8 @@ export function traefikKubernetesArgs(settings: Pick<IngressSettings, "dialTimeo
     "--providers.kubernetescrd=true",
     `--providers.kubernetescrd.labelselector=${LABEL.stack}=${stack}`,
     "--providers.kubernetescrd.allowcrossnamespace=true",
+    "--providers.kubernetescrd.safenaming=true",
+    "--providers.kubernetescrd.disableclusterscoperesources=true",
     ...common.tail,
     ...adminArgs({ adminAddress: `:${TRAEFIK_POD_PORTS.admin}`, ping: true, metrics: settings.metrics }),
   ];
@@ -50,12 +54,13 @@ export function traefikCrds(): CrdDocument[] {
 
 /**
  * What the CRD provider reads (its informers list and watch all of these, in every namespace, and
- * wait for them before serving), and the status it writes back on its own objects.
+ * wait for them before serving), and the status it writes back on its own objects. Secrets are
+ * among them: Traefik's ServiceAccount can read every Secret in the cluster (docs/kubernetes.md).
  */
 export function traefikClusterRules(): { apiGroups: string[]; resources: string[]; verbs: string[] }[] {
   const plurals = traefikCrds().map((crd) => crd.spec.names.plural);
   return [
-    { apiGroups: [""], resources: ["configmaps", "nodes", "secrets", "services"], verbs: ["get", "list", "watch"] },
+    { apiGroups: [""], resources: ["configmaps", "secrets", "services"], verbs: ["get", "list", "watch"] },
     { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["list", "watch"] },
     { apiGroups: [TRAEFIK_API_GROUP], resources: plurals, verbs: ["get", "list", "watch"] },
     { apiGroups: [TRAEFIK_API_GROUP], resources: plurals.map((p) => `${p}/status`), verbs: ["update"] },

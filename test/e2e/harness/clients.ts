@@ -1,8 +1,11 @@
 /**
- * Real clients, always to 127.0.0.1: psql 18 (libpq 18 offers ALPN `postgresql`) in a
- * host-network client container, and node-postgres. Passwords travel only in environments.
+ * Real clients, from this machine: psql 18 (libpq 18 offers ALPN `postgresql`) in a host-network
+ * client container, and node-postgres. They dial the endpoint's address (127.0.0.1 unless it says
+ * otherwise, e.g. a Kubernetes node) and send its hostname as SNI. Passwords travel only in
+ * environments.
  */
 import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { Socket } from "node:net";
 import * as path from "node:path";
@@ -23,7 +26,13 @@ export interface Endpoint {
   database: string;
   user: string;
   password: string;
+  /** The address clients dial (libpq hostaddr); default 127.0.0.1. */
+  address?: string;
+  /** The CA file psql trusts, in the client container's /e2e (caFileName); default the last one ensureClient wrote. */
+  caFile?: string;
 }
+
+const LOOPBACK = "127.0.0.1";
 
 export interface Outcome {
   ok: boolean;
@@ -43,9 +52,15 @@ export function run(file: string, args: string[], env: Record<string, string> = 
   });
 }
 
+/** A CA's file name, by its content: suites running side by side never overwrite each other's CA. */
+export function caFileName(ca: string): string {
+  return `ca-${createHash("sha256").update(ca).digest("hex").slice(0, 16)}.pem`;
+}
+
 /** (Re)starts the long-lived psql client container; `docker exec` is much faster than `docker run`. */
 export async function ensureClient(ca: string): Promise<void> {
   mkdirSync(CLIENT_DIR, { recursive: true });
+  writeFileSync(path.join(CLIENT_DIR, caFileName(ca)), ca);
   writeFileSync(path.join(CLIENT_DIR, "ca.pem"), ca);
   const existing = await docker.getContainer(CLIENT_NAME).inspect().catch(() => undefined);
   if (existing?.State.Running) return;
@@ -67,8 +82,8 @@ export interface PsqlOptions {
 
 export function conninfo(e: Omit<Endpoint, "password">, params: Record<string, string> = {}): string {
   const all: Record<string, string> = {
-    host: e.hostname, hostaddr: "127.0.0.1", port: String(e.port), dbname: e.database, user: e.user,
-    sslmode: "verify-full", sslrootcert: "/e2e/ca.pem", connect_timeout: "10", ...params,
+    host: e.hostname, hostaddr: e.address ?? LOOPBACK, port: String(e.port), dbname: e.database, user: e.user,
+    sslmode: "verify-full", sslrootcert: `/e2e/${e.caFile ?? "ca.pem"}`, connect_timeout: "10", ...params,
   };
   return Object.entries(all).map(([k, v]) => `${k}=${v}`).join(" ");
 }
@@ -103,7 +118,7 @@ function boundSocket(localAddress: string): Socket {
 
 export function nodeClient(e: Endpoint, options: NodeOptions = {}): Client {
   return new Client({
-    host: "127.0.0.1", port: e.port, database: e.database, user: e.user, password: options.password ?? e.password,
+    host: e.address ?? LOOPBACK, port: e.port, database: e.database, user: e.user, password: options.password ?? e.password,
     ssl: { ca: readCa(), servername: options.servername ?? e.hostname },
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
     ...(options.sourceAddress ? { stream: () => boundSocket(options.sourceAddress!) } : {}),

@@ -17,7 +17,7 @@ import { openStack, OpenedStack } from "../../../lib/engine/workspace";
 import { LOCAL_IMAGES, localImageConfig } from "../../../lib/localImages";
 import { Naming } from "../../../lib/naming";
 import { SOURCE_DIR } from "../../../lib/project";
-import { ensureClient, Endpoint, setCa, TEST_LABEL } from "./clients";
+import { caFileName, ensureClient, Endpoint, setCa, TEST_LABEL } from "./clients";
 import { danglingVolumes, docker } from "./facts";
 
 export const PROJECT_DIR = SOURCE_DIR;
@@ -77,6 +77,8 @@ export interface StackOptions {
   adminPort: number;
   /** Extra Pulumi config (keys as in Pulumi.yaml), kept for every operation. */
   config?: Record<string, string>;
+  /** Removes what the stack made outside Docker (a Kubernetes stack's namespaces), whatever state a failed run left. */
+  cleanup?: (stack: string) => Promise<void>;
 }
 
 export interface ConfigChange {
@@ -118,6 +120,7 @@ export class TestStack {
     await docker.ping();
     await requireImages();
     await cleanupDocker(options.stack);
+    await options.cleanup?.(options.stack);
     mkdirSync(path.join(SOURCE_DIR, ".e2e"), { recursive: true });
     const projectDir = mkdtempSync(path.join(tmpdir(), `pgs-e2e-${options.stack}-`));
     copyFileSync(path.join(SOURCE_DIR, "Pulumi.yaml"), path.join(projectDir, "Pulumi.yaml"));
@@ -226,7 +229,12 @@ export class TestStack {
     const e = endpoints?.[id];
     if (!e) throw new Error(`e2e: tenant ${id} is not in the stack outputs`);
     const url = new URL((this.outputs.connectionStrings as Record<string, string>)[id]);
-    return { hostname: e.hostname, port: e.port, database: e.database, user: e.user, password: decodeURIComponent(url.password) };
+    const address = (this.outputs.ingressEndpoint as { address?: string } | undefined)?.address;
+    return {
+      hostname: e.hostname, port: e.port, database: e.database, user: e.user, password: decodeURIComponent(url.password),
+      caFile: caFileName(this.ca()),
+      ...(address && address !== "0.0.0.0" ? { address } : {}),
+    };
   }
 
   /**
@@ -235,6 +243,7 @@ export class TestStack {
    */
   async dispose(): Promise<void> {
     await cleanupDocker(this.options.stack);
+    await this.options.cleanup?.(this.options.stack);
     rmSync(this.projectDir, { recursive: true, force: true });
     const before = new Set(await this.danglingBefore);
     const left = (await danglingVolumes()).filter((v) => !before.has(v));

@@ -2,7 +2,9 @@
  * Builds components directly under Pulumi's mock runtime, in a fresh module registry (Pulumi's
  * runtime is process-global): `build` must import what it constructs itself, inside the callback.
  */
+import * as path from "node:path";
 import type * as pulumiType from "@pulumi/pulumi";
+import type { ResourceMocks, RunResult } from "../../../lib/offline/programRunner";
 
 export async function underMocks<T>(build: (pulumi: typeof pulumiType) => Promise<T>): Promise<T> {
   let result: T | undefined;
@@ -30,3 +32,25 @@ export function thrownBy(construct: () => unknown): unknown {
 }
 
 export const valueOf = <V>(o: pulumiType.Output<V>) => new Promise<V>((resolve) => o.apply(resolve));
+
+/**
+ * Runs `build` as a program under the mock runtime (lib/offline/programRunner) and records every
+ * resource it registers, with its options (retainOnDelete, dependsOn, ...), which
+ * `underMocks` cannot see. Like there, `build` imports what it constructs itself.
+ */
+export async function recordComponents(build: () => Promise<unknown>, mocks: ResourceMocks): Promise<RunResult> {
+  let result: RunResult | undefined;
+  await jest.isolateModulesAsync(async () => {
+    const { runProgram } = await import("../../../lib/offline/programRunner");
+    result = await runProgram({
+      projectDir: path.resolve(__dirname, "../../.."),
+      stack: "unit",
+      mocks,
+      program: async () => {
+        await build();
+        return {};
+      },
+    });
+  });
+  return result!;
+}

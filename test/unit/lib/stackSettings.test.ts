@@ -35,6 +35,38 @@ describe("with Pulumi.yaml's defaults only", () => {
     expect(s.tenantsFile).toBe("tenants.yaml");
     expect(s.postgresImage(17)).toBe("postgres:17");
   });
+
+  test("tenants run on Docker; the Kubernetes settings are parsed anyway, with their defaults", () => {
+    const s = settings();
+    expect(s.backend).toBe("docker");
+    expect(s.kubernetes).toEqual({ kubeconfig: "", ingressServiceType: "NodePort", ingressNodePort: 30432, storageClass: "", volumeSize: "10Gi" });
+  });
+});
+
+describe("the Kubernetes backend", () => {
+  test("is chosen with backend: kubernetes, with its own settings", () => {
+    const s = settings({
+      backend: "kubernetes", kubeconfig: "~/.kube/prod", ingressServiceType: "LoadBalancer", ingressNodePort: "31000", storageClass: "fast-ssd.example.com", volumeSize: "50Gi",
+    });
+    expect(s.backend).toBe("kubernetes");
+    expect(s.kubernetes).toEqual({ kubeconfig: "~/.kube/prod", ingressServiceType: "LoadBalancer", ingressNodePort: 31000, storageClass: "fast-ssd.example.com", volumeSize: "50Gi" });
+  });
+
+  test("an unknown backend, service type, node port, class or size is refused, each on its own line", () => {
+    expect(problems({ backend: "nomad", ingressServiceType: "Ingress", ingressNodePort: "0", storageClass: "Fast_SSD", volumeSize: "10GB" })).toEqual([
+      'pgs:backend must be docker or kubernetes, got "nomad"',
+      'pgs:ingressNodePort must be a whole number from 1 to 65535, got "0"',
+      'pgs:ingressServiceType must be NodePort, LoadBalancer or ClusterIP, got "Ingress"',
+      'pgs:storageClass must be empty (the cluster\'s default) or a StorageClass name, got "Fast_SSD"',
+      'pgs:volumeSize must be a size in Mi, Gi or Ti, e.g. 10Gi, got "10GB"',
+    ]);
+  });
+
+  test("off-host backup copies are refused on Kubernetes, where they are not built", () => {
+    expect(problems({ backend: "kubernetes", ...S3_CONFIG })).toEqual([
+      `pgs:backupS3Endpoint must be empty with backend kubernetes (off-host backup copies run on Docker only), got "${S3_CONFIG.backupS3Endpoint}"`,
+    ]);
+  });
 });
 
 describe("images", () => {

@@ -1,4 +1,5 @@
 /** backup-now.sh, run for real with a stand-in pg_dump: what a backup leaves behind, and what a failure does not. */
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { backupEnv, parseLogLine } from "../../../../../lib/postgres/backup";
 import { resolveTenant } from "../../../../../lib/tenants/tenant";
@@ -28,7 +29,9 @@ printf 'archive of %s@%s:%s/%s' "$PGUSER" "$PGHOST" "$PGPORT" "$PGDATABASE" >"$o
 });
 afterEach(() => box.remove());
 
-const files = () => readdirSync(box.path("backups")).sort();
+/** The lock every run takes (and leaves) in the backup directory. */
+const LOCK = ".pgs-backup.lock";
+const files = () => readdirSync(box.path("backups")).filter((name) => name !== LOCK).sort();
 const put = (name: string, content = "old") => writeFileSync(box.path("backups", name), content);
 
 test("a backup writes the dump and its checksum, logs one ok line, and keeps only the newest `keep` of this tenant's dumps", () => {
@@ -92,4 +95,17 @@ test("an unreadable password file fails before pg_dump runs", () => {
   expect(r.code).toBe(1);
   expect(parseLogLine(r.stdout.trim())?.fields.reason).toBe("cannot read the password file");
   expect(existsSync(box.path("pg_dump.args"))).toBe(false);
+});
+
+test("runs exclude each other through a lock in the backup directory, which every container of the tenant shares", () => {
+  const held = spawn("flock", [box.path("backups", LOCK), "sleep", "2"]);
+  try {
+    spawnSync("sleep", ["0.3"]);
+    const started = Date.now();
+    const r = box.run("backup-now.sh", ["manual"], env);
+    expect(r.code).toBe(0);
+    expect(Date.now() - started).toBeGreaterThan(1000);
+  } finally {
+    held.kill();
+  }
 });

@@ -1,0 +1,3 @@
+export * from "./tenantBackup";
+export * from "./tenantDatabase";
+export * from "./traefikIngress";
