@@ -50,7 +50,7 @@ interface Definition {
 }
 
 interface SettingsFile {
-  header: { major: number; server_version: string; "pgs.inputs-hash": string };
+  header: { major: number; server_version: string };
   settings: Definition[];
 }
 

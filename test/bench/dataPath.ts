@@ -6,7 +6,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { chmodSync, chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpus as hostCpus, tmpdir } from "node:os";
 import * as path from "node:path";
 import { randomBytes } from "node:crypto";
 import { Client, ClientConfig } from "pg";
@@ -29,6 +29,7 @@ const SIDE = `pgs-${STACK}-side`;
 const SIDE_NET = `pgs-${STACK}-side-net`;
 const CLIENT = `pgs-${STACK}-client`;
 const log = logger("data path");
+const cpus = () => hostCpus().length;
 
 async function exec(name: string, password: string, argv: string[], timeoutMs = 600_000): Promise<string> {
   const r = await run("docker", ["exec", "-e", "PGPASSWORD", name, ...argv], { PGPASSWORD: password }, timeoutMs);
@@ -38,11 +39,23 @@ async function exec(name: string, password: string, argv: string[], timeoutMs = 
 
 interface Path { label: string; client: string; conninfo: string; password: string }
 
-async function pgbench(p: Path): Promise<number> {
+/** CPU time (ns) a container has used, from its cgroup (v1 cpuacct). */
+async function cpuNs(name: string): Promise<number> {
+  const id = (await container(name))!.Id;
+  return Number(readFileSync(`/sys/fs/cgroup/cpuacct/docker/${id}/cpuacct.usage`, "utf8"));
+}
+
+interface PgbenchRun { tps: number; transactions: number; cpuNs: Record<string, number> }
+
+/** pgbench -S, with the CPU each of `watch` (container names) spent during it. */
+async function pgbench(p: Path, watch: Record<string, string>): Promise<PgbenchRun> {
+  const before = Object.fromEntries(await Promise.all(Object.entries(watch).map(async ([k, n]) => [k, await cpuNs(n)] as const)));
   const out = await exec(p.client, p.password, ["pgbench", "-S", "-n", "-c", String(PGBENCH_CLIENTS), "-j", "2", "-T", String(PGBENCH_SECONDS), p.conninfo]);
+  const after = Object.fromEntries(await Promise.all(Object.entries(watch).map(async ([k, n]) => [k, await cpuNs(n)] as const)));
   const tps = Number(/tps = ([0-9.]+)/.exec(out)?.[1]);
-  if (!tps) throw new Error(`pgbench output not understood:\n${out}`);
-  return tps;
+  const transactions = Number(/number of transactions actually processed: (\d+)/.exec(out)?.[1]);
+  if (!tps || !transactions) throw new Error(`pgbench output not understood:\n${out}`);
+  return { tps, transactions, cpuNs: Object.fromEntries(Object.keys(watch).map((k) => [k, after[k] - before[k]])) };
 }
 
 /** ms to stream `copy blob to stdout` into /dev/null, timed inside the client container. */
@@ -129,12 +142,21 @@ async function main(): Promise<void> {
     const directConfig: ClientConfig = { database: "bench", user: "bench", host: sideIp, port: 5432, password: sidePassword,
       ssl: { ca: readFileSync(path.join(dir, "server.crt"), "utf8"), servername: SIDE } };
 
+    const watch: Record<string, Record<string, string>> = {
+      Traefik: { traefik: stack.naming.ingressContainer(), server: stack.naming.container("bench"), client: viaTraefik.client },
+      "direct TLS": { server: SIDE, client: CLIENT },
+    };
+    /** CPU µs per transaction, per container, summed over the rounds. */
+    const cpu: Record<string, { ns: Record<string, number>; tx: number }> = { Traefik: { ns: {}, tx: 0 }, "direct TLS": { ns: {}, tx: 0 } };
     const tps: Record<string, number[]> = { Traefik: [], "direct TLS": [] };
     const copy: Record<string, number[]> = { Traefik: [], "direct TLS": [] };
     const connect: Record<string, number[]> = { Traefik: [], "direct TLS": [] };
     for (let round = 1; round <= ROUNDS; round++) {
       for (const p of round % 2 ? [viaTraefik, directTls] : [directTls, viaTraefik]) {
-        tps[p.label].push(await pgbench(p));
+        const r = await pgbench(p, watch[p.label]);
+        tps[p.label].push(r.tps);
+        cpu[p.label].tx += r.transactions;
+        for (const [k, ns] of Object.entries(r.cpuNs)) cpu[p.label].ns[k] = (cpu[p.label].ns[k] ?? 0) + ns;
         copy[p.label].push(await copyOut(p));
         connect[p.label].push(...await connects(p === viaTraefik ? traefikConfig : directConfig, CONNECTS / ROUNDS));
       }
@@ -143,6 +165,8 @@ async function main(): Promise<void> {
     const tpsRatios = tps.Traefik.map((t, i) => t / tps["direct TLS"][i]);
     const copyRatios = copy.Traefik.map((t, i) => copy["direct TLS"][i] / t);
     const p = (label: string, q: number) => percentile(connect[label], q);
+    const us = (label: string, k: string) => fmt(cpu[label].ns[k] / cpu[label].tx / 1000, 1);
+    const perTx = (label: string) => Object.values(cpu[label].ns).reduce((a, b) => a + b, 0) / cpu[label].tx;
     const rows: Row[] = [
       { measure: `pgbench -S, ${PGBENCH_CLIENTS} clients, ${PGBENCH_SECONDS} s × ${ROUNDS} interleaved rounds: Traefik / direct TLS (median)`,
         value: `${fmt(median(tpsRatios), 2)}× (${fmt(median(tps.Traefik), 0)} vs ${fmt(median(tps["direct TLS"]), 0)} tps; rounds ${tpsRatios.map((r) => fmt(r, 2)).join(", ")})`,
@@ -156,6 +180,11 @@ async function main(): Promise<void> {
       { measure: "connection setup p99", value: `+${fmt(p("Traefik", 99) - p("direct TLS", 99), 2)} ms (${fmt(p("Traefik", 99), 2)} vs ${fmt(p("direct TLS", 99), 2)} ms)`,
         aim: "≤ +8 ms", verdict: verdict(p("Traefik", 99) - p("direct TLS", 99) <= 8) },
       { measure: "spread between rounds (pgbench ratio, max − min)", value: fmt(Math.max(...tpsRatios) - Math.min(...tpsRatios), 2) },
+      { measure: "CPU per pgbench transaction through Traefik: Traefik / server / client (cgroup cpuacct)",
+        value: `${us("Traefik", "traefik")} / ${us("Traefik", "server")} / ${us("Traefik", "client")} µs` },
+      { measure: "CPU per transaction, direct TLS: server / client", value: `${us("direct TLS", "server")} / ${us("direct TLS", "client")} µs` },
+      { measure: `work per transaction through Traefik / direct (all three containers; on ${cpus()} cores, a CPU-bound run's tps ratio tends to its inverse)`,
+        value: `${fmt(perTx("Traefik") / perTx("direct TLS"), 2)}×` },
     ];
     publish("data", "npm run bench", [
       "Tenant and baseline server: PostgreSQL 18, 1 CPU, 1 GiB, shared_buffers 128MB; clients in containers on the same host. \"direct TLS\" is a throwaway server of the same profile with ssl=on (tenants run ssl=off behind Traefik, so a tenant cannot be reached directly over TLS).",

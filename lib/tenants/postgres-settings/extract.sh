@@ -47,7 +47,7 @@ done'
 # Merges the pieces into the pretty-printed file (node: the project already needs it).
 ASSEMBLE_JS='
 const fs = require("fs");
-const [major, image, inputsHash, serverVersion, settingsFile, hiddenFile, out] = process.argv.slice(1);
+const [major, image, serverVersion, settingsFile, hiddenFile, out] = process.argv.slice(1);
 const hidden = {};
 for (const line of fs.readFileSync(hiddenFile, "utf8").split("\n").filter(Boolean)) {
   const [name, value] = line.split(" ");
@@ -64,7 +64,6 @@ const file = {
     major: Number(major),
     server_version: serverVersion,
     image,
-    "pgs.inputs-hash": inputsHash,
     generated_by: "lib/tenants/postgres-settings/extract.sh (pg_settings of the image'"'"'s server)",
   },
   settings,
@@ -120,11 +119,10 @@ psql_in() {
 
 # extract MAJOR OUTDIR
 extract() {
-  local major=$1 out=$2 image=pgs-local/postgres:$1 hash cid version dir candidates
+  local major=$1 out=$2 image=pgs-local/postgres:$1 cid version dir candidates
   docker image inspect "$image" >/dev/null 2>&1 ||
     die "$image not found: run images/build.sh postgres$major"
-  hash=$(docker image inspect --format '{{index .Config.Labels "pgs.inputs-hash"}}' "$image")
-  log "$image (pgs.inputs-hash $hash)"
+  log "$image"
   cid=$(start_server "$image")
   CONTAINERS+=("$cid")
   wait_ready "$cid"
@@ -142,7 +140,7 @@ extract() {
     ORDER BY name COLLATE \"C\", i" >"$dir/candidates"
   docker exec -i -u postgres "$cid" bash -c "$PROBE_SCRIPT" <"$dir/candidates" >"$dir/hidden"
   docker rm -f -v "$cid" >/dev/null
-  node -e "$ASSEMBLE_JS" "$major" "$image" "$hash" "$version" \
+  node -e "$ASSEMBLE_JS" "$major" "$image" "$version" \
     "$dir/settings.jsonl" "$dir/hidden" "$out/$major.json"
   log "$out/$major.json: $(grep -c '"name"' "$out/$major.json") parameters, server $version"
 }
