@@ -216,13 +216,13 @@ Exit codes: 0 done, 1 invalid input or failed operation, 2 usage error.`);
 
   root.command("validate").argument("[file]", "a tenants file (default: the stack's)")
     .description("check a tenants file; FILE:LINE:COL lines and exit 1 when invalid")
-    .action(async (file: string | undefined) => (await import("./ops")).validate(t(), io, file));
+    .action(async (file: string | undefined) => (await import("./check")).validate(t(), io, file));
   root.command("plan").argument("[file]", "a tenants file (default: the stack's)")
     .description("offline: every resource the program would register (secrets as [secret]), no engine needed")
     .option("--json", "for scripts")
-    .action(async (file: string | undefined, o) => (await import("./ops")).plan(t(), io, file, Boolean(o.json)));
+    .action(async (file: string | undefined, o) => (await import("./check")).plan(t(), io, file, Boolean(o.json)));
   root.command("schema").description("print tenants.schema.json (the JSON Schema of tenants.yaml)")
-    .action(async () => (await import("./ops")).schema(io));
+    .action(async () => (await import("./check")).schema(io));
 
   root.command("upgrade").argument("<id>", "tenant id")
     .description("move a tenant's data to a newer PostgreSQL major (dump and restore on the Docker host)")

@@ -183,7 +183,7 @@ async function main(): Promise<void> {
       { measure: "CPU per pgbench transaction through Traefik: Traefik / server / client (cgroup cpuacct)",
         value: `${us("Traefik", "traefik")} / ${us("Traefik", "server")} / ${us("Traefik", "client")} µs` },
       { measure: "CPU per transaction, direct TLS: server / client", value: `${us("direct TLS", "server")} / ${us("direct TLS", "client")} µs` },
-      { measure: `work per transaction through Traefik / direct (all three containers; on ${cpus()} cores, a CPU-bound run's tps ratio tends to its inverse)`,
+      { measure: `work per transaction through Traefik / direct (all three containers; when the host's ${cpus()} cores rather than the tenant's 1-CPU limit are the bottleneck, the tps ratio tends to its inverse)`,
         value: `${fmt(perTx("Traefik") / perTx("direct TLS"), 2)}×` },
     ];
     publish("data", "npm run bench", [

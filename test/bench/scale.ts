@@ -15,6 +15,7 @@ import { fmt, log as logger, percentile, publish, Row, table } from "./report";
 const log = logger("scale");
 const N = Number(process.env.PGS_BENCH_TENANTS ?? 200);
 const CONNECTS = 200;
+const IDLE_SECONDS = 60;
 const ids = (n: number) => Array.from({ length: n }, (_, i) => `s${String(i).padStart(3, "0")}`);
 
 async function connectMs(stack: TestStack, id: string): Promise<number> {
@@ -38,6 +39,20 @@ async function traefikStats(stack: TestStack): Promise<{ mem: string; cpu: strin
   const r = await run("docker", ["stats", "--no-stream", "--format", "{{.MemUsage}}|{{.CPUPerc}}", stack.naming.ingressContainer()]);
   const [mem, cpu] = r.stdout.trim().split("|");
   return { mem: mem.split(" / ")[0], cpu };
+}
+
+/** CPU (ns) each named container has used so far, from its cgroup (v1 cpuacct). */
+async function cpuNs(names: string[]): Promise<number[]> {
+  const ids = (await run("docker", ["inspect", "--format", "{{.Id}}", ...names])).stdout.trim().split("\n");
+  return ids.map((id) => Number(readFileSync(`/sys/fs/cgroup/cpuacct/docker/${id}/cpuacct.usage`, "utf8")));
+}
+
+/** Share of one core each container uses over `seconds` of idleness. */
+async function idleCores(names: string[], seconds: number): Promise<number[]> {
+  const before = await cpuNs(names);
+  await sleep(seconds * 1000);
+  const after = await cpuNs(names);
+  return after.map((ns, i) => (ns - before[i]) / (seconds * 1e9));
 }
 
 const memAvailableMiB = () => Number(/MemAvailable:\s+(\d+) kB/.exec(readFileSync("/proc/meminfo", "utf8"))![1]) / 1024;
@@ -65,6 +80,10 @@ async function main(): Promise<void> {
       rows.push({ measure: `connect + TLS + SCRAM + SELECT 1, p${q}: ${N} tenants vs 1`,
         value: `${fmt(percentile(atN, q), 2)} vs ${fmt(percentile(atOne, q), 2)} ms (${fmt(percentile(atN, q) / percentile(atOne, q), 2)}×)` });
     }
+    const idle = await idleCores(ids(N).map((id) => stack.naming.container(id)), IDLE_SECONDS);
+    const idleTotal = idle.reduce((a, b) => a + b, 0);
+    rows.push({ measure: `idle CPU of the ${N} tenants over ${IDLE_SECONDS} s (cgroup cpuacct): all together, median tenant`,
+      value: `${fmt(idleTotal * 100, 1)}% of a core, ${fmt(percentile(idle, 50) * 100, 2)}%` });
     const traefik = await traefikStats(stack);
     rows.push({ measure: `Traefik with ${N} routers, idle: memory, CPU`, value: `${traefik.mem}, ${traefik.cpu}` });
     rows.push({ measure: `host memory per tenant (MemAvailable drop / ${N}; small profile, incl. shim and cache)`, value: `${fmt((before - memAvailableMiB()) / N)} MiB` });
