@@ -643,22 +643,37 @@ purge() {
   log "purged $ST and $HOSTPATH_PV (binaries kept in $BIN)"
 }
 
-case ${1:-} in
-  deps | build | up | smoke | status | down | purge)
-    "$1"
-    ;;
-  images)
-    shift
-    images "$@"
-    ;;
-  all)
-    deps
-    build
-    up
-    images
-    ;;
-  *)
-    sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
-    exit 2
-    ;;
-esac
+usage() {
+  sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
+  exit 2
+}
+
+# Commands run in the order given (`deps build up images`); `images` takes the rest as its images.
+(($# > 0)) || usage
+while (($# > 0)); do
+  case $1 in
+    deps | build | up | smoke | status | down | purge)
+      (
+        cd "$REPO"
+        "$1"
+      )
+      shift
+      ;;
+    images)
+      shift
+      images "$@"
+      break
+      ;;
+    all)
+      (
+        cd "$REPO"
+        deps
+        build
+        up
+        images
+      )
+      shift
+      ;;
+    *) usage ;;
+  esac
+done
