@@ -250,7 +250,7 @@ build_kubernetes() {
   local pkgs=()
   for b in "${COMPONENTS[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/$b"); done
   timed "go build ${COMPONENTS[*]} (nice 19)" nice -n 19 go build -trimpath -ldflags "$ld" -o "$BIN/" "${pkgs[@]}"
-  "$BIN/kubectl" version --client | head -1
+  "$BIN/kubectl" version --client | sed -n 1p # sed reads it all: no SIGPIPE under pipefail
   du -sh "$BIN" | awk '{print "binaries: " $1}'
 }
 
