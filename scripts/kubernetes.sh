@@ -4,9 +4,7 @@
 #   kube-apiserver, -controller-manager, -scheduler, kubelet, kube-proxy and kubectl built from the
 #   k8s.io/kubernetes Go module (through a wrapper module) + etcd 3.5 (Debian trixie .deb)
 #   + containerd/runc (Debian) + CNI bridge plugins (Debian .deb, unpacked) + images imported from
-#   the local Docker engine (pgs-local/*) and a tiny static pause image
-#   + kube-network-policies (SIG Network's NetworkPolicy agent, sigs.k8s.io/kube-network-policies,
-#   built from its Go module), which ENFORCES NetworkPolicy: the bridge CNI plugin does not.
+#   the local Docker engine (pgs-local/*) and a tiny static pause image.
 # Network: everything listens on 127.0.0.1, except the kubelet (10250), NodePorts and a relay to the
 # apiserver (16443, for in-cluster API clients) on the node IP 10.88.0.1, which lives on k8sbr0, a
 # bridge private to this machine. Pods (10.88/16) and Services (10.96/16) stay on it: a mangle
@@ -14,29 +12,20 @@
 # A Docker engine is left alone: the cluster has its own containerd socket, root and state.
 #
 # usage: scripts/kubernetes.sh COMMAND
-#   deps      Debian packages (containerd, runc, iptables, nftables), CNI plugins and etcd (.debs, unpacked)
-#   build     build the Kubernetes binaries (cold: 17-35 min on 2 cores; warm: seconds) and
-#             kube-network-policies v0.8.0 (cold: about 2 min)
+#   deps      Debian packages (containerd, runc, iptables), CNI plugins and etcd (.debs, unpacked)
+#   build     build the Kubernetes binaries (cold: 17-35 min on 2 cores; warm: seconds)
 #   up        start the cluster, wait until the node is Ready, print KUBECONFIG
 #   images [IMAGE...]  import local Docker images into the cluster's containerd (built with
 #             images/build.sh when missing; default: every pgs-local/postgres:<major> and
 #             pgs-local/traefik:<version> of images/local-images.json, e.g. postgres:18, :17, traefik:3.7.15)
 #   smoke     PostgreSQL 18 StatefulSet with a PVC: Ready, then deleted
 #   status    processes, memory, node readiness
-#   down      stop everything, remove the bridge, iptables rules and kube-network-policies'
-#             nftables table, restore host sysctls
+#   down      stop everything, remove the bridge and iptables rules, restore host sysctls
 #             (pods are deleted; API objects, PV data and images stay for the next `up`)
 #   purge     down, then delete the cluster state (etcd, PKI, containerd images, PV data)
 #   all       deps build up images
 # env: PGS_CACHE (default ~/.cache/pgs), K8S_VERSION (default 1.34.4), K8S_REBUILD=1 (go build
 #      even when the binaries exist), GOMODCACHE/GOCACHE (default $PGS_CACHE/go/{mod,build}).
-# NetworkPolicy: kube-network-policies runs as a host process, in a mount namespace of its own (it
-# reads only the in-cluster configuration: a ServiceAccount token under /var/run/secrets, which
-# the host never sees). It queues the first packet of each connection from or to a pod that a
-# policy selects (nftables, table inet kube-network-policies, NFQUEUE) and drops what the
-# policies do not allow; br_netfilter (net.bridge.bridge-nf-call-iptables=1) makes pod-to-pod
-# traffic on the bridge pass those hooks. Connections from root processes of the host (the
-# kubelet, tests on the host) are not policed, as upstream decided.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -69,15 +58,9 @@ HOSTPATH_PV=/tmp/hostpath_pv # fixed by the in-tree hostPath provisioner
 HOST_DIRS=(/var/lib/kubelet /var/log/containers /var/log/pods /var/lib/cni /run/netns)
 IMAGES_JSON=$REPO/images/local-images.json # versions of the pgs-local/* images
 COMPONENTS=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl)
-KNP_VERSION=0.8.0 # sigs.k8s.io/kube-network-policies, the NetworkPolicy agent
-KNP=$BIN/kube-network-policies-v$KNP_VERSION
-KNP_TABLE=kube-network-policies # its nftables table (family inet)
-KNP_QUEUE=100                   # its NFQUEUE number
-KNP_METRICS=127.0.0.1:10262
-# host sysctls the kubelet rewrites (and ip_forward, which the CNI bridge plugin turns on, and
-# bridge-nf-call-iptables, which NetworkPolicy enforcement needs)
+# host sysctls the kubelet rewrites (and ip_forward, which the CNI bridge plugin turns on)
 SYSCTLS=(vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_on_oops
-  kernel.keys.root_maxkeys kernel.keys.root_maxbytes net.ipv4.ip_forward net.bridge.bridge-nf-call-iptables)
+  kernel.keys.root_maxkeys kernel.keys.root_maxbytes net.ipv4.ip_forward)
 
 log() { printf '[k8s %s] %s\n' "$(date +%T)" "$*"; }
 die() {
@@ -165,7 +148,7 @@ deb_version() { local f; f=$(deb_file "$1"); f=${f##*/"$1"_}; echo "${f%_*.deb}"
 
 deps() {
   need_root
-  apt_install containerd:containerd runc:runc iptables:iptables nft:nftables gcc:gcc python3:python3 \
+  apt_install containerd:containerd runc:runc iptables:iptables gcc:gcc python3:python3 \
     openssl:openssl curl:curl
   [[ -f /usr/lib/x86_64-linux-gnu/libc.a ]] || apt_install no-such-cmd:libc6-dev
   mkdir -p "$K/debs" "$BIN"
@@ -187,40 +170,16 @@ deps() {
 }
 
 # ------------------------------------------------------------------ build
-go_env() {
-  command -v go >/dev/null || die "go not found (Go >= 1.24 needed)"
-  export GOMODCACHE=${GOMODCACHE:-$CACHE/go/mod} GOCACHE=${GOCACHE:-$CACHE/go/build}
-  export GOFLAGS=-buildvcs=false CGO_ENABLED=0 GOTOOLCHAIN=local
-}
-
 build() {
-  build_kubernetes
-  build_knp
-}
-
-# kube-network-policies from its released module (no replace directives: go install pkg@version);
-# its main package is .../cmd, hence the rename.
-build_knp() {
-  if [[ -x $KNP && ${K8S_REBUILD:-0} != 1 ]]; then
-    log "kube-network-policies v$KNP_VERSION present in $BIN"
-    return 0
-  fi
-  go_env
-  mkdir -p "$K/knp-build" "$BIN"
-  timed "go install sigs.k8s.io/kube-network-policies v$KNP_VERSION (nice 19)" env GOBIN="$K/knp-build" \
-    nice -n 19 go install -trimpath -ldflags "-s -w" "sigs.k8s.io/kube-network-policies/cmd@v$KNP_VERSION"
-  mv "$K/knp-build/cmd" "$KNP"
-  rmdir "$K/knp-build"
-}
-
-build_kubernetes() {
   local b missing=0 w=$K/build minor ld
   for b in "${COMPONENTS[@]}"; do [[ -x $BIN/$b ]] || missing=1; done
   if ((missing == 0)) && [[ ${K8S_REBUILD:-0} != 1 ]]; then
     log "Kubernetes v$KV binaries present in $BIN (K8S_REBUILD=1 to rebuild)"
     return 0
   fi
-  go_env
+  command -v go >/dev/null || die "go not found (Go >= 1.24 needed)"
+  export GOMODCACHE=${GOMODCACHE:-$CACHE/go/mod} GOCACHE=${GOCACHE:-$CACHE/go/build}
+  export GOFLAGS=-buildvcs=false CGO_ENABLED=0 GOTOOLCHAIN=local
   mkdir -p "$w" "$BIN"
   cd "$w"
   timed "go mod download k8s.io/kubernetes@v$KV" go mod download k8s.io/kubernetes@"v$KV"
@@ -357,38 +316,6 @@ network() {
   echo "nameserver 127.0.0.1" >"$ST/pod-resolv.conf" # pods get no DNS that leaves the machine
 }
 
-# NetworkPolicy enforcement. Pod-to-pod traffic on the bridge reaches netfilter's inet hooks only
-# through br_netfilter.
-bridge_netfilter() {
-  [[ -e /proc/sys/net/bridge/bridge-nf-call-iptables ]] || modprobe br_netfilter ||
-    die "no br_netfilter: NetworkPolicy could not be enforced on the bridge"
-}
-
-# kube-network-policies v0.8.0 knows only the in-cluster configuration (KUBERNETES_SERVICE_HOST/
-# PORT, a ServiceAccount token and the CA in /var/run/secrets/kubernetes.io/serviceaccount/): it
-# runs in a mount namespace of its own where $ST/knp/run is bind-mounted over /run (= /var/run),
-# so the host never sees those files. It stops, deleting its nftables table, on SIGINT only.
-knp_up() {
-  local sa=$ST/knp/run/secrets/kubernetes.io/serviceaccount
-  if ! running kube-network-policies; then
-    kc apply -f "$L/kube-network-policies.yaml" >/dev/null
-    mkdir -p "$sa"
-    chmod 700 "$ST/knp"
-    kc -n kube-system create token kube-network-policies --duration=8760h | tr -d '\n' >"$sa/token.tmp"
-    mv "$sa/token.tmp" "$sa/token"
-    cp "$PKI/ca.crt" "$sa/ca.crt"
-  fi
-  # shellcheck disable=SC2016 # expanded by that sh
-  start kube-network-policies env KUBERNETES_SERVICE_HOST=127.0.0.1 KUBERNETES_SERVICE_PORT="$API_PORT" \
-    unshare --mount --propagation private sh -c 'mount --bind "$0" /run && exec "$@"' "$ST/knp/run" \
-    "$KNP" --hostname-override="$NODE" --nfqueue-id="$KNP_QUEUE" --metrics-bind-address="$KNP_METRICS" \
-    --fail-open=false --netfilter-bug-1766-fix=false
-  # ready once it has written its nftables rules and bound its queue
-  wait_for "kube-network-policies (queue $KNP_QUEUE bound)" 60 knp_ready
-}
-
-knp_ready() { awk -v q="$KNP_QUEUE" '$1 == q {found = 1} END {exit !found}' /proc/net/netfilter/nfnetlink_queue; }
-
 node_ready() {
   kc get node "$NODE" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null | grep -q True
 }
@@ -422,7 +349,6 @@ up() {
   local b d t0
   t0=$(date +%s)
   for b in "${COMPONENTS[@]}"; do [[ -x $BIN/$b ]] || die "$BIN/$b missing: scripts/kubernetes.sh build"; done
-  [[ -x $KNP ]] || die "$KNP missing: scripts/kubernetes.sh build"
   if [[ ! -x $BIN/etcd || ! -x $CNI_BIN/bridge ]] || ! command -v containerd >/dev/null; then
     die "dependencies missing: scripts/kubernetes.sh deps"
   fi
@@ -472,10 +398,7 @@ up() {
 
   mkdir -p "$ST/kubelet"
   render "$L/kubelet.yaml" "$ST/kubelet/config.yaml"
-  bridge_netfilter
   save_sysctls # the kubelet rewrites them; `down` puts them back
-  [[ $(sysctl -n net.bridge.bridge-nf-call-iptables) == 1 ]] || sysctl -q -w net.bridge.bridge-nf-call-iptables=1
-  knp_up # before the kubelet: no pod runs before its policies are enforced
   for d in "${HOST_DIRS[@]}"; do
     [[ -e $d ]] || grep -qxF "$d" "$ST/host-dirs" 2>/dev/null || echo "$d" >>"$ST/host-dirs"
   done
@@ -525,7 +448,7 @@ rss_kib() { awk '/^VmRSS/{print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 status() {
   local n pid total=0 r shims
   printf '%-24s %8s %10s\n' COMPONENT PID RSS_MiB
-  for n in etcd kube-apiserver api-relay kube-controller-manager kube-scheduler containerd kube-network-policies kubelet kube-proxy; do
+  for n in etcd kube-apiserver api-relay kube-controller-manager kube-scheduler containerd kubelet kube-proxy; do
     if running "$n"; then
       pid=$(cat "$RUN/$n.pid")
       r=$(rss_kib "$pid")
@@ -552,11 +475,10 @@ status() {
 
 # ------------------------------------------------------------------ down
 stop() { # name: stop one of our processes and wait until it is gone
-  local n=$1 pid i sig=TERM
-  [[ $n == kube-network-policies ]] && sig=INT # it cleans up on SIGINT only
+  local n=$1 pid i
   if running "$n"; then
     pid=$(cat "$RUN/$n.pid")
-    kill -s "$sig" "$pid" 2>/dev/null || true
+    kill "$pid" 2>/dev/null || true
     for ((i = 0; i < 100; i++)); do
       grep -qs '^State:.*[^Z] (' "/proc/$pid/status" || break
       sleep 0.2
@@ -582,14 +504,9 @@ down() {
     done
     kc delete pods --all -A --grace-period=0 --force >/dev/null 2>&1 || true
   fi
-  for n in kube-proxy kubelet kube-network-policies kube-scheduler kube-controller-manager containerd api-relay kube-apiserver etcd; do
+  for n in kube-proxy kubelet kube-scheduler kube-controller-manager containerd api-relay kube-apiserver etcd; do
     stop "$n"
   done
-  # kube-network-policies deletes its table on SIGINT; one left by a crash or a SIGKILL goes here
-  if command -v nft >/dev/null && nft list table inet "$KNP_TABLE" >/dev/null 2>&1; then
-    nft delete table inet "$KNP_TABLE"
-    log "deleted the leftover nftables table inet $KNP_TABLE"
-  fi
   # containerd's shims outlive it: stop the ones of this containerd only
   for pid in $(pgrep -f "containerd-shim-runc-v2 -namespace k8s.io .*-address $CTRD_SOCK" || true); do
     kill -9 "$pid" 2>/dev/null || true
