@@ -11,7 +11,7 @@
 # FORWARD rule drops whatever would be forwarded off the bridge.
 # A Docker engine is left alone: the cluster has its own containerd socket, root and state.
 #
-# usage: scripts/kubernetes.sh COMMAND
+# usage: scripts/kubernetes.sh COMMAND... (run in the order given)
 #   deps      Debian packages (containerd, runc, iptables), CNI plugins and etcd (.debs, unpacked)
 #   build     build the Kubernetes binaries (cold: 17-35 min on 2 cores; warm: seconds)
 #   up        start the cluster, wait until the node is Ready, print KUBECONFIG
@@ -582,14 +582,8 @@ while (($# > 0)); do
       break
       ;;
     all)
-      (
-        cd "$REPO"
-        deps
-        build
-        up
-        images
-      )
       shift
+      set -- deps build up images "$@"
       ;;
     *) usage ;;
   esac
