@@ -73,7 +73,8 @@ read_sdk_versions() {
 }
 read_sdk_versions
 
-CLI_VERSION=$(sed -n 's#.*github.com/pulumi/pulumi/pkg/v3 \(v[0-9][^ ]*\).*#\1#p' "$REPO/engine/cli/go.mod" | head -n 1)
+CLI_VERSION=$(sed -n 's#.*github.com/pulumi/pulumi/pkg/v3 \(v[0-9][^ ]*\).*#\1#p' "$REPO/engine/cli/go.mod")
+CLI_VERSION=${CLI_VERSION%%$'\n'*} # the first, if several
 [[ -n $CLI_VERSION ]] || die "no github.com/pulumi/pulumi/pkg/v3 version in engine/cli/go.mod"
 
 # ---------------------------------------------------------------------------

@@ -68,6 +68,15 @@ die() {
   exit 1
 }
 kc() { "$BIN/kubectl" --kubeconfig="$KUBECONFIG" "$@"; }
+# prints PATTERN CMD...: CMD succeeds and its output has a line matching PATTERN (grep -E).
+# Never "CMD | grep -q": under pipefail grep's early exit can end CMD with SIGPIPE and fail the
+# test though it matched (CI hit it: "ip addr add: Address already assigned").
+prints() {
+  local re=$1 out
+  shift
+  out=$("$@" 2>/dev/null) || return 1
+  grep -qE -- "$re" <<<"$out"
+}
 ctrd() { ctr -a "$CTRD_SOCK" -n k8s.io "$@"; }
 
 # timed DESC CMD...: run CMD, printing the elapsed seconds every 60 s and at the end.
@@ -223,7 +232,7 @@ pause_image() {
     nice -n 19 gcc -static -O2 -s -o "$i/rootfs-pause/pause" "$L/pause.c"
     python3 "$L/make-image.py" "$i/rootfs-pause" "$PAUSE_IMAGE" "$i/pause.tar" '["/pause"]' >/dev/null
   fi
-  if ! ctrd images ls -q "name==$PAUSE_IMAGE" | grep -q .; then
+  if ! prints . ctrd images ls -q "name==$PAUSE_IMAGE"; then
     ctrd images import "$i/pause.tar" >/dev/null
     log "imported $PAUSE_IMAGE"
   fi
@@ -271,7 +280,7 @@ images() {
   for ref in "${refs[@]}"; do
     id=$(docker image inspect --format '{{.Id}}' "$ref")
     marker=$ST/imported/${ref//[\/:]/_}
-    if [[ $(cat "$marker" 2>/dev/null) == "$id" ]] && ctrd images ls -q "name==docker.io/$ref" | grep -q .; then
+    if [[ $(cat "$marker" 2>/dev/null) == "$id" ]] && prints . ctrd images ls -q "name==docker.io/$ref"; then
       log "$ref already imported (${id:7:12})"
       continue
     fi
@@ -287,7 +296,7 @@ images() {
 running() { # name: true if the recorded pid is alive and is one of ours
   local pid
   pid=$(cat "$RUN/$1.pid" 2>/dev/null) || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$K/"
+  [[ $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) == *"$K/"* ]]
 }
 
 start() { # name command...
@@ -304,10 +313,10 @@ start() { # name command...
 
 network() {
   ip link show "$BR" >/dev/null 2>&1 || ip link add "$BR" type bridge
-  ip addr show dev "$BR" | grep -q "inet $NODE_IP/" || ip addr add "$NODE_IP/16" dev "$BR"
+  prints "inet $NODE_IP/" ip addr show dev "$BR" || ip addr add "$NODE_IP/16" dev "$BR"
   ip link set "$BR" up
   # Service VIPs never take the default route
-  ip route show "$SVC_CIDR" | grep -q "$BR" || ip route add "$SVC_CIDR" dev "$BR" src "$NODE_IP"
+  prints "$BR" ip route show "$SVC_CIDR" || ip route add "$SVC_CIDR" dev "$BR" src "$NODE_IP"
   # nothing is ever forwarded off the bridge (mangle runs before Docker's and CNI's filter rules)
   iptables -t mangle -C FORWARD -i "$BR" ! -o "$BR" -j DROP 2>/dev/null ||
     iptables -t mangle -I FORWARD 1 -i "$BR" ! -o "$BR" -j DROP
@@ -317,7 +326,7 @@ network() {
 }
 
 node_ready() {
-  kc get node "$NODE" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null | grep -q True
+  prints True kc get node "$NODE" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}'
 }
 
 save_sysctls() {
@@ -421,7 +430,7 @@ smoke() {
   local t0 pod=pgs-smoke/pg-0 pv
   t0=$(date +%s)
   node_ready || die "node not Ready: scripts/kubernetes.sh up"
-  ctrd images ls -q name==docker.io/pgs-local/postgres:18 | grep -q . ||
+  prints . ctrd images ls -q name==docker.io/pgs-local/postgres:18 ||
     die "pgs-local/postgres:18 not in the cluster: scripts/kubernetes.sh images"
   kc delete namespace pgs-smoke --ignore-not-found --wait=true --timeout=120s >/dev/null # a previous run
   t0=$(date +%s)
@@ -534,7 +543,7 @@ down() {
     done
   done
   for ns in $(ip netns list 2>/dev/null | awk '/^cni-/{print $1}'); do # pod netns left behind
-    if ip -n "$ns" -4 addr 2>/dev/null | grep -q "inet ${POD_CIDR%.*.*}\."; then ip netns del "$ns" || true; fi
+    if prints "inet ${POD_CIDR%.*.*}\." ip -n "$ns" -4 addr; then ip netns del "$ns" || true; fi
   done
   for c in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods; do
     if [[ -d $c ]]; then find "$c" -depth -type d -exec rmdir {} \; 2>/dev/null || true; fi
