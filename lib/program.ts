@@ -28,7 +28,7 @@ export function cheapPromiseBookkeeping(): void {
 
 export async function projectProgram(): Promise<Program> {
   cheapPromiseBookkeeping();
-  // index.ts under ts-node and jest, dist/index.js when compiled; a dynamic import of a
+  // index.ts under ts-node and jest, bundled into dist/pgs.js for the CLI; a dynamic import of a
   // CommonJS `export =` may arrive wrapped as `default` (esModuleInterop).
   const module = (await import("../index")) as unknown as Program | { default: Program };
   return typeof module === "function" ? module : module.default;

@@ -26,7 +26,7 @@ if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json
   npm ci --no-audit --no-fund
 else
   echo "node_modules is current"
-  [[ -f dist/lib/cli/main.js ]] || npm run build
+  [[ -f dist/pgs.js ]] || npm run build
 fi
 
 step "Pulumi engine"

@@ -290,3 +290,27 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     return EXIT.failed;
   }
 }
+
+/** A gRPC status of a call to an engine that is gone: UNAVAILABLE (14) or CANCELLED (1). */
+function engineGone(reason: unknown): boolean {
+  const code = (reason as { code?: unknown } | null)?.code;
+  return code === 14 || code === 1;
+}
+
+/**
+ * `pgs` as a process (bin/pgs.js); tests call main(). The SDK re-raises a failed resource RPC as
+ * an unhandled rejection on purpose (@pulumi/pulumi runtime/resource.ts, runAsyncResourceOp), and
+ * when the engine's CLI has died (killed, out of memory) each RPC still in flight fails that way
+ * with gRPC UNAVAILABLE: without a listener Node would end pgs with a stack trace before it can
+ * say what happened. Those add nothing to the failed run's own error; any other unhandled
+ * rejection outside an engine run (whose language server then listens too) is a bug, reported
+ * as one.
+ */
+export function runCommand(argv: string[]): void {
+  process.on("unhandledRejection", (reason) => {
+    if (engineGone(reason) || process.listenerCount("unhandledRejection") > 1) return;
+    process.stderr.write(`pgs: internal error (please report it): ${(reason as Error)?.stack ?? String(reason)}\n`);
+    process.exit(EXIT.failed);
+  });
+  void main(argv).then((code) => { process.exitCode = code; });
+}

@@ -186,7 +186,7 @@ export async function runProgram(options: RunOptions): Promise<RunResult> {
   }
 
   async function runAndCollect(): Promise<RunResult> {
-  // The project's program: index.ts under ts-node and jest, dist/index.js when compiled.
+  // The project's program: index.ts under ts-node and jest, bundled into dist/pgs.js for the CLI.
   const main = options.program ?? await projectProgram();
   const exportedValues = (await main(options.projectDir)) ?? {};
   const exported = Object.entries(exportedValues).filter(([key]) => key !== "default" && key !== "__esModule");

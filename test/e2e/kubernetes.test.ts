@@ -82,8 +82,8 @@ beforeAll(async () => {
   const engine = await run("bash", [path.join(PROJECT_DIR, "scripts/engine.sh"), "--with", "kubernetes"], {}, 1_800_000);
   if (engine.code !== 0) throw new Error(`e2e: scripts/engine.sh --with kubernetes failed: ${(engine.stdout + engine.stderr).trim().split("\n").slice(-5).join("\n")}`);
   await ensureCluster();
-  // pgs backup/backups/restore below run the compiled CLI: compile the current sources.
-  const build = await run("npx", ["tsc", "-p", path.join(PROJECT_DIR, "tsconfig.build.json")], {}, 300_000);
+  // pgs backup/backups/restore below run the bundled CLI: bundle the current sources.
+  const build = await run("npm", ["--prefix", PROJECT_DIR, "run", "build"], {}, 300_000);
   if (build.code !== 0) throw new Error(`e2e: npm run build failed: ${build.stdout}${build.stderr}`);
   stack = await TestStack.create({
     stack: STACK, port: 5432, adminPort: await freePort(), cleanup: cleanupKubernetes,
