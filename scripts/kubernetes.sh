@@ -4,7 +4,9 @@
 #   kube-apiserver, -controller-manager, -scheduler, kubelet, kube-proxy and kubectl built from the
 #   k8s.io/kubernetes Go module (through a wrapper module) + etcd 3.5 (Debian trixie .deb)
 #   + containerd/runc (Debian) + CNI bridge plugins (Debian .deb, unpacked) + images imported from
-#   the local Docker engine (pgs-local/*) and a tiny static pause image.
+#   the local Docker engine (pgs-local/*) and a tiny static pause image
+#   + kube-router's NetworkPolicy firewall (iptables + ipset, a host process), which ENFORCES
+#   NetworkPolicy: the bridge CNI plugin does not.
 # Network: everything listens on 127.0.0.1, except the kubelet (10250), NodePorts and a relay to the
 # apiserver (16443, for in-cluster API clients) on the node IP 10.88.0.1, which lives on k8sbr0, a
 # bridge private to this machine. Pods (10.88/16) and Services (10.96/16) stay on it: a mangle
@@ -12,20 +14,32 @@
 # A Docker engine is left alone: the cluster has its own containerd socket, root and state.
 #
 # usage: scripts/kubernetes.sh COMMAND... (run in the order given)
-#   deps      Debian packages (containerd, runc, iptables), CNI plugins and etcd (.debs, unpacked)
-#   build     build the Kubernetes binaries (cold: 17-35 min on 2 cores; warm: seconds)
+#   deps      Debian packages (containerd, runc, iptables, ipset), CNI plugins and etcd (.debs, unpacked)
+#   build     build the Kubernetes binaries (cold: 17-35 min on 2 cores; warm: seconds) and
+#             kube-router (cold: about 4 min)
 #   up        start the cluster, wait until the node is Ready, print KUBECONFIG
 #   images [IMAGE...]  import local Docker images into the cluster's containerd (built with
 #             images/build.sh when missing; default: every pgs-local/postgres:<major> and
 #             pgs-local/traefik:<version> of images/local-images.json, e.g. postgres:18, :17, traefik:3.7.15)
 #   smoke     PostgreSQL 18 StatefulSet with a PVC: Ready, then deleted
 #   status    processes, memory, node readiness
-#   down      stop everything, remove the bridge and iptables rules, restore host sysctls
+#   down      stop everything, remove the bridge, iptables rules and kube-router's chains and
+#             ipsets, restore host sysctls
 #             (pods are deleted; API objects, PV data and images stay for the next `up`)
 #   purge     down, then delete the cluster state (etcd, PKI, containerd images, PV data)
 #   all       deps build up images
 # env: PGS_CACHE (default ~/.cache/pgs), K8S_VERSION (default 1.34.4), K8S_REBUILD=1 (go build
 #      even when the binaries exist), GOMODCACHE/GOCACHE (default $PGS_CACHE/go/{mod,build}).
+# NetworkPolicy: kube-router v2.1.0 (github.com/cloudnativelabs/kube-router/v2), built from the
+# wrapper module kubernetes/local/kube-router, runs as a host process with its firewall ONLY (no
+# BGP router, no service proxy, no health or metrics port): it turns the policies into iptables
+# chains (KUBE-ROUTER-*, KUBE-POD-FW-*, KUBE-NWPLCY-*) and ipsets (KUBE-SRC-*, KUBE-DST-*) and
+# rejects what they do not admit. br_netfilter (net.bridge.bridge-nf-call-iptables=1) makes
+# pod-to-pod traffic on the bridge pass those chains. v2.1.0 is the only version the Go module
+# proxy serves and security flaws are reported for it: its go.mod there pins newer releases of its
+# dependencies (k8s.io/* v0.34.4, golang.org/x/net and x/crypto, grpc, docker, gobgp, ...), and
+# no port of it listens. Traffic from the node itself (kubelet probes, NodePorts) is admitted, as
+# upstream decided.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -58,9 +72,13 @@ HOSTPATH_PV=/tmp/hostpath_pv # fixed by the in-tree hostPath provisioner
 HOST_DIRS=(/var/lib/kubelet /var/log/containers /var/log/pods /var/lib/cni /run/netns)
 IMAGES_JSON=$REPO/images/local-images.json # versions of the pgs-local/* images
 COMPONENTS=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl)
-# host sysctls the kubelet rewrites (and ip_forward, which the CNI bridge plugin turns on)
+KR_VERSION=2.1.0 # github.com/cloudnativelabs/kube-router/v2: the NetworkPolicy firewall
+KR=$BIN/kube-router-v$KR_VERSION
+KR_MOD=$L/kube-router # its wrapper module: go.mod and go.sum pin it and its dependencies
+# host sysctls the kubelet rewrites (and ip_forward, which the CNI bridge plugin turns on, and
+# bridge-nf-call-iptables, which NetworkPolicy enforcement on the bridge needs)
 SYSCTLS=(vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_on_oops
-  kernel.keys.root_maxkeys kernel.keys.root_maxbytes net.ipv4.ip_forward)
+  kernel.keys.root_maxkeys kernel.keys.root_maxbytes net.ipv4.ip_forward net.bridge.bridge-nf-call-iptables)
 
 log() { printf '[k8s %s] %s\n' "$(date +%T)" "$*"; }
 die() {
@@ -157,7 +175,7 @@ deb_version() { local f; f=$(deb_file "$1"); f=${f##*/"$1"_}; echo "${f%_*.deb}"
 
 deps() {
   need_root
-  apt_install containerd:containerd runc:runc iptables:iptables gcc:gcc python3:python3 \
+  apt_install containerd:containerd runc:runc iptables:iptables ipset:ipset gcc:gcc python3:python3 \
     openssl:openssl curl:curl
   [[ -f /usr/lib/x86_64-linux-gnu/libc.a ]] || apt_install no-such-cmd:libc6-dev
   mkdir -p "$K/debs" "$BIN"
@@ -179,16 +197,46 @@ deps() {
 }
 
 # ------------------------------------------------------------------ build
+go_env() {
+  command -v go >/dev/null || die "go not found (Go >= 1.24 needed)"
+  export GOMODCACHE=${GOMODCACHE:-$CACHE/go/mod} GOCACHE=${GOCACHE:-$CACHE/go/build}
+  export GOFLAGS=-buildvcs=false CGO_ENABLED=0 GOTOOLCHAIN=local
+}
+
 build() {
+  build_kubernetes
+  build_kube_router
+}
+
+# kube-router from the wrapper module kubernetes/local/kube-router (its go.sum is the cache key
+# beside the version: a changed pin rebuilds).
+build_kube_router() {
+  local w=$K/kube-router-build
+  if [[ -x $KR && ${K8S_REBUILD:-0} != 1 ]] && cmp -s "$KR_MOD/go.sum" "$KR.go.sum"; then
+    log "kube-router v$KR_VERSION present in $BIN"
+    return 0
+  fi
+  go_env
+  rm -rf "$w"
+  mkdir -p "$w" "$BIN"
+  cp "$KR_MOD/go.mod" "$KR_MOD/go.sum" "$KR_MOD/tools.go" "$w/"
+  cd "$w"
+  timed "go build kube-router v$KR_VERSION (nice 19)" nice -n 19 go build -mod=readonly -trimpath \
+    -ldflags "-s -w -X github.com/cloudnativelabs/kube-router/v2/pkg/version.Version=v$KR_VERSION" \
+    -o "$KR.tmp" github.com/cloudnativelabs/kube-router/v2/cmd/kube-router
+  mv "$KR.tmp" "$KR"
+  cp "$KR_MOD/go.sum" "$KR.go.sum"
+  "$KR" --version
+}
+
+build_kubernetes() {
   local b missing=0 w=$K/build minor ld
   for b in "${COMPONENTS[@]}"; do [[ -x $BIN/$b ]] || missing=1; done
   if ((missing == 0)) && [[ ${K8S_REBUILD:-0} != 1 ]]; then
     log "Kubernetes v$KV binaries present in $BIN (K8S_REBUILD=1 to rebuild)"
     return 0
   fi
-  command -v go >/dev/null || die "go not found (Go >= 1.24 needed)"
-  export GOMODCACHE=${GOMODCACHE:-$CACHE/go/mod} GOCACHE=${GOCACHE:-$CACHE/go/build}
-  export GOFLAGS=-buildvcs=false CGO_ENABLED=0 GOTOOLCHAIN=local
+  go_env
   mkdir -p "$w" "$BIN"
   cd "$w"
   timed "go mod download k8s.io/kubernetes@v$KV" go mod download k8s.io/kubernetes@"v$KV"
@@ -325,15 +373,31 @@ network() {
   echo "nameserver 127.0.0.1" >"$ST/pod-resolv.conf" # pods get no DNS that leaves the machine
 }
 
+# NetworkPolicy enforcement: pod-to-pod traffic on the bridge reaches iptables only through
+# br_netfilter. kube-router reads the node object (its InternalIP), so it starts once the kubelet
+# has registered the node and before the node is Ready, i.e. before any pod is scheduled.
+kube_router_up() {
+  [[ -e /proc/sys/net/bridge/bridge-nf-call-iptables ]] || modprobe br_netfilter ||
+    die "no br_netfilter: NetworkPolicy could not be enforced on the bridge"
+  [[ $(sysctl -n net.bridge.bridge-nf-call-iptables) == 1 ]] || sysctl -q -w net.bridge.bridge-nf-call-iptables=1
+  start kube-router "$KR" --kubeconfig="$KUBECONFIG" --hostname-override="$NODE" \
+    --run-firewall=true --run-router=false --run-service-proxy=false --run-loadbalancer=false \
+    --enable-ipv4=true --enable-ipv6=false --service-cluster-ip-range="$SVC_CIDR" \
+    --health-port=0 --metrics-port=0
+  wait_for "kube-router firewall (FORWARD jumps to KUBE-ROUTER-FORWARD)" 60 \
+    prints ' -j KUBE-ROUTER-FORWARD$' iptables -t filter -S FORWARD
+}
+
 node_ready() {
   prints True kc get node "$NODE" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}'
 }
 
-save_sysctls() {
-  [[ -s $ST/sysctl.saved ]] && return 0
+save_sysctls() { # each one once: the value before the first `up` changed it
   local k
-  for k in "${SYSCTLS[@]}"; do echo "$k=$(sysctl -n "$k")"; done >"$ST/sysctl.saved.tmp"
-  mv "$ST/sysctl.saved.tmp" "$ST/sysctl.saved"
+  touch "$ST/sysctl.saved"
+  for k in "${SYSCTLS[@]}"; do
+    grep -q "^$k=" "$ST/sysctl.saved" || echo "$k=$(sysctl -n "$k")" >>"$ST/sysctl.saved"
+  done
 }
 
 restore_sysctls() {
@@ -358,6 +422,7 @@ up() {
   local b d t0
   t0=$(date +%s)
   for b in "${COMPONENTS[@]}"; do [[ -x $BIN/$b ]] || die "$BIN/$b missing: scripts/kubernetes.sh build"; done
+  [[ -x $KR ]] || die "$KR missing: scripts/kubernetes.sh build"
   if [[ ! -x $BIN/etcd || ! -x $CNI_BIN/bridge ]] || ! command -v containerd >/dev/null; then
     die "dependencies missing: scripts/kubernetes.sh deps"
   fi
@@ -414,6 +479,8 @@ up() {
   start kubelet "$BIN/kubelet" --config="$ST/kubelet/config.yaml" --kubeconfig="$KUBECONFIG" \
     --root-dir="$ST/kubelet/root" --cert-dir="$ST/kubelet/pki" --node-ip="$NODE_IP" \
     --hostname-override="$NODE" --pod-infra-container-image="$PAUSE_IMAGE"
+  wait_for "node $NODE registered" 120 kc get node "$NODE"
+  kube_router_up
   wait_for "node $NODE Ready" 120 node_ready
 
   render "$L/kube-proxy.yaml" "$ST/kube-proxy.yaml"
@@ -457,7 +524,7 @@ rss_kib() { awk '/^VmRSS/{print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 status() {
   local n pid total=0 r shims
   printf '%-24s %8s %10s\n' COMPONENT PID RSS_MiB
-  for n in etcd kube-apiserver api-relay kube-controller-manager kube-scheduler containerd kubelet kube-proxy; do
+  for n in etcd kube-apiserver api-relay kube-controller-manager kube-scheduler containerd kubelet kube-router kube-proxy; do
     if running "$n"; then
       pid=$(cat "$RUN/$n.pid")
       r=$(rss_kib "$pid")
@@ -513,7 +580,7 @@ down() {
     done
     kc delete pods --all -A --grace-period=0 --force >/dev/null 2>&1 || true
   fi
-  for n in kube-proxy kubelet kube-scheduler kube-controller-manager containerd api-relay kube-apiserver etcd; do
+  for n in kube-proxy kube-router kubelet kube-scheduler kube-controller-manager containerd api-relay kube-apiserver etcd; do
     stop "$n"
   done
   # containerd's shims outlive it: stop the ones of this containerd only
@@ -522,6 +589,7 @@ down() {
   done
   if [[ -x $BIN/kube-proxy ]]; then "$BIN/kube-proxy" --cleanup >/dev/null 2>&1 || true; fi
   iptables -t mangle -D FORWARD -i "$BR" ! -o "$BR" -j DROP 2>/dev/null || true
+  kube_router_down
   # chains and jumps of the CNI firewall and portmap plugins
   for t in filter nat; do
     iptables -t "$t" -S 2>/dev/null | awk '$1=="-A" && $2 !~ /^CNI-/ && / -j CNI-/' |
@@ -561,6 +629,24 @@ down() {
     rm -f "$ST/host-dirs"
   fi
   log "down (state kept in $ST; purge deletes it)"
+}
+
+# kube-router leaves its rules in place when it stops (a restart keeps enforcing): remove its jumps,
+# chains and ipsets (KUBE-SRC-*, KUBE-DST-* and its swap sets TMP-*) here
+# (its own --cleanup-config would also flush IPVS and routing state).
+kube_router_down() {
+  local c rule s
+  iptables -t filter -S 2>/dev/null | awk '$1=="-A" && $2 !~ /^KUBE-(ROUTER|POD-FW|NWPLCY)-/ && / -j KUBE-(ROUTER|POD-FW|NWPLCY)-/' |
+    while read -r rule; do eval "iptables -t filter ${rule/#-A/-D}" || true; done
+  for c in $(iptables -t filter -S 2>/dev/null | awk '$1=="-N" && $2 ~ /^KUBE-(ROUTER|POD-FW|NWPLCY)-/ {print $2}'); do
+    iptables -t filter -F "$c" || true
+  done
+  for c in $(iptables -t filter -S 2>/dev/null | awk '$1=="-N" && $2 ~ /^KUBE-(ROUTER|POD-FW|NWPLCY)-/ {print $2}'); do
+    iptables -t filter -X "$c" || true
+  done
+  if command -v ipset >/dev/null; then
+    for s in $(ipset list -n 2>/dev/null | awk '/^(KUBE-(SRC|DST)-|TMP-)/'); do ipset destroy "$s" || true; done
+  fi
 }
 
 purge() {
