@@ -148,30 +148,75 @@ test("the start hook's detached role sync is adopted and reaped by the pod's pau
   expect(await kubectlOk(["-n", ns("alpha"), "logs", "postgres-0", "-c", "postgres"])).toContain("pgs: tenant role and password are in sync");
 }, 120_000);
 
-test("tenant A cannot get into tenant B's server from inside A's pod; the NetworkPolicy admits only Traefik and B's backup jobs", async () => {
+test("tenant A cannot reach tenant B's server from inside A's pod: the NetworkPolicy admits only Traefik and B's backup jobs, and the cluster enforces it", async () => {
   const policy = await getJson<{ spec: { ingress: { from: unknown[] }[]; egress?: unknown[]; policyTypes: string[] } }>(["-n", ns("bravo"), "get", "networkpolicy", "postgres"]);
   expect(policy.spec.policyTypes).toEqual(["Ingress", "Egress"]);
   expect(policy.spec.ingress[0].from).toEqual([
     { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": stack.naming.ingressNamespace() } }, podSelector: { matchLabels: { "pgs.stack": STACK, "pgs.role": "ingress" } } },
     { podSelector: { matchLabels: { "pgs.stack": STACK, "pgs.tenant": "bravo", "pgs.role": "backup" } } },
   ]);
-  const bravoIp = (await kubectlOk(["-n", ns("bravo"), "get", "service", "postgres", "-o", "jsonpath={.spec.clusterIP}"])).trim();
-  const alpha = stack.endpoint("alpha");
-  const tcp = await inServer("alpha", `pg_isready -h ${bravoIp} -p 5432 -t 5`);
-  // The local cluster's CNI (the bridge plugin) does not enforce NetworkPolicy; where one does, the
-  // connection itself fails. Either way what stands between the tenants is checked below.
-  const enforced = tcp.code !== 0;
-  note(`NetworkPolicy ${enforced ? "enforced: alpha's pod cannot open a connection to bravo's server" : "NOT enforced by this cluster's CNI (bridge plugin): alpha's pod opened a TCP connection to bravo's server, and authentication refused it"}`);
-  const asAlpha = await inServer("alpha", `read -r PGPASSWORD; export PGPASSWORD; psql -X -h ${bravoIp} -U bravo -d bravo -c 'select 1'`, `${alpha.password}\n`);
-  const asOwnUser = await inServer("alpha", `read -r PGPASSWORD; export PGPASSWORD; psql -X -h ${bravoIp} -U alpha -d bravo -c 'select 1'`, `${alpha.password}\n`);
-  const asSuperuser = await inServer("alpha", `psql -X -w -h ${bravoIp} -U postgres -d bravo -c 'select 1'`);
-  for (const attempt of [asAlpha, asOwnUser, asSuperuser]) expect(attempt.code).not.toBe(0);
-  if (!enforced) {
+  const serviceIp = (await kubectlOk(["-n", ns("bravo"), "get", "service", "postgres", "-o", "jsonpath={.spec.clusterIP}"])).trim();
+  const podIp = (await kubectlOk(["-n", ns("bravo"), "get", "pod", "postgres-0", "-o", "jsonpath={.status.podIP}"])).trim();
+  expect([serviceIp, podIp]).toEqual([expect.stringMatching(/^\d+\.\d+\.\d+\.\d+$/), expect.stringMatching(/^\d+\.\d+\.\d+\.\d+$/)]);
+  const image = (await kubectlOk(["-n", ns("bravo"), "get", "statefulset", "postgres", "-o", "jsonpath={.spec.template.spec.containers[0].image}"])).trim();
+  // Two probe pods with bravo's image: one labelled as bravo's backup jobs (the policy admits it),
+  // and one in alpha's namespace with no label of ours (no policy restricts its own egress, so only
+  // bravo's ingress rule stands in its way).
+  const probes = [
+    { namespace: ns("bravo"), name: "e2e-probe-admitted", labels: stack.naming.tenantLabels("bravo", "backup") },
+    { namespace: ns("alpha"), name: "e2e-probe-outsider", labels: { "pgs-e2e": "probe" } },
+  ];
+  const inProbe = (p: (typeof probes)[number], script: string, input?: string) =>
+    kubectl(["-n", p.namespace, "exec", ...(input !== undefined ? ["-i"] : []), p.name, "--", "sh", "-c", script], input !== undefined ? { input } : {});
+  const [admitted, outsider] = probes;
+  try {
+    for (const p of probes) {
+      const pod = {
+        apiVersion: "v1", kind: "Pod", metadata: { name: p.name, namespace: p.namespace, labels: p.labels },
+        spec: {
+          terminationGracePeriodSeconds: 0, restartPolicy: "Never",
+          containers: [{ name: "probe", image, imagePullPolicy: "Never", command: ["sleep", "600"], securityContext: { allowPrivilegeEscalation: false } }],
+        },
+      };
+      await kubectlOk(["apply", "-f", "-"], { input: JSON.stringify(pod) });
+    }
+    for (const p of probes) await kubectlOk(["-n", p.namespace, "wait", "--for=condition=Ready", `pod/${p.name}`, "--timeout=120s"], { timeoutMs: 130_000 });
+
+    for (const [what, ip] of [["Service", serviceIp], ["pod", podIp]] as const) {
+      // Positive control: the path works where the policy admits it (once the firewall has seen the new pod).
+      const open = await eventually(`the admitted probe reaches bravo's ${what} address`, 60_000, async () => {
+        const r = await inProbe(admitted, `pg_isready -h ${ip} -p 5432 -t 5`);
+        return r.code === 0 ? r : undefined;
+      }, 1000);
+      expect(open.value.stdout.trim()).toBe(`${ip}:5432 - accepting connections`);
+      // Enforcement: from alpha's server and from the outsider, no answer at all.
+      for (const [who, attempt] of [["alpha's server", () => inServer("alpha", `pg_isready -h ${ip} -p 5432 -t 5`)], ["a pod in alpha's namespace", () => inProbe(outsider, `pg_isready -h ${ip} -p 5432 -t 5`)]] as const) {
+        const r = await attempt();
+        expect({ who, code: r.code, out: r.stdout.trim() }).toEqual({ who, code: 2, out: `${ip}:5432 - no response` });
+      }
+      note(`NetworkPolicy enforced: bravo's ${what} address ${ip} answers bravo's backup-labelled pod (after ${open.ms} ms) and not alpha's server or another pod of alpha's namespace`);
+    }
+
+    // Behind the policy, authentication: even where a connection is admitted, another tenant's
+    // password, one's own role and the superuser are refused.
+    const alpha = stack.endpoint("alpha");
+    const login = (user: string, password?: string) => password !== undefined
+      ? `read -r PGPASSWORD; export PGPASSWORD; PGCONNECT_TIMEOUT=10 psql -X -h ${serviceIp} -U ${user} -d bravo -c 'select 1'`
+      : `PGCONNECT_TIMEOUT=10 psql -X -w -h ${serviceIp} -U ${user} -d bravo -c 'select 1'`;
+    const asAlpha = await inProbe(admitted, login("bravo", alpha.password), `${alpha.password}\n`);
+    const asOwnUser = await inProbe(admitted, login("alpha", alpha.password), `${alpha.password}\n`);
+    const asSuperuser = await inProbe(admitted, login("postgres"));
+    for (const attempt of [asAlpha, asOwnUser, asSuperuser]) expect(attempt.code).not.toBe(0);
     expect(asAlpha.stderr).toMatch(/password authentication failed for user "bravo"/);
     expect(asOwnUser.stderr).toMatch(/password authentication failed for user "alpha"/);
     expect(asSuperuser.stderr).toMatch(/pg_hba\.conf rejects connection for host "[0-9.]+", user "postgres"/);
+    // From alpha's server the same attempt does not get as far as authentication.
+    const fromAlpha = await inServer("alpha", login("bravo", alpha.password), `${alpha.password}\n`);
+    expect({ code: fromAlpha.code, err: fromAlpha.stderr }).toEqual({ code: 2, err: expect.stringMatching(/Connection refused|timeout expired/) });
+  } finally {
+    for (const p of probes) await kubectl(["-n", p.namespace, "delete", "pod", p.name, "--ignore-not-found", "--grace-period=0", "--force", "--wait=false"]);
   }
-}, 120_000);
+}, 300_000);
 
 test("the major-version guard refuses a changed major before anything changes", async () => {
   const before = [await serverUid("alpha"), await serverUid("bravo")];
