@@ -60,8 +60,16 @@ stop_dockerd() {
 
 start_dockerd() {
   log "starting dockerd, log in $LOG"
-  # Its own session, so that it outlives the shell (and the CI step) that started it.
-  setsid dockerd >>"$LOG" 2>&1 </dev/null &
+  # Its own session, so that it outlives the shell (and the CI step) that started it, holding none
+  # of that shell's open files: one inherited from a `flock` around the starter would hold the
+  # lock for as long as dockerd runs (seen: the e2e lock, held by dockerd).
+  (
+    for fd in /proc/"$BASHPID"/fd/*; do
+      fd=${fd##*/}
+      if ((fd > 2)); then eval "exec $fd>&-" 2>/dev/null || true; fi
+    done
+    exec setsid dockerd
+  ) >>"$LOG" 2>&1 </dev/null &
   for _ in $(seq 1 60); do
     docker info >/dev/null 2>&1 && return 0
     sleep 1

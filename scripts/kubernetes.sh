@@ -354,7 +354,14 @@ start() { # name command...
     log "$n already running (pid $(cat "$RUN/$n.pid"))"
     return 0
   fi
-  setsid "$@" >>"$LOG/$n.log" 2>&1 </dev/null &
+  # holding none of this shell's open files (see scripts/docker-up.sh: an inherited flock fd)
+  (
+    for fd in /proc/"$BASHPID"/fd/*; do
+      fd=${fd##*/}
+      if ((fd > 2)); then eval "exec $fd>&-" 2>/dev/null || true; fi
+    done
+    exec setsid "$@"
+  ) >>"$LOG/$n.log" 2>&1 </dev/null &
   echo $! >"$RUN/$n.pid"
   log "started $n (pid $!, log $LOG/$n.log)"
 }
