@@ -7,7 +7,7 @@ import { StepLog } from "../engine/changes";
 import { recoverInterrupted } from "../engine/recovery";
 import { OpenedStack, selectStack } from "../engine/workspace";
 import type { Target } from "./context";
-import { CliError, Io, paint } from "./io";
+import { CliError, EXIT, Io, paint } from "./io";
 
 /** The stack, which `pgs setup` must have created. */
 export async function existingStack(t: Target): Promise<OpenedStack> {
@@ -68,6 +68,12 @@ export function summary(steps: StepLog, preview: boolean): string {
 /** The program's own message (e.g. FILE:LINE:COL lines), or the engine's, without stack traces. */
 function failure(progress: Progress, err: Error, t: Target): CliError {
   const message = err.message;
+  // execa's words when the CLI died of a signal someone else sent (the OOM killer, kill -9)
+  const killed = /Command was killed with (SIG[A-Z0-9]+)/.exec(message);
+  if (killed) {
+    return new CliError(`the Pulumi engine (pulumi) was killed (${killed[1]}) before it finished; ` +
+      "run pgs up again: it recovers what the engine left (a stale lock, operations left pending)");
+  }
   const lock = /the stack is currently locked by \d+ lock\(s\)[^\n]*/.exec(message);
   if (lock) {
     return new CliError(`stack ${t.stack} is locked by another pulumi operation (${lock[0]}). Wait for it to finish; ` +
@@ -78,14 +84,56 @@ function failure(progress: Progress, err: Error, t: Target): CliError {
   return new CliError(cleaned || message.split("\n").slice(-5).join("\n"));
 }
 
+/**
+ * An engine run that a signal cancels cleanly. At a terminal, Ctrl-C reaches pgs and the pulumi
+ * it started alike (one process group): pulumi cancels, finishing the steps in flight, and stops
+ * at once on a second Ctrl-C. pgs must outlive it, since it serves the inline program pulumi is
+ * running, so it only says what happens. A SIGTERM, or a SIGINT when not at a terminal, is taken
+ * to have reached pgs alone: it is passed on to pulumi as one SIGINT (cancel); a second one ends
+ * pgs, and pulumi with it (the next pgs up recovers what that leaves).
+ */
+async function interruptible<T>(io: Io, what: string, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  let received: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    const fromTerminal = signal === "SIGINT" && io.interactive;
+    if (received === undefined) {
+      received = signal;
+      io.err(`pgs: ${signal}: cancelling the ${what}; the engine finishes the steps in flight, then stops ` +
+        `(${fromTerminal ? "Ctrl-C" : signal} again stops it at once; the next pgs up recovers what that leaves)`);
+      if (!fromTerminal) controller.abort();
+    } else if (fromTerminal) {
+      io.err("pgs: stopping at once");
+    } else {
+      io.err(`pgs: ${signal} again: stopping at once; run pgs up to recover`);
+      process.exit(EXIT.interrupted);
+    }
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    return await run(controller.signal);
+  } catch (err) {
+    if (received !== undefined) {
+      throw new CliError(`${what} interrupted (${received}): ${what === "preview" ? "nothing was changed"
+        : "the steps it finished are in the stack's state; run pgs up again to finish"}`, EXIT.interrupted);
+    }
+    throw err;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+
 export async function preview(t: Target, io: Io, opened?: OpenedStack): Promise<StepLog> {
   const { stack } = opened ?? await existingStack(t);
   const steps = new StepLog();
   const progress = new Progress(io, false);
   io.out(`Previewing stack ${t.stack} (${stack.workspace.workDir})...`);
   try {
-    await stack.preview({ onEvent: (e) => { steps.onEvent(e); progress.onEvent(e); } });
+    await interruptible(io, "preview", (signal) => stack.preview({ signal, onEvent: (e) => { steps.onEvent(e); progress.onEvent(e); } }));
   } catch (err) {
+    if (err instanceof CliError) throw err;
     throw failure(progress, err as Error, t);
   }
   for (const step of steps.steps.filter((s) => s.op !== "same")) {
@@ -127,8 +175,9 @@ export async function up(t: Target, io: Io, options: { yes: boolean }): Promise<
   const started = Date.now();
   io.out(`Updating stack ${t.stack}...`);
   try {
-    await opened.stack.up({ onEvent: (e) => { steps.onEvent(e); progress.onEvent(e); } });
+    await interruptible(io, "update", (signal) => opened.stack.up({ signal, onEvent: (e) => { steps.onEvent(e); progress.onEvent(e); } }));
   } catch (err) {
+    if (err instanceof CliError) throw err;
     throw failure(progress, err as Error, t);
   }
   io.out(`Done in ${((Date.now() - started) / 1000).toFixed(1)} s: ${summary(steps, false)}.`);

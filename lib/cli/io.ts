@@ -24,13 +24,13 @@ export function processIo(): Io {
 
 /** A failure the user can act on: its message is printed as is, with the exit code. */
 export class CliError extends Error {
-  constructor(message: string, readonly exitCode: 1 | 2 = 1) {
+  constructor(message: string, readonly exitCode: 1 | 2 | 130 = 1) {
     super(message);
   }
 }
 
 /** Exit codes (README, "Exit codes"). */
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
 
 const CODES = { red: 31, green: 32, yellow: 33, dim: 2, bold: 1 } as const;
 

@@ -5,6 +5,12 @@
  * interrupted operations did, then refresh. A create that did happen on Docker is imported
  * (never deleted: a volume being "created" may be a tenant's retained data); one that did not is
  * cleared.
+ *
+ * The import is a state edit, not `pulumi refresh --import-pending-creates`: that flag turns the
+ * pending create into a pending import, which the refresh's new snapshot then drops (pulumi
+ * 3.274.1, backend/journal.go keeps only pending creates), so the resource never reaches the
+ * state and the next up fails on Docker's name conflict (seen here: "The container name ... is
+ * already in use"). The resource goes into the state with its Docker id; the refresh reads it.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
@@ -81,18 +87,26 @@ export async function recoverInterrupted(opened: OpenedStack): Promise<string[]>
   const exported = await opened.stack.exportStack();
   const pending = ((exported.deployment as { pending_operations?: PendingOperation[] }).pending_operations ?? []);
   if (pending.length === 0) return done;
-  const imports: string[] = [];
+  const imported: PendingOperation[] = [];
   for (const op of pending.filter((p) => p.type === "creating")) {
     const name = op.resource.inputs?.name;
     const id = typeof name === "string" ? dockerId(op.resource.type, name) : undefined;
     if (id) {
-      imports.push("--import-pending-creates", op.resource.urn, "--import-pending-creates", id);
+      imported.push({ ...op, resource: { ...op.resource, id, outputs: {} } as PendingOperation["resource"] });
       done.push(`imported ${op.resource.urn.split("::").pop()} (${name}), which the interrupted run had created`);
     } else {
       done.push(`cleared the pending create of ${op.resource.urn.split("::").pop()}, which the interrupted run had not finished`);
     }
   }
-  const refresh = await runCli(opened, ["refresh", "--yes", "--skip-preview", "--clear-pending-creates", ...imports]);
+  if (imported.length > 0) {
+    // Nothing in the state depends on a resource whose create never finished: appended, the
+    // resources stay in dependency order.
+    const deployment = exported.deployment as { resources: unknown[]; pending_operations: PendingOperation[] };
+    deployment.resources.push(...imported.map((op) => op.resource));
+    deployment.pending_operations = pending.filter((op) => !imported.some((i) => i.resource.urn === op.resource.urn && op.type === "creating"));
+    await opened.stack.importStack(exported);
+  }
+  const refresh = await runCli(opened, ["refresh", "--yes", "--skip-preview", "--clear-pending-creates"]);
   if (refresh.code !== 0) {
     throw new Error(`recovering from the interrupted run failed (pulumi refresh): ${refresh.stderr.trim().split("\n").slice(-5).join("\n")}`);
   }

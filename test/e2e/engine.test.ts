@@ -3,13 +3,13 @@
  * a real backend, invalid input stopping preview and up, interrupted updates, destroy keeping
  * data, and the offline plan agreeing with a real preview.
  */
-import { spawnSync } from "node:child_process";
+import { ChildProcess, spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { planMocks } from "../../lib/offline/planMocks";
 import { runProgram } from "../../lib/offline/programRunner";
 import { psql } from "./harness/clients";
-import { container, docker, eventually, note, notes, volumeExists } from "./harness/facts";
+import { container, docker, eventually, note, notes, sleep, volumeExists } from "./harness/facts";
 import { dockerChanges, freePort, PROJECT_DIR, TenantEntry, tenantsYaml, TestStack } from "./harness/stack";
 
 const CUSTOM_PASSWORD = "engine-test Custom/Passw0rd:with=signs";
@@ -127,41 +127,65 @@ test("tenants stopped or killed out of band come back with the next up, data int
   }
 }, 300_000);
 
-test("an up interrupted with SIGINT is cancelled cleanly; the next up converges with no data lost", async () => {
-  const controller = new AbortController();
+interface Interrupted { code: number | null; signal: string | null; stdout: string; stderr: string }
+
+/**
+ * `pgs up --yes` of `tenants` in its own process, as an operator runs it; `interrupt` is called
+ * once, as soon as the container of `id` exists on Docker (created by the engine, its outcome not
+ * yet in the state), and the run is awaited to its end.
+ */
+async function upInterrupted(tenants: TenantEntry[], id: string, interrupt: (child: ChildProcess) => void): Promise<Interrupted> {
+  await stack.prepare(tenantsYaml(tenants), SECRETS);
+  const child = stack.spawnPgs(["up", "--yes"]);
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.on("data", (d: Buffer) => { stdout += d.toString(); });
+  child.stderr!.on("data", (d: Buffer) => { stderr += d.toString(); });
+  const exited = new Promise<Pick<Interrupted, "code" | "signal">>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
+  let done = false;
+  void exited.then(() => { done = true; });
+  while (!done && !(await container(stack.naming.container(id)))) await sleep(100);
+  if (done) throw new Error(`e2e: pgs up ended before ${id}'s container was created:\n${stdout}${stderr}`);
+  interrupt(child);
+  return { ...(await exited), stdout, stderr };
+}
+
+/** No JavaScript stack frame and no gRPC status in what pgs printed. */
+const NO_TRACE = /\n\s+at .*:\d+:\d+|UNAVAILABLE|Connection dropped/;
+
+test("pgs up interrupted with SIGINT cancels cleanly (exit 130); the next pgs up converges with no data lost", async () => {
   const grown = [...TENANTS, { id: "charlie" }, { id: "delta" }];
-  const interrupted = stack.up(tenantsYaml(grown), SECRETS, {
-    signal: controller.signal,
-    // Abort as soon as the engine starts creating the first new container.
-    onEvent: (e) => { if (e.resourcePreEvent?.metadata.op === "create" && e.resourcePreEvent.metadata.type === "docker:index/container:Container") controller.abort(); },
-  });
-  const outcome = await interrupted.then(() => "finished", (e: Error) => `failed: ${e.message.split("\n")[0]}`);
-  note(`SIGINT during up: ${outcome}`);
-  const { ms } = await stack.up(tenantsYaml(grown), SECRETS);
-  note(`up after the SIGINT: ${ms} ms`);
+  const r = await upInterrupted(grown, "charlie", (child) => child.kill("SIGINT"));
+  note(`SIGINT during pgs up: exit ${r.code}; ${r.stderr.trim().split("\n").pop()}`);
+  expect(r.code).toBe(130);
+  expect(r.stderr).toContain("pgs: SIGINT: cancelling the update; the engine finishes the steps in flight, then stops");
+  expect(r.stderr).toContain("update interrupted (SIGINT): the steps it finished are in the stack's state; run pgs up again to finish");
+  expect(r.stdout + r.stderr).not.toMatch(NO_TRACE);
+  const again = await stack.pgs(["up", "--yes"]);
+  expect({ code: again.code, stderr: again.stderr }).toEqual({ code: 0, stderr: "" });
+  note(`pgs up after the SIGINT: ${again.stdout.trim().split("\n").find((l) => l.startsWith("Done in")) ?? "?"}`);
+  await stack.readOutputs();
   for (const id of ["alpha", "bravo", "charlie", "delta"]) await routable(id);
   for (const id of ["alpha", "bravo"]) expect(await marker(id)).toMatchObject({ ok: true, out: `${id}-row` });
 }, 600_000);
 
-test("an up whose CLI is killed with SIGKILL is recovered (stale lock, pending operations) and converges with no data lost", async () => {
+test("pgs up whose pulumi is killed with SIGKILL fails with a message, not a trace; the next pgs up recovers (stale lock, pending operations) with no data lost", async () => {
   const grown = [...TENANTS, { id: "charlie" }, { id: "delta" }, { id: "echo" }];
-  let killed = false;
-  const interrupted = stack.up(tenantsYaml(grown), SECRETS, {
-    onEvent: (e) => {
-      if (killed || e.resourcePreEvent?.metadata.op !== "create" || e.resourcePreEvent.metadata.type !== "docker:index/container:Container") return;
-      killed = true;
-      // The CLI this process started for this stack: `pulumi up ... --stack e2e-engine`.
-      const pids = spawnSync("pgrep", ["-f", "pulumi up .*e2e-engine"], { encoding: "utf8" }).stdout.trim().split("\n").filter(Boolean);
-      for (const pid of pids) process.kill(Number(pid), "SIGKILL");
-    },
+  const r = await upInterrupted(grown, "echo", () => {
+    // The CLI pgs started for this stack: `pulumi up ... --stack e2e-engine`.
+    const pids = spawnSync("pgrep", ["-f", "pulumi up .*e2e-engine"], { encoding: "utf8" }).stdout.trim().split("\n").filter(Boolean);
+    expect(pids.length).toBeGreaterThan(0);
+    for (const pid of pids) process.kill(Number(pid), "SIGKILL");
   });
-  const outcome = await interrupted.then(() => "finished", (e: Error) => `failed: ${e.message.split("\n")[0]}`);
-  expect(killed).toBe(true);
-  note(`SIGKILL during up: ${outcome}`);
-  const recovered = await stack.recover();
-  note(`recovery after SIGKILL: ${recovered.join("; ") || "nothing to do"}`);
-  const { ms } = await stack.up(tenantsYaml(grown), SECRETS);
-  note(`up after the SIGKILL: ${ms} ms`);
+  note(`SIGKILL of pulumi during pgs up: exit ${r.code}; ${r.stderr.trim().split("\n").join(" | ")}`);
+  expect({ code: r.code, signal: r.signal }).toEqual({ code: 1, signal: null });
+  expect(r.stderr).toMatch(/the Pulumi engine \(pulumi\) was killed \(SIGKILL\).*run pgs up again: it recovers/);
+  expect(r.stdout + r.stderr).not.toMatch(NO_TRACE);
+  const again = await stack.pgs(["up", "--yes"]);
+  note(`pgs up after the SIGKILL: ${again.stdout.trim().split("\n").filter((l) => l.startsWith("recovered:") || l.startsWith("Done in")).join("; ")}`);
+  expect({ code: again.code, stderr: again.stderr }).toEqual({ code: 0, stderr: "" });
+  expect(again.stdout).toMatch(/^recovered: removed the lock left by pulumi \(pid \d+, no longer running/m);
+  await stack.readOutputs();
   for (const id of ["alpha", "bravo", "charlie", "delta", "echo"]) await routable(id);
   for (const id of ["alpha", "bravo"]) expect(await marker(id)).toMatchObject({ ok: true, out: `${id}-row` });
   await stack.preview(undefined, SECRETS, { expectNoChanges: true });

@@ -3,7 +3,7 @@
  * stack's config, tenants.yaml, a local file backend and passphrase), opened through the same
  * Automation API code as `pgs up` (lib/engine), against the local Docker engine.
  */
-import { execFile } from "node:child_process";
+import { ChildProcess, execFile, spawn } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -143,9 +143,18 @@ export class TestStack {
     };
   }
 
+  private pgsArgv(args: string[]): string[] {
+    return [path.join(SOURCE_DIR, "bin", "pgs.js"), ...args, "--stack", this.options.stack];
+  }
+
   /** The `pgs` command, in its own process, in this stack's project folder. */
   pgs(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    return run(process.execPath, [path.join(SOURCE_DIR, "bin", "pgs.js"), ...args, "--stack", this.options.stack], { NO_COLOR: "1" }, this.projectDir);
+    return run(process.execPath, this.pgsArgv(args), { NO_COLOR: "1" }, this.projectDir);
+  }
+
+  /** The same, as a running child process (for tests that signal it, or its pulumi, midway). */
+  spawnPgs(args: string[]): ChildProcess {
+    return spawn(process.execPath, this.pgsArgv(args), { cwd: this.projectDir, env: { ...process.env, NO_COLOR: "1" } });
   }
 
   /** The plain Pulumi CLI in this stack's project folder. */
@@ -175,6 +184,12 @@ export class TestStack {
     if (stale.length > 0) await this.stack.removeAllConfig(stale);
     await this.stack.setAllConfig(all);
     this.configKeys = new Set(Object.keys(all));
+  }
+
+  /** Writes tenants.yaml and sets the config, as `up` does, for a `pgs up` run in its own process. */
+  async prepare(tenants: string, change: ConfigChange = {}): Promise<void> {
+    writeFileSync(this.tenantsFile, tenants);
+    await this.setConfig(change);
   }
 
   /** Writes tenants.yaml (unless undefined), sets the config, runs `pulumi up` and reads the outputs. */
