@@ -387,6 +387,12 @@ kube_router_up() {
   [[ -e /proc/sys/net/bridge/bridge-nf-call-iptables ]] || modprobe br_netfilter ||
     die "no br_netfilter: NetworkPolicy could not be enforced on the bridge"
   [[ $(sysctl -n net.bridge.bridge-nf-call-iptables) == 1 ]] || sysctl -q -w net.bridge.bridge-nf-call-iptables=1
+  # The CNI firewall plugin's FORWARD jump accepts all of a pod's traffic. The plugin inserts it at
+  # the top the first time it runs, i.e. above kube-router's jump until kube-router's next sync:
+  # make it first, at the end of FORWARD (the plugin keeps an existing one where it is).
+  iptables -t filter -N CNI-FORWARD 2>/dev/null || true
+  iptables -t filter -C FORWARD -m comment --comment "CNI firewall plugin rules" -j CNI-FORWARD 2>/dev/null ||
+    iptables -t filter -A FORWARD -m comment --comment "CNI firewall plugin rules" -j CNI-FORWARD
   start kube-router "$KR" --kubeconfig="$KUBECONFIG" --hostname-override="$NODE" \
     --run-firewall=true --run-router=false --run-service-proxy=false --run-loadbalancer=false \
     --enable-ipv4=true --enable-ipv6=false --service-cluster-ip-range="$SVC_CIDR" \
