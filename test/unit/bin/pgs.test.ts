@@ -3,7 +3,8 @@
  * one copy of Pulumi's SDK, and the process-wide handling of rejections an engine that died leaves.
  */
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 
 const ROOT = path.resolve(__dirname, "../../..");
@@ -35,4 +36,33 @@ test("any other unhandled rejection is reported as an internal error, exit 1", (
   const r = withRejection(`new Error("a bug")`);
   expect(r.status).toBe(1);
   expect(r.stderr).toContain("pgs: internal error (please report it): Error: a bug");
+});
+
+describe("the V8 code cache beside the bundle", () => {
+  const BIN = path.join(ROOT, "bin", "pgs.js");
+  const caches = () => readdirSync(path.dirname(BUNDLE)).filter((n) => /^pgs\.js\..*\.v8cache$/.test(n));
+  const version = () => spawnSync(process.execPath, [BIN, "--version"], { cwd: ROOT, encoding: "utf8", timeout: 30_000 });
+
+  test("the first run writes one, named by the bundle's hash; the next runs use it", () => {
+    for (const name of caches()) rmSync(path.join(path.dirname(BUNDLE), name));
+    const first = version();
+    expect({ status: first.status, stderr: first.stderr }).toEqual({ status: 0, stderr: "" });
+    const sha = createHash("sha1").update(readFileSync(BUNDLE)).digest("hex").slice(0, 16);
+    expect(caches()).toEqual([`pgs.js.${sha}.v8cache`]);
+    const written = statSync(path.join(path.dirname(BUNDLE), caches()[0])).mtimeMs;
+    expect(version().stdout).toBe(first.stdout);
+    expect(statSync(path.join(path.dirname(BUNDLE), caches()[0])).mtimeMs).toBe(written);
+  });
+
+  test("one that V8 rejects is rewritten, and a stale one (another bundle's) removed", () => {
+    version();
+    const [current] = caches();
+    const stale = path.join(path.dirname(BUNDLE), "pgs.js.0000000000000000.v8cache");
+    writeFileSync(stale, "stale");
+    writeFileSync(path.join(path.dirname(BUNDLE), current), "not a code cache");
+    const r = version();
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: "" });
+    expect(caches()).toEqual([current]);
+    expect(readFileSync(path.join(path.dirname(BUNDLE), current)).length).toBeGreaterThan(100_000);
+  });
 });
