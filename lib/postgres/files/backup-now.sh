@@ -37,7 +37,18 @@ done
 name="$PGS_TENANT-$stamp.dump"
 tmp=".$name.partial"
 started=$(date +%s)
-err=$(pg_dump -Fc --no-password -f "$tmp" 2>&1) || fail "pg_dump: $err"
+# A new pod's first connections can be refused for a moment, until the cluster's NetworkPolicy
+# agent has admitted its address (the local cluster's kube-router: about a second): a refused
+# connection is tried again, up to 10 times a second apart; any other error fails at once.
+tries=1
+until err=$(pg_dump -Fc --no-password -f "$tmp" 2>&1); do
+  case $err in
+    *"Connection refused"*) [ "$tries" -lt 10 ] || fail "pg_dump: $err" ;;
+    *) fail "pg_dump: $err" ;;
+  esac
+  tries=$((tries + 1))
+  sleep 1
+done
 [ -s "$tmp" ] || fail "pg_dump wrote nothing"
 sum=$(sha256sum "$tmp" | cut -d' ' -f1) || fail "sha256sum failed"
 printf '%s  %s\n' "$sum" "$name" >"$tmp.sha256" || fail "cannot write the checksum (disk full?)"

@@ -82,6 +82,16 @@ test("a failed pg_dump logs FAILED with the reason, leaves no partial file and p
   expect(files()).toEqual(before);
 });
 
+test("a refused connection is tried again (a new pod's address not yet admitted by the NetworkPolicy agent)", () => {
+  box.stub("pg_dump", `n=$(cat "${box.path("tries")}" 2>/dev/null || echo 0); echo $((n + 1)) >"${box.path("tries")}"
+if [ "$n" -lt 2 ]; then echo 'connection to server at "10.96.0.9", port 5432 failed: Connection refused' >&2; exit 1; fi
+while [ $# -gt 0 ]; do [ "$1" = -f ] && out=$2; shift; done
+printf 'archive' >"$out"`);
+  const r = box.run("backup-now.sh", ["scheduled"], env);
+  expect({ code: r.code, tries: readFileSync(box.path("tries"), "utf8").trim() }).toEqual({ code: 0, tries: "3" });
+  expect(parseLogLine(r.stdout.trim())).toMatchObject({ ok: true });
+});
+
 test("a dump that cannot be renamed into place takes its checksum with it: no checksum without its dump", () => {
   box.stub("mv", 'case "$1" in *.partial) echo "mv: No space left on device" >&2; exit 1 ;; esac\nexec /bin/mv "$@"');
   const r = box.run("backup-now.sh", ["scheduled"], env);
