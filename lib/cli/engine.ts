@@ -2,9 +2,10 @@
  * The commands that go through the real engine (Automation API): preview and up with progress
  * resource by resource, and the stack's outputs for list, status and credentials.
  */
+import * as path from "node:path";
 import type { EngineEvent, OpType } from "@pulumi/pulumi/automation";
 import { StepLog } from "../engine/changes";
-import { recoverInterrupted } from "../engine/recovery";
+import { dockerObject, ExistingObject, recoverInterrupted } from "../engine/recovery";
 import { OpenedStack, selectStack } from "../engine/workspace";
 import type { Target } from "./context";
 import { CliError, EXIT, Io, paint } from "./io";
@@ -84,6 +85,16 @@ function failure(progress: Progress, err: Error, t: Target): CliError {
   return new CliError(cleaned || message.split("\n").slice(-5).join("\n"));
 }
 
+/** Where what an interrupted run made is looked up: the stack's cluster, or the Docker engine. */
+async function existingObjects(t: Target): Promise<ExistingObject> {
+  const { loadOffline } = await import("./context");
+  const { settings } = loadOffline(t);
+  if (settings.backend !== "kubernetes") return dockerObject;
+  const { kubernetesObject } = await import("../ops/kubernetesObjects");
+  const { kubeconfig } = settings.kubernetes;
+  return kubernetesObject(kubeconfig ? path.resolve(t.projectDir, kubeconfig) : undefined);
+}
+
 /**
  * An engine run that a signal cancels cleanly. At a terminal, Ctrl-C reaches pgs and the pulumi
  * it started alike (one process group): pulumi cancels, finishing the steps in flight, and stops
@@ -160,7 +171,7 @@ async function confirm(io: Io, question: string): Promise<boolean> {
  */
 export async function up(t: Target, io: Io, options: { yes: boolean }): Promise<StepLog> {
   const opened = await existingStack(t);
-  for (const line of await recoverInterrupted(opened)) io.out(`recovered: ${line}`);
+  for (const line of await recoverInterrupted(opened, await existingObjects(t))) io.out(`recovered: ${line}`);
   if (!options.yes) {
     if (!io.interactive) throw new CliError("pgs up changes the stack: pass --yes when not at a terminal", 2);
     const planned = await preview(t, io, opened);

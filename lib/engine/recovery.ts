@@ -63,6 +63,20 @@ interface PendingOperation {
   resource: { urn: string; type: string; inputs?: Record<string, unknown> };
 }
 
+/**
+ * The provider id of what a pending create made, if it exists (undefined: it does not, or the
+ * type is not this lookup's), and the name to say it by.
+ */
+export type ExistingObject = (type: string, inputs: Record<string, unknown>) => Promise<{ id: string; name: string } | undefined>;
+
+/** Docker containers, networks and volumes, by name on the local Docker engine. */
+export const dockerObject: ExistingObject = async (type, inputs) => {
+  const name = inputs.name;
+  if (typeof name !== "string") return undefined;
+  const id = dockerId(type, name);
+  return id ? { id, name } : undefined;
+};
+
 /** The Docker id of what a pending create of `type` named `name` made, if it exists. */
 function dockerId(type: string, name: string): string | undefined {
   const inspect = (args: string[]) => {
@@ -82,18 +96,17 @@ function dockerId(type: string, name: string): string | undefined {
 }
 
 /** Resolves what an interrupted run left behind; returns what it did, in words. */
-export async function recoverInterrupted(opened: OpenedStack): Promise<string[]> {
+export async function recoverInterrupted(opened: OpenedStack, existing: ExistingObject = dockerObject): Promise<string[]> {
   const done = releaseStaleLocks(opened);
   const exported = await opened.stack.exportStack();
   const pending = ((exported.deployment as { pending_operations?: PendingOperation[] }).pending_operations ?? []);
   if (pending.length === 0) return done;
   const imported: PendingOperation[] = [];
   for (const op of pending.filter((p) => p.type === "creating")) {
-    const name = op.resource.inputs?.name;
-    const id = typeof name === "string" ? dockerId(op.resource.type, name) : undefined;
-    if (id) {
-      imported.push({ ...op, resource: { ...op.resource, id, outputs: {} } as PendingOperation["resource"] });
-      done.push(`imported ${op.resource.urn.split("::").pop()} (${name}), which the interrupted run had created`);
+    const found = await existing(op.resource.type, op.resource.inputs ?? {});
+    if (found) {
+      imported.push({ ...op, resource: { ...op.resource, id: found.id, outputs: {} } as PendingOperation["resource"] });
+      done.push(`imported ${op.resource.urn.split("::").pop()} (${found.name}), which the interrupted run had created`);
     } else {
       done.push(`cleared the pending create of ${op.resource.urn.split("::").pop()}, which the interrupted run had not finished`);
     }

@@ -3,13 +3,13 @@
  * a real backend, invalid input stopping preview and up, interrupted updates, destroy keeping
  * data, and the offline plan agreeing with a real preview.
  */
-import { ChildProcess, spawnSync } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { planMocks } from "../../lib/offline/planMocks";
 import { runProgram } from "../../lib/offline/programRunner";
 import { psql } from "./harness/clients";
-import { container, docker, eventually, note, notes, sleep, volumeExists } from "./harness/facts";
+import { container, docker, eventually, note, notes, volumeExists } from "./harness/facts";
 import { dockerChanges, freePort, PROJECT_DIR, TenantEntry, tenantsYaml, TestStack } from "./harness/stack";
 
 const CUSTOM_PASSWORD = "engine-test Custom/Passw0rd:with=signs";
@@ -127,27 +127,9 @@ test("tenants stopped or killed out of band come back with the next up, data int
   }
 }, 300_000);
 
-interface Interrupted { code: number | null; signal: string | null; stdout: string; stderr: string }
-
-/**
- * `pgs up --yes` of `tenants` in its own process, as an operator runs it; `interrupt` is called
- * once, as soon as the container of `id` exists on Docker (created by the engine, its outcome not
- * yet in the state), and the run is awaited to its end.
- */
-async function upInterrupted(tenants: TenantEntry[], id: string, interrupt: (child: ChildProcess) => void): Promise<Interrupted> {
-  await stack.prepare(tenantsYaml(tenants), SECRETS);
-  const child = stack.spawnPgs(["up", "--yes"]);
-  let stdout = "";
-  let stderr = "";
-  child.stdout!.on("data", (d: Buffer) => { stdout += d.toString(); });
-  child.stderr!.on("data", (d: Buffer) => { stderr += d.toString(); });
-  const exited = new Promise<Pick<Interrupted, "code" | "signal">>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
-  let done = false;
-  void exited.then(() => { done = true; });
-  while (!done && !(await container(stack.naming.container(id)))) await sleep(100);
-  if (done) throw new Error(`e2e: pgs up ended before ${id}'s container was created:\n${stdout}${stderr}`);
-  interrupt(child);
-  return { ...(await exited), stdout, stderr };
+/** `pgs up --yes` of `tenants`, interrupted by `interrupt` once `id`'s container exists on Docker (its outcome not yet in the state). */
+function upInterrupted(tenants: TenantEntry[], id: string, interrupt: (child: ChildProcess) => void) {
+  return stack.upInterrupted(tenantsYaml(tenants), SECRETS, async () => (await container(stack.naming.container(id))) !== undefined, interrupt);
 }
 
 /** No JavaScript stack frame and no gRPC status in what pgs printed. */
@@ -171,12 +153,7 @@ test("pgs up interrupted with SIGINT cancels cleanly (exit 130); the next pgs up
 
 test("pgs up whose pulumi is killed with SIGKILL fails with a message, not a trace; the next pgs up recovers (stale lock, pending operations) with no data lost", async () => {
   const grown = [...TENANTS, { id: "charlie" }, { id: "delta" }, { id: "echo" }];
-  const r = await upInterrupted(grown, "echo", () => {
-    // The CLI pgs started for this stack: `pulumi up ... --stack e2e-engine`.
-    const pids = spawnSync("pgrep", ["-f", "pulumi up .*e2e-engine"], { encoding: "utf8" }).stdout.trim().split("\n").filter(Boolean);
-    expect(pids.length).toBeGreaterThan(0);
-    for (const pid of pids) process.kill(Number(pid), "SIGKILL");
-  });
+  const r = await upInterrupted(grown, "echo", () => expect(stack.killEngine()).toBe(1));
   note(`SIGKILL of pulumi during pgs up: exit ${r.code}; ${r.stderr.trim().split("\n").join(" | ")}`);
   expect({ code: r.code, signal: r.signal }).toEqual({ code: 1, signal: null });
   expect(r.stderr).toMatch(/the Pulumi engine \(pulumi\) was killed \(SIGKILL\).*run pgs up again: it recovers/);

@@ -354,6 +354,23 @@ test("a rotated password is in force once the up returns, the old one refused; n
   expect(files).toBe("");
 }, 300_000);
 
+test("pgs up whose pulumi is killed once a new tenant's StatefulSet exists: the next pgs up imports what it made from the cluster and converges", async () => {
+  const tenants = [{ ...ALPHA, passwordVersion: 2 }, BRAVO, { id: "charlie" }];
+  const made = async () => (await kubectl(["-n", ns("charlie"), "get", "statefulset", "postgres", "-o", "name"])).stdout.trim() !== "";
+  const r = await stack.upInterrupted(tenantsYaml(tenants), {}, made, () => expect(stack.killEngine()).toBe(1));
+  expect({ code: r.code, signal: r.signal }).toEqual({ code: 1, signal: null });
+  expect(r.stderr).toMatch(/the Pulumi engine \(pulumi\) was killed \(SIGKILL\)/);
+  const again = await pgs(["up", "--yes"]);
+  const recovered = again.stdout.split("\n").filter((l) => l.startsWith("recovered:"));
+  note(`pgs up after the SIGKILL (${again.ms} ms): ${recovered.join("; ")}`);
+  expect({ code: again.code, stderr: again.stderr }).toEqual({ code: 0, stderr: "" });
+  expect(recovered).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`^recovered: imported charlie-postgres \\(StatefulSet ${ns("charlie")}/postgres\\), which the interrupted run had created$`))]));
+  await stack.readOutputs();
+  await routable("charlie", 120_000);
+  for (const id of ["alpha", "bravo"]) expect(await marker(id)).toMatchObject({ ok: true, out: `${id}-row` });
+  await stack.preview(undefined, {}, { expectNoChanges: true });
+}, 600_000);
+
 test("all along, adding, changing and removing tenants never restarted Traefik", async () => {
   await sleep(1000);
   const pods = await getJson<{ items: { metadata: { uid: string }; status: { containerStatuses: { restartCount: number }[] } }[] }>(["-n", stack.naming.ingressNamespace(), "get", "pods", "-l", "pgs.role=ingress"]);

@@ -3,7 +3,7 @@
  * stack's config, tenants.yaml, a local file backend and passphrase), opened through the same
  * Automation API code as `pgs up` (lib/engine), against the local Docker engine.
  */
-import { ChildProcess, execFile, spawn } from "node:child_process";
+import { ChildProcess, execFile, spawn, spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -87,6 +87,9 @@ export interface ConfigChange {
   /** Secret config for this operation. */
   secretConfig?: Record<string, string>;
 }
+
+/** How a `pgs up` that a test interrupted ended, and what it printed. */
+export interface Interrupted { code: number | null; signal: string | null; stdout: string; stderr: string }
 
 export interface Applied {
   steps: StepLog;
@@ -190,6 +193,33 @@ export class TestStack {
   async prepare(tenants: string, change: ConfigChange = {}): Promise<void> {
     writeFileSync(this.tenantsFile, tenants);
     await this.setConfig(change);
+  }
+
+  /**
+   * `pgs up --yes` of `tenants` in its own process, as an operator runs it; `interrupt` is called
+   * once, as soon as `ready()` holds (polled), and the run is awaited to its end.
+   */
+  async upInterrupted(tenants: string, change: ConfigChange, ready: () => Promise<boolean>, interrupt: (child: ChildProcess) => void): Promise<Interrupted> {
+    await this.prepare(tenants, change);
+    const child = this.spawnPgs(["up", "--yes"]);
+    let stdout = "";
+    let stderr = "";
+    child.stdout!.on("data", (d: Buffer) => { stdout += d.toString(); });
+    child.stderr!.on("data", (d: Buffer) => { stderr += d.toString(); });
+    let done = false;
+    const exited = new Promise<Pick<Interrupted, "code" | "signal">>((resolve) => child.on("exit", (code, signal) => { done = true; resolve({ code, signal }); }));
+    while (!done && !(await ready())) await new Promise((r) => setTimeout(r, 100));
+    if (done) throw new Error(`e2e: pgs up ended before the moment to interrupt it:\n${stdout}${stderr}`);
+    interrupt(child);
+    return { ...(await exited), stdout, stderr };
+  }
+
+  /** SIGKILL to the pulumi CLI running this stack's update (`pulumi up ... --stack NAME`); how many. */
+  killEngine(): number {
+    const found = spawnSync("pgrep", ["-f", `pulumi up .*--stack ${this.options.stack}( |$)`], { encoding: "utf8" });
+    const pids = found.stdout.trim().split("\n").filter(Boolean).map(Number);
+    for (const pid of pids) process.kill(pid, "SIGKILL");
+    return pids.length;
   }
 
   /** Writes tenants.yaml (unless undefined), sets the config, runs `pulumi up` and reads the outputs. */
