@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // The `pgs` command: dist/pgs.js, the CLI bundled into one file (npm run build; npm ci runs it),
-// compiled with a V8 code cache beside it (dist/pgs.js.<sha1>.v8cache, written by the first run
-// of each build): parsing and compiling the 1.7 MB bundle was a fifth of `pgs validate`'s
-// start-up. The name carries the bundle's hash because V8 checks only the source's length; a
-// cache V8 rejects (another Node.js) is rewritten; where dist/ is read-only, none is kept.
+// compiled with a V8 code cache per command beside it (dist/pgs.js.<build>.<command>.v8cache,
+// written by the first successful run of that command on each build): parsing and compiling the
+// 1.7 MB bundle, and the functions the command runs, were a third of `pgs validate`'s start-up.
+// <build> is the bundle's size and mtime, because V8 checks only the source's length; a cache V8
+// rejects (another Node.js) is rewritten; where dist/ is read-only, none is kept.
 "use strict";
-const crypto = require("node:crypto");
 const fs = require("node:fs");
 const path = require("node:path");
 const vm = require("node:vm");
@@ -26,7 +26,9 @@ function load() {
   // `await import("node:readline")` in the bundle must resolve as in any module: Node.js >= 20.12.
   const dynamicImport = vm.constants && vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER;
   if (!dynamicImport) return require(file);
-  const cacheFile = path.join(dist, `pgs.js.${crypto.createHash("sha1").update(source).digest("hex").slice(0, 16)}.v8cache`);
+  const { size, mtimeMs } = fs.statSync(file);
+  const command = /^[a-z][a-z-]{0,30}$/.test(process.argv[2] || "") ? process.argv[2] : "pgs";
+  const cacheFile = path.join(dist, `pgs.js.${size}-${Math.floor(mtimeMs)}.${command}.v8cache`);
   let cachedData;
   try {
     cachedData = fs.readFileSync(cacheFile);
@@ -36,18 +38,24 @@ function load() {
   const script = new vm.Script(wrap(source), { filename: file, cachedData, importModuleDynamically: dynamicImport });
   const cli = { exports: {} };
   script.runInThisContext().call(cli.exports, cli.exports, createRequire(file), cli, file, dist);
-  if (cachedData === undefined || script.cachedDataRejected) process.once("exit", () => saveCache(script, cacheFile));
+  if (cachedData === undefined || script.cachedDataRejected) process.once("exit", (code) => saveCache(script, cacheFile, code));
   return cli.exports;
 }
 
-/** At exit, so that the functions this run compiled lazily are in it too. */
-function saveCache(script, cacheFile) {
+/**
+ * At exit, so that the functions this run compiled lazily are in it too; only after a success (a
+ * mistyped command leaves no cache). Caches of other builds go.
+ */
+function saveCache(script, cacheFile, exitCode) {
+  if (exitCode !== 0) return;
   const tmp = `${cacheFile}.${process.pid}`;
+  const build = path.basename(cacheFile).split(".")[2];
   try {
     fs.writeFileSync(tmp, script.createCachedData());
     fs.renameSync(tmp, cacheFile);
     for (const name of fs.readdirSync(dist)) {
-      if (/^pgs\.js\..*\.v8cache$/.test(name) && path.join(dist, name) !== cacheFile) fs.rmSync(path.join(dist, name), { force: true });
+      const match = /^pgs\.js\.([^.]+)\.[a-z-]+\.v8cache$/.exec(name);
+      if (match && match[1] !== build) fs.rmSync(path.join(dist, name), { force: true });
     }
   } catch {
     fs.rmSync(tmp, { force: true });
