@@ -23,9 +23,6 @@ function load() {
     console.error(`pgs is not built yet: run npm ci (or npm run build) in ${path.resolve(__dirname, "..")}`);
     process.exit(1);
   }
-  // `await import("node:readline")` in the bundle must resolve as in any module: Node.js >= 20.12.
-  const dynamicImport = vm.constants && vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER;
-  if (!dynamicImport) return require(file);
   const { size, mtimeMs } = fs.statSync(file);
   const command = /^[a-z][a-z-]{0,30}$/.test(process.argv[2] || "") ? process.argv[2] : "pgs";
   const cacheFile = path.join(dist, `pgs.js.${size}-${Math.floor(mtimeMs)}.${command}.v8cache`);
@@ -35,7 +32,8 @@ function load() {
   } catch {
     cachedData = undefined;
   }
-  const script = new vm.Script(wrap(source), { filename: file, cachedData, importModuleDynamically: dynamicImport });
+  // No import() in the bundle (a unit test keeps it so): a vm.Script has no loader for one.
+  const script = new vm.Script(wrap(source), { filename: file, cachedData });
   const cli = { exports: {} };
   script.runInThisContext().call(cli.exports, cli.exports, createRequire(file), cli, file, dist);
   if (cachedData === undefined || script.cachedDataRejected) process.once("exit", (code) => saveCache(script, cacheFile, code));

@@ -3,6 +3,7 @@
  * resource by resource, and the stack's outputs for list, status and credentials.
  */
 import * as path from "node:path";
+import { createInterface } from "node:readline/promises";
 import type { EngineEvent, OpType } from "@pulumi/pulumi/automation";
 import { StepLog } from "../engine/changes";
 import { dockerObject, ExistingObject, recoverInterrupted } from "../engine/recovery";
@@ -156,7 +157,6 @@ export async function preview(t: Target, io: Io, opened?: OpenedStack): Promise<
 }
 
 async function confirm(io: Io, question: string): Promise<boolean> {
-  const { createInterface } = await import("node:readline/promises");
   const rl = createInterface({ input: io.stdin, output: process.stderr });
   try {
     return /^y(es)?$/i.test((await rl.question(question)).trim());

@@ -4,6 +4,12 @@
  * load only in the commands that need them, so `--help` and `validate` start fast.
  * Exit codes: 0 done, 1 invalid input or failed operation, 2 usage error.
  */
+// Node.js's own modules are imported statically: bin/pgs.js runs the bundle as a vm.Script, in
+// which a real dynamic import() has no loader.
+import { readFileSync } from "node:fs";
+import { createInterface } from "node:readline";
+import { createInterface as createPromptInterface } from "node:readline/promises";
+import { Writable } from "node:stream";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { findProjectDir, SOURCE_DIR, sourceFile } from "../sourceDir";
 import type { Target } from "./context";
@@ -30,8 +36,6 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 async function readPassword(io: Io, source: "stdin" | "prompt"): Promise<string> {
   if (source === "prompt") {
     if (!io.interactive) throw new CliError("--password-prompt needs a terminal; use --password-stdin in scripts", 2);
-    const { createInterface } = await import("node:readline");
-    const { Writable } = await import("node:stream");
     let muted = false;
     const output = new Writable({ write: (chunk, _enc, done) => { if (!muted) process.stderr.write(chunk); done(); } });
     const rl = createInterface({ input: io.stdin, output, terminal: true });
@@ -56,8 +60,7 @@ async function readPassword(io: Io, source: "stdin" | "prompt"): Promise<string>
 /** Asks for `expected` to be typed back; refuses without a terminal. */
 async function confirmByTyping(io: Io, question: string, expected: string): Promise<boolean> {
   if (!io.interactive) throw new CliError("this needs confirmation: run it at a terminal, or pass --yes; nothing was changed");
-  const { createInterface } = await import("node:readline/promises");
-  const rl = createInterface({ input: io.stdin, output: process.stderr });
+  const rl = createPromptInterface({ input: io.stdin, output: process.stderr });
   try {
     return (await rl.question(question)).trim() === expected;
   } finally {
@@ -131,7 +134,6 @@ Exit codes: 0 done, 1 invalid input or failed operation, 2 usage error.`);
         const { loadOffline } = await import("./context");
         const { appendTenant } = await import("../tenants/edit");
         const { parseTenantsFile } = await import("../tenants/file");
-        const { readFileSync } = await import("node:fs");
         const { settings, tenantsFile, tenants } = loadOffline(t());
         if (tenants.some((x) => x.id === id)) throw new CliError(`tenant "${id}" already exists in the tenants file`);
         parseTenantsFile(appendTenant(readFileSync(tenantsFile, "utf8"), createEntry(id, { ...o, passwordSecret })), tenantsFile,

@@ -19,6 +19,12 @@ test("the bundle leaves @pulumi/* to node_modules: the program and the provider 
   expect(text).toMatch(/^\/\/ node_modules\/yaml\//m);
 });
 
+test("the bundle makes no real import(): bin/pgs.js runs it as a vm.Script, which has no loader for one", () => {
+  const code = readFileSync(BUNDLE, "utf8").split("\n").map((line) => line.replace(/\/\/.*$/, ""));
+  const calls = code.map((line, i) => ({ line: i + 1, text: line.trim() })).filter(({ text }) => /(^|[^\w.$])import\s*\(/.test(text));
+  expect(calls).toEqual([]);
+});
+
 /** Runs the command with `--version`, after queueing an unhandled rejection of `reason`. */
 function withRejection(reason: string) {
   const script = `require(${JSON.stringify(BUNDLE)}).runCommand(["--version"]); Promise.reject(${reason});`;
