@@ -2,7 +2,7 @@
  * The one definition of tenants.yaml. Validation (lib/tenantsFile.ts) and the published
  * JSON Schema (tenants.schema.json, `npm run schema`) are both derived from it.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { isIpOrCidr } from "./ipRange";
 import { INGRESS_NAME } from "../naming";
 
