@@ -2,15 +2,15 @@
  * After an interrupted `pulumi up` (the CLI killed, the machine rebooted): a lock the dead CLI
  * left on a local file backend, and the operations it left pending, resolved the way Pulumi
  * documents (docs: iac/operations/troubleshooting/interrupted-updates): check what the
- * interrupted operations did, then refresh. A create that did happen on Docker is imported
- * (never deleted: a volume being "created" may be a tenant's retained data); one that did not is
- * cleared.
+ * interrupted operations did, then refresh. A create that did happen (on Docker, or in the
+ * stack's cluster: the caller's ExistingObject lookup) is imported, never deleted: a volume being
+ * "created" may be a tenant's retained data; one that did not is cleared.
  *
  * The import is a state edit, not `pulumi refresh --import-pending-creates`: that flag turns the
  * pending create into a pending import, which the refresh's new snapshot then drops (pulumi
  * 3.274.1, backend/journal.go keeps only pending creates), so the resource never reaches the
  * state and the next up fails on Docker's name conflict (seen here: "The container name ... is
- * already in use"). The resource goes into the state with its Docker id; the refresh reads it.
+ * already in use"). The resource goes into the state with its provider id; the refresh reads it.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
