@@ -1,15 +1,23 @@
 #!/usr/bin/env node
-// The `pgs` command: dist/pgs.js, the CLI bundled into one file (npm run build; npm ci runs it),
-// compiled with a V8 code cache per command beside it (dist/pgs.js.<build>.<command>.v8cache,
-// written by the first successful run of that command on each build): parsing and compiling the
-// 1.7 MB bundle, and the functions the command runs, were a third of `pgs validate`'s start-up.
-// <build> is the bundle's size and mtime, because V8 checks only the source's length; a cache V8
-// rejects (another Node.js) is rewritten; where dist/ is read-only, none is kept.
+// Run by bin/pgs, the `pgs` command. Runs dist/pgs.js, the CLI bundled into one file (npm run
+// build; npm ci runs it), compiled with a V8 code cache per command beside it
+// (dist/pgs.js.<build>.<command>.v8cache, written by the first successful run of that command on
+// each build): parsing and compiling the 1.1 MB bundle, and the functions the command runs, were a
+// third of `pgs validate`'s start-up. <build> is the bundle's size and mtime, because V8 checks
+// only the source's length; a cache V8 rejects (another Node.js) is rewritten; where dist/ is
+// read-only, none is kept.
 "use strict";
 const fs = require("node:fs");
 const path = require("node:path");
 const vm = require("node:vm");
 const { createRequire, wrap } = require("node:module");
+
+// bin/pgs moved NODE_EXTRA_CA_CERTS aside so that Node did not load it (see there): the processes
+// pgs starts get it back.
+if (process.env.PGS_NODE_EXTRA_CA_CERTS !== undefined) {
+  process.env.NODE_EXTRA_CA_CERTS = process.env.PGS_NODE_EXTRA_CA_CERTS;
+  delete process.env.PGS_NODE_EXTRA_CA_CERTS;
+}
 
 const dist = path.join(__dirname, "..", "dist");
 const file = path.join(dist, "pgs.js");

@@ -53,8 +53,8 @@ else
 fi
 
 step "stack $STACK"
-node bin/pgs.js setup --stack "$STACK" --images "$IMAGES"
+bin/pgs setup --stack "$STACK" --images "$IMAGES"
 
 step "pulumi up"
-node bin/pgs.js up --stack "$STACK" --yes
+bin/pgs up --stack "$STACK" --yes
 printf '\nup: done in %d s\n' "$((SECONDS - START))"

@@ -208,7 +208,7 @@ export async function connectionHints(t: Target, io: Io, opened: OpenedStack): P
   const { settings, tenants } = loadOffline(t);
   const out = await outputs(opened);
   const caFile = writeCa(t, out);
-  const pgs = path.relative(process.cwd(), path.join(SOURCE_DIR, "bin", "pgs.js")) || "bin/pgs.js";
+  const pgs = path.relative(process.cwd(), path.join(SOURCE_DIR, "bin", "pgs")) || "bin/pgs";
   const stackFlag = t.stack === "dev" ? "" : ` --stack ${t.stack}`;
   io.out(`Connect (CA certificate in ${path.relative(process.cwd(), caFile)}; the password is fetched when the command runs):`);
   for (const tenant of tenants) {

@@ -13,17 +13,20 @@ import { freePort, tenantsYaml, TestStack } from "../e2e/harness/stack";
 import { fmt, log as logger, median, publish, Row, table, verdict } from "./report";
 
 const log = logger("control plane");
-const PGS = path.join(SOURCE_DIR, "bin", "pgs.js");
+const PGS = path.join(SOURCE_DIR, "bin", "pgs");
 
-/** Wall time (ms) and peak resident memory (MiB) of one `node bin/pgs.js ...`, via GNU time. */
-function measure(args: string[], cwd = SOURCE_DIR): { ms: number; mib: number } {
+/** Wall time (ms) and peak resident memory (MiB) of one command, via GNU time. */
+function timed(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): { ms: number; mib: number } {
   const started = process.hrtime.bigint();
-  const r = spawnSync("/usr/bin/time", ["-f", "%M", process.execPath, PGS, ...args], { cwd, encoding: "utf8", maxBuffer: 1 << 30 });
+  const r = spawnSync("/usr/bin/time", ["-f", "%M", command, ...args], { cwd, env, encoding: "utf8", maxBuffer: 1 << 30 });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  if (r.status !== 0) throw new Error(`pgs ${args.join(" ")} failed: ${r.stderr.slice(-2000)}`);
+  if (r.status !== 0) throw new Error(`${path.basename(command)} ${args.join(" ")} failed: ${r.stderr.slice(-2000)}`);
   const kb = Number(r.stderr.trim().split("\n").pop());
   return { ms, mib: kb / 1024 };
 }
+
+/** `pgs ...` as operators run it (bin/pgs). */
+const measure = (args: string[], cwd = SOURCE_DIR) => timed(PGS, args, cwd);
 
 function tenantsFile(dir: string, n: number): string {
   const file = path.join(dir, `tenants-${n}.yaml`);
@@ -39,11 +42,19 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   const dir = mkdtempSync(path.join(tmpdir(), "pgs-bench-plan-"));
   try {
+    // Node's own start, for scale: this machine's environment sets NODE_EXTRA_CA_CERTS, which Node 20
+    // loads before any code runs (bin/pgs sets it aside for pgs).
+    const bare = Array.from({ length: 15 }, () => timed(process.execPath, ["-e", "0"], SOURCE_DIR).ms);
+    const withoutCa = { ...process.env };
+    delete withoutCa.NODE_EXTRA_CA_CERTS;
+    const bareWithoutCa = Array.from({ length: 15 }, () => timed(process.execPath, ["-e", "0"], SOURCE_DIR, withoutCa).ms);
     const help = Array.from({ length: 15 }, () => measure(["--help"]).ms);
     const validate = Array.from({ length: 15 }, () => measure(["validate"]).ms);
+    rows.push({ measure: `bare \`node -e 0\`, for scale (median of 15): NODE_EXTRA_CA_CERTS ${process.env.NODE_EXTRA_CA_CERTS ? "as this environment sets it" : "unset here too"} / unset`,
+      value: `${fmt(median(bare), 0)} ms / ${fmt(median(bareWithoutCa), 0)} ms` });
     rows.push({ measure: "`pgs --help` start-up (median of 15)", value: `${fmt(median(help), 0)} ms`, aim: "< 300 ms", verdict: verdict(median(help) < 300) });
     rows.push({ measure: "`pgs validate` of the shipped tenants.yaml (median of 15)", value: `${fmt(median(validate), 0)} ms`, aim: "< 300 ms", verdict: verdict(median(validate) < 300) });
-    log(`start-up: help ${fmt(median(help), 0)} ms, validate ${fmt(median(validate), 0)} ms`);
+    log(`start-up: help ${fmt(median(help), 0)} ms, validate ${fmt(median(validate), 0)} ms (bare node ${fmt(median(bare), 0)} / ${fmt(median(bareWithoutCa), 0)} ms)`);
 
     const plans: Record<number, { ms: number; mib: number }> = {};
     for (const n of [10, 100, 1000]) {

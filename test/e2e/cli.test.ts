@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { stringify } from "yaml";
 import { Endpoint, ensureClient, psql, setCa } from "./harness/clients";
 import { danglingVolumes, eventually, note, notes, volumeExists } from "./harness/facts";
-import { cleanupDocker, freePort, PROJECT_DIR, requireImages } from "./harness/stack";
+import { cleanupDocker, freePort, PGS, PROJECT_DIR, requireImages } from "./harness/stack";
 
 const STACK = "e2e-cli";
 const PASSWORD = "globex-Own-Passw0rd-from-stdin";
@@ -26,7 +26,7 @@ interface Run { code: number; stdout: string; stderr: string; ms: number }
 function pgs(args: string[], input = ""): Promise<Run> {
   const started = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(PROJECT_DIR, "bin/pgs.js"), ...args, "--stack", STACK], {
+    const child = spawn(PGS, [...args, "--stack", STACK], {
       cwd: dir, env: { ...process.env, NO_COLOR: "1" }, stdio: ["pipe", "pipe", "pipe"],
     });
     let stdout = "";

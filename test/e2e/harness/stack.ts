@@ -21,6 +21,8 @@ import { caFileName, ensureClient, Endpoint, setCa, TEST_LABEL } from "./clients
 import { danglingVolumes, docker } from "./facts";
 
 export const PROJECT_DIR = SOURCE_DIR;
+/** The `pgs` command as operators run it. */
+export const PGS = path.join(SOURCE_DIR, "bin", "pgs");
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -147,17 +149,17 @@ export class TestStack {
   }
 
   private pgsArgv(args: string[]): string[] {
-    return [path.join(SOURCE_DIR, "bin", "pgs.js"), ...args, "--stack", this.options.stack];
+    return [...args, "--stack", this.options.stack];
   }
 
   /** The `pgs` command, in its own process, in this stack's project folder. */
   pgs(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    return run(process.execPath, this.pgsArgv(args), { NO_COLOR: "1" }, this.projectDir);
+    return run(PGS, this.pgsArgv(args), { NO_COLOR: "1" }, this.projectDir);
   }
 
   /** The same, as a running child process (for tests that signal it, or its pulumi, midway). */
   spawnPgs(args: string[]): ChildProcess {
-    return spawn(process.execPath, this.pgsArgv(args), { cwd: this.projectDir, env: { ...process.env, NO_COLOR: "1" } });
+    return spawn(PGS, this.pgsArgv(args), { cwd: this.projectDir, env: { ...process.env, NO_COLOR: "1" } });
   }
 
   /** The plain Pulumi CLI in this stack's project folder. */

@@ -1,9 +1,10 @@
 /**
- * bin/pgs.js and the bundle it runs (dist/pgs.js, `npm run build`; `npm test` builds it first):
+ * bin/pgs, bin/pgs.js and the bundle it runs (dist/pgs.js, `npm run build`; `npm test` builds it first):
  * one copy of Pulumi's SDK, and the process-wide handling of rejections an engine that died leaves.
  */
 import { spawnSync } from "node:child_process";
-import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
 
 const ROOT = path.resolve(__dirname, "../../..");
@@ -79,5 +80,62 @@ describe("the V8 code caches beside the bundle, one per command", () => {
     expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: "" });
     expect(caches()).toEqual([current]);
     expect(readFileSync(path.join(DIST, current)).length).toBeGreaterThan(100_000);
+  });
+});
+
+describe("bin/pgs, the command operators run", () => {
+  const LAUNCHER = path.join(ROOT, "bin", "pgs");
+  let dir: string;
+  beforeAll(() => { dir = mkdtempSync(path.join(tmpdir(), "pgs-launcher-")); });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test("runs through a symlink elsewhere, as node_modules/.bin/pgs is", () => {
+    const link = path.join(dir, "pgs");
+    symlinkSync(LAUNCHER, link);
+    const r = spawnSync(link, ["--version"], { cwd: dir, encoding: "utf8", timeout: 30_000 });
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: "" });
+    expect(r.stdout.trim()).toBe(JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")).version);
+  });
+
+  // Node reports a NODE_EXTRA_CA_CERTS it cannot read as it loads it: the warning shows whether it did.
+  const NOT_A_FILE = "/nonexistent/extra-ca.pem";
+  const WARNING = `Ignoring extra certs from \`${NOT_A_FILE}\``;
+
+  test("Node does not load NODE_EXTRA_CA_CERTS in pgs's process (bin/pgs.js run directly does)", () => {
+    const env = { ...process.env, NODE_EXTRA_CA_CERTS: NOT_A_FILE };
+    const launched = spawnSync(LAUNCHER, ["--version"], { cwd: ROOT, encoding: "utf8", env, timeout: 30_000 });
+    expect({ status: launched.status, stderr: launched.stderr }).toEqual({ status: 0, stderr: "" });
+    const direct = spawnSync(process.execPath, [path.join(ROOT, "bin", "pgs.js"), "--version"], { cwd: ROOT, encoding: "utf8", env, timeout: 30_000 });
+    expect(direct.stderr).toContain(WARNING);
+  });
+
+  test("the processes pgs starts get NODE_EXTRA_CA_CERTS back, as it was", () => {
+    // What pgs's process.env holds once bin/pgs.js has run: what child_process passes on.
+    const probe = path.join(dir, "probe.js");
+    const seen = path.join(dir, "seen.json");
+    writeFileSync(probe, `process.on("exit", () => require("node:fs").writeFileSync(${JSON.stringify(seen)},
+      JSON.stringify({ extra: process.env.NODE_EXTRA_CA_CERTS, aside: process.env.PGS_NODE_EXTRA_CA_CERTS ?? null })));`);
+    const env = { ...process.env, NODE_EXTRA_CA_CERTS: NOT_A_FILE, NODE_OPTIONS: `--require ${probe}` };
+    const r = spawnSync(LAUNCHER, ["--version"], { cwd: ROOT, encoding: "utf8", env, timeout: 30_000 });
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: "" });
+    expect(JSON.parse(readFileSync(seen, "utf8"))).toEqual({ extra: NOT_A_FILE, aside: null });
+  });
+
+  test("without NODE_EXTRA_CA_CERTS, none appears", () => {
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    delete env.NODE_EXTRA_CA_CERTS;
+    const probe = path.join(dir, "probe-none.js");
+    const seen = path.join(dir, "seen-none.json");
+    writeFileSync(probe, `process.on("exit", () => require("node:fs").writeFileSync(${JSON.stringify(seen)},
+      JSON.stringify({ extra: process.env.NODE_EXTRA_CA_CERTS ?? null, aside: process.env.PGS_NODE_EXTRA_CA_CERTS ?? null })));`);
+    const r = spawnSync(LAUNCHER, ["--version"], { cwd: ROOT, encoding: "utf8", env: { ...env, NODE_OPTIONS: `--require ${probe}` }, timeout: 30_000 });
+    expect(r.status).toBe(0);
+    expect(JSON.parse(readFileSync(seen, "utf8"))).toEqual({ extra: null, aside: null });
+  });
+
+  test("the bundle makes no TLS connection of its own (which is why bin/pgs may set the CA bundle aside)", () => {
+    const text = readFileSync(BUNDLE, "utf8");
+    expect(text.match(/require\("(node:)?(tls|https|http2)"\)/g)).toBeNull();
+    expect(text).not.toMatch(/(^|[^\w.$])fetch\s*\(/m);
   });
 });

@@ -161,9 +161,9 @@ test("completion knows every command and its options", async () => {
 });
 
 test("two editors at once: both changes are in the file", async () => {
-  const bin = path.join(ROOT, "bin/pgs.js");
+  const bin = path.join(ROOT, "bin", "pgs");
   const run = (...argv: string[]) => new Promise<number>((resolve) => {
-    spawn(process.execPath, [bin, ...argv], { cwd: dir, stdio: "ignore" }).on("exit", (code) => resolve(code ?? 1));
+    spawn(bin, argv, { cwd: dir, stdio: "ignore" }).on("exit", (code) => resolve(code ?? 1));
   });
   const codes = await Promise.all([run("create", "one"), run("create", "two"), run("stop", "acme"), run("allow", "initech", "10.9.0.0/16")]);
   expect(codes).toEqual([0, 0, 0, 0]);

@@ -48,7 +48,7 @@ const withFile = (lines: string[], file: string) => lines.map((l) => l.split("{f
 interface Cli { code: number | null; stdout: string; stderr: string }
 function pgs(args: string[], cwd = ROOT): Promise<Cli> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [path.join(ROOT, "bin/pgs.js"), ...args], { cwd, timeout: 60_000 }, (err, stdout, stderr) => {
+    execFile(path.join(ROOT, "bin", "pgs"), args, { cwd, timeout: 60_000 }, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === "number" ? err.code : null) : 0, stdout, stderr });
     });
   });
