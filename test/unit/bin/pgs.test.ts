@@ -109,28 +109,26 @@ describe("bin/pgs, the command operators run", () => {
     expect(direct.stderr).toContain(WARNING);
   });
 
-  test("the processes pgs starts get NODE_EXTRA_CA_CERTS back, as it was", () => {
-    // What pgs's process.env holds once bin/pgs.js has run: what child_process passes on.
+  /** pgs's process.env once bin/pgs.js has run (what child_process passes on), seen from a --require probe. */
+  function envOfPgs(env: NodeJS.ProcessEnv): { extra: string | null; aside: string | null } {
     const probe = path.join(dir, "probe.js");
     const seen = path.join(dir, "seen.json");
+    rmSync(seen, { force: true });
     writeFileSync(probe, `process.on("exit", () => require("node:fs").writeFileSync(${JSON.stringify(seen)},
-      JSON.stringify({ extra: process.env.NODE_EXTRA_CA_CERTS, aside: process.env.PGS_NODE_EXTRA_CA_CERTS ?? null })));`);
-    const env = { ...process.env, NODE_EXTRA_CA_CERTS: NOT_A_FILE, NODE_OPTIONS: `--require ${probe}` };
-    const r = spawnSync(LAUNCHER, ["--version"], { cwd: ROOT, encoding: "utf8", env, timeout: 30_000 });
+      JSON.stringify({ extra: process.env.NODE_EXTRA_CA_CERTS ?? null, aside: process.env.PGS_NODE_EXTRA_CA_CERTS ?? null })));`);
+    const r = spawnSync(LAUNCHER, ["--version"], { cwd: ROOT, encoding: "utf8", env: { ...env, NODE_OPTIONS: `--require ${probe}` }, timeout: 30_000 });
     expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: "" });
-    expect(JSON.parse(readFileSync(seen, "utf8"))).toEqual({ extra: NOT_A_FILE, aside: null });
+    return JSON.parse(readFileSync(seen, "utf8"));
+  }
+
+  test("the processes pgs starts get NODE_EXTRA_CA_CERTS back, as it was", () => {
+    expect(envOfPgs({ ...process.env, NODE_EXTRA_CA_CERTS: NOT_A_FILE })).toEqual({ extra: NOT_A_FILE, aside: null });
   });
 
   test("without NODE_EXTRA_CA_CERTS, none appears", () => {
     const env: NodeJS.ProcessEnv = { ...process.env };
     delete env.NODE_EXTRA_CA_CERTS;
-    const probe = path.join(dir, "probe-none.js");
-    const seen = path.join(dir, "seen-none.json");
-    writeFileSync(probe, `process.on("exit", () => require("node:fs").writeFileSync(${JSON.stringify(seen)},
-      JSON.stringify({ extra: process.env.NODE_EXTRA_CA_CERTS ?? null, aside: process.env.PGS_NODE_EXTRA_CA_CERTS ?? null })));`);
-    const r = spawnSync(LAUNCHER, ["--version"], { cwd: ROOT, encoding: "utf8", env: { ...env, NODE_OPTIONS: `--require ${probe}` }, timeout: 30_000 });
-    expect(r.status).toBe(0);
-    expect(JSON.parse(readFileSync(seen, "utf8"))).toEqual({ extra: null, aside: null });
+    expect(envOfPgs(env)).toEqual({ extra: null, aside: null });
   });
 
   test("the bundle makes no TLS connection of its own (which is why bin/pgs may set the CA bundle aside)", () => {
