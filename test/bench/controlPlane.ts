@@ -9,11 +9,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { SOURCE_DIR } from "../../lib/sourceDir";
-import { freePort, tenantsYaml, TestStack } from "../e2e/harness/stack";
+import { freePort, PGS, tenantsYaml, TestStack } from "../e2e/harness/stack";
 import { fmt, log as logger, median, publish, Row, table, verdict } from "./report";
 
 const log = logger("control plane");
-const PGS = path.join(SOURCE_DIR, "bin", "pgs");
 
 /** Wall time (ms) and peak resident memory (MiB) of one command, via GNU time. */
 function timed(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): { ms: number; mib: number } {
