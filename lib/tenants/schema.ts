@@ -1,5 +1,5 @@
 /**
- * The one definition of tenants.yaml. Validation (lib/tenantsFile.ts) and the published
+ * The one definition of tenants.yaml. Validation (lib/tenants/file.ts) and the published
  * JSON Schema (tenants.schema.json, `npm run schema`) are both derived from it.
  */
 import * as z from "zod";
