@@ -9,8 +9,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { deployOnDocker } from "./backends/docker";
 import { deployOnKubernetes } from "./backends/kubernetes";
-import { LoadedStack, loadStack } from "./lib/project";
-import { StackConfigError, StackSettings } from "./lib/stackSettings";
+import { type LoadedStack, loadStack } from "./lib/project";
+import { StackConfigError, type StackSettings } from "./lib/stackSettings";
 import { tenantEndpoint } from "./lib/tenants/endpoint";
 import { majorChangeProblem, previousMajors } from "./lib/tenants/majorVersion";
 import { InvalidInputError } from "./lib/tenants/problems";

@@ -4,11 +4,11 @@
  */
 import * as docker from "@pulumi/docker";
 import type * as pulumi from "@pulumi/pulumi";
-import { OffsiteArgs, TenantDatabase, TraefikIngress } from "../components/docker";
+import { type OffsiteArgs, TenantDatabase, TraefikIngress } from "../components/docker";
 import { imageLogicalName } from "../lib/naming";
-import { SECRET_KEYS, StackSettings } from "../lib/stackSettings";
+import { SECRET_KEYS, type StackSettings } from "../lib/stackSettings";
 import type { Tenant } from "../lib/tenants/tenant";
-import { BackendInput, Deployment } from "./deployment";
+import type { BackendInput, Deployment } from "./deployment";
 
 /** One RemoteImage per distinct image reference; containers use its imageId (pulumi-docker#325). */
 function imageRegistry(): (ref: string) => pulumi.Output<string> {
@@ -24,7 +24,12 @@ function imageRegistry(): (ref: string) => pulumi.Output<string> {
 }
 
 /** The S3 target's image and credentials, when the stack has one and some running tenant backs up. */
-function offsiteArgs(config: pulumi.Config, settings: StackSettings, tenants: Tenant[], imageId: (ref: string) => pulumi.Output<string>): OffsiteArgs | undefined {
+function offsiteArgs(
+  config: pulumi.Config,
+  settings: StackSettings,
+  tenants: Tenant[],
+  imageId: (ref: string) => pulumi.Output<string>,
+): OffsiteArgs | undefined {
   const s3 = settings.backupS3;
   if (!s3 || !tenants.some((t) => t.backup && t.state === "running")) return undefined;
   return {
@@ -47,14 +52,17 @@ export function deployOnDocker({ config, settings, tenants }: BackendInput): Dep
 
   const imageId = imageRegistry();
   const offsite = offsiteArgs(config, settings, tenants, imageId);
-  const databases = tenants.map((tenant) => new TenantDatabase(tenant.id, {
-    tenant,
-    naming: settings.naming,
-    ...(tenant.state === "running" ? { imageId: imageId(settings.postgresImage(tenant.postgres.version)) } : {}),
-    ingressPort: settings.ingress.port,
-    ...(tenant.passwordSecret ? { customPassword: config.requireSecret(tenant.passwordSecret) } : {}),
-    ...(offsite && tenant.backup ? { offsite } : {}),
-  }));
+  const databases = tenants.map(
+    (tenant) =>
+      new TenantDatabase(tenant.id, {
+        tenant,
+        naming: settings.naming,
+        ...(tenant.state === "running" ? { imageId: imageId(settings.postgresImage(tenant.postgres.version)) } : {}),
+        ingressPort: settings.ingress.port,
+        ...(tenant.passwordSecret ? { customPassword: config.requireSecret(tenant.passwordSecret) } : {}),
+        ...(offsite && tenant.backup ? { offsite } : {}),
+      }),
+  );
 
   return {
     caCertificate: ingress.caCertificatePem,

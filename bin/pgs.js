@@ -6,7 +6,7 @@
 // third of `pgs validate`'s start-up. <build> is the bundle's size and mtime, because V8 checks
 // only the source's length; a cache V8 rejects (another Node.js) is rewritten; where dist/ is
 // read-only, none is kept.
-"use strict";
+
 const fs = require("node:fs");
 const path = require("node:path");
 const vm = require("node:vm");

@@ -16,7 +16,12 @@ export type Role = "postgres" | "data" | "network" | "ingress" | "backups" | "ba
 const PREFIX = /^[a-z0-9][a-z0-9-]{0,30}-$/;
 
 export function defaultNamePrefix(stack: string): string {
-  const safe = stack.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 24) || "stack";
+  const safe =
+    stack
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, "-")
+      .replace(/^-+|-+$/g, "")
+      .slice(0, 24) || "stack";
   return `pgs-${safe}-`;
 }
 
@@ -56,43 +61,76 @@ export const KUBERNETES_OBJECTS = {
 
 /** The containers a tenant may own besides its server (backups, off-host copies, `pgs upgrade`). */
 export const SIDE_CONTAINERS = ["backup", "offsite", "upgrade"] as const;
-export type SideContainer = typeof SIDE_CONTAINERS[number];
+export type SideContainer = (typeof SIDE_CONTAINERS)[number];
 
 export class Naming {
-  constructor(readonly stack: string, readonly prefix: string) {
+  constructor(
+    readonly stack: string,
+    readonly prefix: string,
+  ) {
     if (!isValidNamePrefix(prefix)) {
       throw new Error(`name prefix "${prefix}" must match ${PREFIX} (lower case, ending in "-")`);
     }
   }
 
-  container(tenantId: string): string { return `${this.prefix}${tenantId}`; }
-  dataVolume(tenantId: string): string { return `${this.prefix}${tenantId}-data`; }
-  network(tenantId: string): string { return `${this.prefix}${tenantId}-net`; }
+  container(tenantId: string): string {
+    return `${this.prefix}${tenantId}`;
+  }
+  dataVolume(tenantId: string): string {
+    return `${this.prefix}${tenantId}-data`;
+  }
+  network(tenantId: string): string {
+    return `${this.prefix}${tenantId}-net`;
+  }
   /** Kept when the tenant is removed, like the data volume. */
-  backupVolume(tenantId: string): string { return `${this.prefix}${tenantId}-backups`; }
+  backupVolume(tenantId: string): string {
+    return `${this.prefix}${tenantId}-backups`;
+  }
   /** The copy of the old major's data that `pgs upgrade` keeps. */
-  upgradeCopyVolume(tenantId: string, major: number): string { return `${this.dataVolume(tenantId)}-pg${major}`; }
+  upgradeCopyVolume(tenantId: string, major: number): string {
+    return `${this.dataVolume(tenantId)}-pg${major}`;
+  }
   /** A throwaway volume a restore from S3 downloads into. */
-  restoreScratchVolume(tenantId: string, stamp: number): string { return `${this.backupVolume(tenantId)}-restore-${stamp}`; }
+  restoreScratchVolume(tenantId: string, stamp: number): string {
+    return `${this.backupVolume(tenantId)}-restore-${stamp}`;
+  }
   /** A container a tenant owns besides its server: `<prefix><id>-<kind>`. */
-  sideContainer(tenantId: string, kind: SideContainer): string { return `${this.container(tenantId)}-${kind}`; }
-  backupContainer(tenantId: string): string { return this.sideContainer(tenantId, "backup"); }
-  offsiteContainer(tenantId: string): string { return this.sideContainer(tenantId, "offsite"); }
+  sideContainer(tenantId: string, kind: SideContainer): string {
+    return `${this.container(tenantId)}-${kind}`;
+  }
+  backupContainer(tenantId: string): string {
+    return this.sideContainer(tenantId, "backup");
+  }
+  offsiteContainer(tenantId: string): string {
+    return this.sideContainer(tenantId, "offsite");
+  }
   /**
    * The server's name on the tenant's own network, for its backup container: short and fixed,
    * since a container name of a 63-character id is longer than a DNS label.
    */
-  serverAlias(): string { return "postgres"; }
+  serverAlias(): string {
+    return "postgres";
+  }
   /** Traefik router, service and middleware names: no dots allowed, unique on the host. */
-  router(tenantId: string): string { return `${this.prefix}${tenantId}`; }
-  ingressContainer(): string { return `${this.prefix}${INGRESS_NAME}`; }
+  router(tenantId: string): string {
+    return `${this.prefix}${tenantId}`;
+  }
+  ingressContainer(): string {
+    return `${this.prefix}${INGRESS_NAME}`;
+  }
 
   /** Kubernetes: the tenant's namespace, holding all its objects (kept with its volumes on removal). */
-  tenantNamespace(tenantId: string): string { return `${this.prefix}${tenantId}`; }
+  tenantNamespace(tenantId: string): string {
+    return `${this.prefix}${tenantId}`;
+  }
   /** Kubernetes: the ingress's namespace; no tenant can take it (INGRESS_NAME is reserved). */
-  ingressNamespace(): string { return `${this.prefix}${INGRESS_NAME}`; }
+  ingressNamespace(): string {
+    return `${this.prefix}${INGRESS_NAME}`;
+  }
   /** Kubernetes: the ingress's ClusterRole and ClusterRoleBinding (cluster-wide, so prefixed). */
-  ingressClusterRole(): string { return `${this.prefix}${INGRESS_NAME}`; }
+  ingressClusterRole(): string {
+    return `${this.prefix}${INGRESS_NAME}`;
+  }
 
   /** The labels every resource of a tenant carries (Traefik's constraint reads `pgs.stack`). */
   tenantLabels(tenantId: string, role: Role): Record<string, string> {

@@ -11,7 +11,10 @@ export type Program = (projectDir: string) => Promise<Record<string, unknown>>;
  * leak detection; only their stack capture is skipped.
  */
 export function cheapPromiseBookkeeping(): void {
-  const debuggable = require("@pulumi/pulumi/runtime/debuggable") as { debuggablePromise?: (p: unknown, ctx: unknown) => unknown; pgsCheap?: boolean };
+  const debuggable = require("@pulumi/pulumi/runtime/debuggable") as {
+    debuggablePromise?: (p: unknown, ctx: unknown) => unknown;
+    pgsCheap?: boolean;
+  };
   if (typeof debuggable.debuggablePromise !== "function" || debuggable.pgsCheap) return;
   const original = debuggable.debuggablePromise;
   debuggable.debuggablePromise = (p, ctx) => {

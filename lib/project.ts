@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { kubernetesProblems } from "./kubernetes/problems";
-import { readStackSettings, ConfigReader, StackConfigError, StackSettings } from "./stackSettings";
+import { readStackSettings, type ConfigReader, StackConfigError, type StackSettings } from "./stackSettings";
 import { loadTenantsFile } from "./tenants/file";
 import type { Tenant } from "./tenants/tenant";
 
@@ -22,12 +22,14 @@ export interface ProjectFile {
 }
 
 export function readProjectFile(projectDir: string): ProjectFile {
-  const raw = parse(readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) as
-    { name: string; config?: ProjectFile["config"]; backend?: { url?: unknown } };
+  const raw = parse(readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) as {
+    name: string;
+    config?: ProjectFile["config"];
+    backend?: { url?: unknown };
+  };
   const url = raw.backend?.url;
   return { name: raw.name, config: raw.config ?? {}, ...(typeof url === "string" && url !== "" ? { backendUrl: url } : {}) };
 }
-
 
 /** The tenants file of a stack: `tenantsFile` from its settings, relative to the project folder. */
 export function tenantsFilePath(projectDir: string, settings: Pick<StackSettings, "tenantsFile">): string {
@@ -78,8 +80,11 @@ function configValue(value: unknown): string {
  * The stack's config as the engine would pass it: Pulumi.yaml defaults, then Pulumi.<stack>.yaml,
  * then `overrides`. Secret values are encrypted there: offline they are placeholders (`secretKeys`).
  */
-export function stackConfig(projectDir: string, stack: string, overrides: Record<string, string> = {}):
-  { project: string; config: Record<string, string>; secretKeys: string[] } {
+export function stackConfig(
+  projectDir: string,
+  stack: string,
+  overrides: Record<string, string> = {},
+): { project: string; config: Record<string, string>; secretKeys: string[] } {
   const projectFile = readProjectFile(projectDir);
   const project = projectFile.name;
   const qualify = (key: string) => (key.includes(":") ? key : `${project}:${key}`);

@@ -87,7 +87,8 @@ export function readStackSettings(read: ConfigReader, project: string, stack: st
   const problems: string[] = [];
   const key = (k: string) => `${project}:${k}`;
   const requireSecret = (k: string, why: string) => {
-    if (readSecret && readSecret(k) === undefined) problems.push(`${key(k)} is not set: ${why} (pulumi config set --secret ${k} ... --stack ${stack})`);
+    if (readSecret && readSecret(k) === undefined)
+      problems.push(`${key(k)} is not set: ${why} (pulumi config set --secret ${k} ... --stack ${stack})`);
   };
   const text = (k: string): string => {
     const v = read(k);
@@ -124,7 +125,11 @@ export function readStackSettings(read: ConfigReader, project: string, stack: st
     dialTimeout: text("dialTimeout"),
   };
   check(isIP(ingress.address) !== 0, "publishAddress", "must be an IP address (0.0.0.0 for every interface)");
-  check(HOST_PORT.test(ingress.adminAddress) && Number(ingress.adminAddress.slice(ingress.adminAddress.lastIndexOf(":") + 1)) <= 65535, "adminAddress", "must be host:port, e.g. 127.0.0.1:8080");
+  check(
+    HOST_PORT.test(ingress.adminAddress) && Number(ingress.adminAddress.slice(ingress.adminAddress.lastIndexOf(":") + 1)) <= 65535,
+    "adminAddress",
+    "must be host:port, e.g. 127.0.0.1:8080",
+  );
   check(ingress.dockerSocket.startsWith("/"), "dockerSocket", "must be an absolute path");
   check(DURATION.test(ingress.dialTimeout), "dialTimeout", "must be a duration such as 5s");
 
@@ -135,9 +140,14 @@ export function readStackSettings(read: ConfigReader, project: string, stack: st
   if (rawOverrides) {
     try {
       overrides = JSON.parse(rawOverrides) as Record<string, string>;
-      check(typeof overrides === "object" && overrides !== null && !Array.isArray(overrides) &&
-        Object.values(overrides).every((v) => typeof v === "string" && v.length > 0),
-      "postgresImages", "must map majors to image references, e.g. {\"17\": \"postgres:17.6\"}");
+      check(
+        typeof overrides === "object" &&
+          overrides !== null &&
+          !Array.isArray(overrides) &&
+          Object.values(overrides).every((v) => typeof v === "string" && v.length > 0),
+        "postgresImages",
+        'must map majors to image references, e.g. {"17": "postgres:17.6"}',
+      );
     } catch {
       check(false, "postgresImages", "must be a JSON object");
     }
@@ -168,7 +178,11 @@ export function readStackSettings(read: ConfigReader, project: string, stack: st
   const backupS3 = readBackupS3(text, check);
   // The off-host copier is a long-running container beside the tenant's backups on Docker; on
   // Kubernetes it is not built yet.
-  check(!(backupS3 && backend === "kubernetes"), "backupS3Endpoint", "must be empty with backend kubernetes (off-host backup copies run on Docker only)");
+  check(
+    !(backupS3 && backend === "kubernetes"),
+    "backupS3Endpoint",
+    "must be empty with backend kubernetes (off-host backup copies run on Docker only)",
+  );
   if (backupS3) {
     for (const k of [SECRET_KEYS.backupS3AccessKeyId, SECRET_KEYS.backupS3SecretAccessKey]) {
       requireSecret(k, "backupS3Endpoint is set, so off-host copies need the bucket's credentials");
@@ -198,8 +212,11 @@ const VOLUME_SIZE = /^[1-9][0-9]*(Mi|Gi|Ti)$/;
 /** A StorageClass name: a DNS subdomain. */
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
-function readKubernetes(text: (k: string) => string, int: (k: string, min: number, max: number) => number,
-  check: (ok: boolean, k: string, what: string) => void): KubernetesSettings {
+function readKubernetes(
+  text: (k: string) => string,
+  int: (k: string, min: number, max: number) => number,
+  check: (ok: boolean, k: string, what: string) => void,
+): KubernetesSettings {
   const settings = {
     kubeconfig: text("kubeconfig"),
     ingressServiceType: text("ingressServiceType") as IngressServiceType,
@@ -208,7 +225,11 @@ function readKubernetes(text: (k: string) => string, int: (k: string, min: numbe
     volumeSize: text("volumeSize"),
   };
   check(INGRESS_SERVICE_TYPES.includes(settings.ingressServiceType), "ingressServiceType", "must be NodePort, LoadBalancer or ClusterIP");
-  check(settings.storageClass === "" || (settings.storageClass.length <= 253 && DNS_SUBDOMAIN.test(settings.storageClass)), "storageClass", "must be empty (the cluster's default) or a StorageClass name");
+  check(
+    settings.storageClass === "" || (settings.storageClass.length <= 253 && DNS_SUBDOMAIN.test(settings.storageClass)),
+    "storageClass",
+    "must be empty (the cluster's default) or a StorageClass name",
+  );
   check(VOLUME_SIZE.test(settings.volumeSize), "volumeSize", "must be a size in Mi, Gi or Ti, e.g. 10Gi");
   return settings;
 }
@@ -227,9 +248,21 @@ function readBackupS3(text: (k: string) => string, check: (ok: boolean, k: strin
     rcloneImage: text("rcloneImage"),
     network: text("backupNetwork"),
   };
-  check(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/.test(endpoint), "backupS3Endpoint", "must be an http(s) URL such as https://s3.eu-central-1.amazonaws.com");
-  check(S3_BUCKET.test(settings.bucket), "backupS3Bucket", "must be an S3 bucket name (3-63 lower-case letters, digits, . and -) when backupS3Endpoint is set");
-  check(settings.prefix === "" || S3_PREFIX.test(settings.prefix), "backupS3Prefix", "must be empty or path segments of letters, digits, . _ - separated by /");
+  check(
+    /^https?:\/\/[^\s/]+(\/[^\s]*)?$/.test(endpoint),
+    "backupS3Endpoint",
+    "must be an http(s) URL such as https://s3.eu-central-1.amazonaws.com",
+  );
+  check(
+    S3_BUCKET.test(settings.bucket),
+    "backupS3Bucket",
+    "must be an S3 bucket name (3-63 lower-case letters, digits, . and -) when backupS3Endpoint is set",
+  );
+  check(
+    settings.prefix === "" || S3_PREFIX.test(settings.prefix),
+    "backupS3Prefix",
+    "must be empty or path segments of letters, digits, . _ - separated by /",
+  );
   check(settings.network === "" || DOCKER_NAME.test(settings.network), "backupNetwork", "must be a Docker network name");
   check(settings.rcloneImage.length > 0, "rcloneImage", "must be an image reference");
   return settings;

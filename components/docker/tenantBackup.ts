@@ -1,10 +1,17 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { dockerLabels, envList } from "../../lib/docker/inputs";
-import { Naming } from "../../lib/naming";
+import type { Naming } from "../../lib/naming";
 import { dataMountPath } from "../../lib/postgres/container";
 import {
-  BACKUP_DIR, BACKUP_FILES, backupEnv, backupScripts, OFFSITE_FILES, offsiteEnv, offsiteScripts, s3CredentialLines,
+  BACKUP_DIR,
+  BACKUP_FILES,
+  backupEnv,
+  backupScripts,
+  OFFSITE_FILES,
+  offsiteEnv,
+  offsiteScripts,
+  s3CredentialLines,
 } from "../../lib/postgres/backup";
 import type { BackupS3Settings } from "../../lib/stackSettings";
 import type { Tenant } from "../../lib/tenants/tenant";
@@ -55,10 +62,14 @@ export class TenantBackup extends pulumi.ComponentResource {
       throw new Error(`TenantBackup ${name}: a running tenant needs \`imageId\` and \`server\`.`);
     }
 
-    this.volume = new docker.Volume(`${name}-backups`, {
-      name: naming.backupVolume(tenant.id),
-      labels: dockerLabels(naming.tenantLabels(tenant.id, "backups")),
-    }, { parent: this, retainOnDelete: tenant.onRemove !== "delete" });
+    this.volume = new docker.Volume(
+      `${name}-backups`,
+      {
+        name: naming.backupVolume(tenant.id),
+        labels: dockerLabels(naming.tenantLabels(tenant.id, "backups")),
+      },
+      { parent: this, retainOnDelete: tenant.onRemove !== "delete" },
+    );
 
     if (tenant.state !== "running") {
       this.registerOutputs({ volume: this.volume.name });
@@ -67,51 +78,63 @@ export class TenantBackup extends pulumi.ComponentResource {
 
     // The image declares its data path a VOLUME; without a mount there Docker would leave an
     // unnamed, unlabelled volume behind for this container.
-    const noAnonymousVolume = { mounts: [{ type: "tmpfs", target: dataMountPath(tenant.postgres.version), tmpfsOptions: { sizeBytes: 1024 * 1024 } }] };
+    const noAnonymousVolume = {
+      mounts: [{ type: "tmpfs", target: dataMountPath(tenant.postgres.version), tmpfsOptions: { sizeBytes: 1024 * 1024 } }],
+    };
 
-    this.container = new docker.Container(`${name}-backup`, {
-      name: naming.backupContainer(tenant.id),
-      image: args.imageId!,
-      entrypoints: [BACKUP_FILES.loop],
-      envs: envList(backupEnv(tenant, policy, naming.serverAlias())),
-      uploads: [
-        ...backupScripts().map((f) => ({ file: f.path, content: f.content, executable: f.executable })),
-        { file: BACKUP_FILES.password, content: args.password },
-      ],
-      labels: dockerLabels(naming.tenantLabels(tenant.id, "backup")),
-      networkMode: "bridge",
-      networksAdvanced: [{ name: args.networkName }],
-      volumes: [{ volumeName: this.volume.name, containerPath: BACKUP_DIR }],
-      ...noAnonymousVolume,
-      // tini as PID 1: the loop's sleep ends at once on docker stop.
-      init: true,
-      restart: "unless-stopped",
-      ...TENANT_CONTAINER_HARDENING,
-    }, { parent: this, dependsOn: [args.server!] });
-
-    if (args.offsite) {
-      const { settings } = args.offsite;
-      this.offsite = new docker.Container(`${name}-offsite`, {
-        name: naming.offsiteContainer(tenant.id),
-        image: args.offsite.imageId,
-        entrypoints: [OFFSITE_FILES.script],
-        command: ["loop"],
-        envs: envList(offsiteEnv(settings, tenant.id, policy.keep)),
+    this.container = new docker.Container(
+      `${name}-backup`,
+      {
+        name: naming.backupContainer(tenant.id),
+        image: args.imageId!,
+        entrypoints: [BACKUP_FILES.loop],
+        envs: envList(backupEnv(tenant, policy, naming.serverAlias())),
         uploads: [
-          ...offsiteScripts().map((f) => ({ file: f.path, content: f.content, executable: f.executable })),
-          { file: OFFSITE_FILES.credentials, content: pulumi.secret(pulumi.all([args.offsite.accessKeyId, args.offsite.secretAccessKey]).apply(([id, key]) => s3CredentialLines(id, key))) },
+          ...backupScripts().map((f) => ({ file: f.path, content: f.content, executable: f.executable })),
+          { file: BACKUP_FILES.password, content: args.password },
         ],
-        labels: dockerLabels(naming.tenantLabels(tenant.id, "offsite")),
+        labels: dockerLabels(naming.tenantLabels(tenant.id, "backup")),
         networkMode: "bridge",
-        networksAdvanced: [
-          { name: args.networkName },
-          ...(settings.network ? [{ name: settings.network }] : []),
-        ],
-        volumes: [{ volumeName: this.volume.name, containerPath: BACKUP_DIR, readOnly: true }],
+        networksAdvanced: [{ name: args.networkName }],
+        volumes: [{ volumeName: this.volume.name, containerPath: BACKUP_DIR }],
+        ...noAnonymousVolume,
+        // tini as PID 1: the loop's sleep ends at once on docker stop.
         init: true,
         restart: "unless-stopped",
         ...TENANT_CONTAINER_HARDENING,
-      }, { parent: this });
+      },
+      { parent: this, dependsOn: [args.server!] },
+    );
+
+    if (args.offsite) {
+      const { settings } = args.offsite;
+      this.offsite = new docker.Container(
+        `${name}-offsite`,
+        {
+          name: naming.offsiteContainer(tenant.id),
+          image: args.offsite.imageId,
+          entrypoints: [OFFSITE_FILES.script],
+          command: ["loop"],
+          envs: envList(offsiteEnv(settings, tenant.id, policy.keep)),
+          uploads: [
+            ...offsiteScripts().map((f) => ({ file: f.path, content: f.content, executable: f.executable })),
+            {
+              file: OFFSITE_FILES.credentials,
+              content: pulumi.secret(
+                pulumi.all([args.offsite.accessKeyId, args.offsite.secretAccessKey]).apply(([id, key]) => s3CredentialLines(id, key)),
+              ),
+            },
+          ],
+          labels: dockerLabels(naming.tenantLabels(tenant.id, "offsite")),
+          networkMode: "bridge",
+          networksAdvanced: [{ name: args.networkName }, ...(settings.network ? [{ name: settings.network }] : [])],
+          volumes: [{ volumeName: this.volume.name, containerPath: BACKUP_DIR, readOnly: true }],
+          init: true,
+          restart: "unless-stopped",
+          ...TENANT_CONTAINER_HARDENING,
+        },
+        { parent: this },
+      );
     }
 
     this.registerOutputs({ volume: this.volume.name, container: this.container.name });

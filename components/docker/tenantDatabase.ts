@@ -2,13 +2,21 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { dockerCapabilities, dockerCpus, dockerLabels, dockerMemory, envList, goDuration } from "../../lib/docker/inputs";
-import { LABEL, Naming } from "../../lib/naming";
+import { LABEL, type Naming } from "../../lib/naming";
 import { dataMountPath, HEALTHCHECK, STOP_TIMEOUT_SECONDS } from "../../lib/postgres/container";
 import { scramSha256Verifier } from "../../lib/postgres/scram";
-import { HEALTH_PROBE, SERVER_FILES, SERVER_SECRET_FILES, serverCommand, serverEnv, serverFiles, ServerSpec } from "../../lib/postgres/server";
+import {
+  HEALTH_PROBE,
+  SERVER_FILES,
+  SERVER_SECRET_FILES,
+  serverCommand,
+  serverEnv,
+  serverFiles,
+  type ServerSpec,
+} from "../../lib/postgres/server";
 import type { Tenant } from "../../lib/tenants/tenant";
 import { tenantRouterLabels } from "../../lib/traefik/labels";
-import { OffsiteArgs, TenantBackup } from "./tenantBackup";
+import { type OffsiteArgs, TenantBackup } from "./tenantBackup";
 
 export interface TenantDatabaseArgs {
   tenant: Tenant;
@@ -60,96 +68,134 @@ export class TenantDatabase extends pulumi.ComponentResource {
       throw new Error(`TenantDatabase ${name}: a running tenant needs \`imageId\`.`);
     }
 
-    this.password = pulumi.secret(args.customPassword ?? new random.RandomPassword(`${name}-password`, {
-      length: 32,
-      special: false,
-      ...(tenant.passwordVersion !== undefined ? { keepers: { passwordVersion: String(tenant.passwordVersion) } } : {}),
-    }, { parent: this }).result);
-    const superuserPassword = pulumi.secret(new random.RandomPassword(`${name}-superuser-password`, {
-      length: 32,
-      special: false,
-    }, { parent: this }).result);
+    this.password = pulumi.secret(
+      args.customPassword ??
+        new random.RandomPassword(
+          `${name}-password`,
+          {
+            length: 32,
+            special: false,
+            ...(tenant.passwordVersion !== undefined ? { keepers: { passwordVersion: String(tenant.passwordVersion) } } : {}),
+          },
+          { parent: this },
+        ).result,
+    );
+    const superuserPassword = pulumi.secret(
+      new random.RandomPassword(
+        `${name}-superuser-password`,
+        {
+          length: 32,
+          special: false,
+        },
+        { parent: this },
+      ).result,
+    );
     const verifierContext = `${naming.stack}/${tenant.id}`;
 
-    this.volume = new docker.Volume(`${name}-data`, {
-      name: naming.dataVolume(tenant.id),
-      labels: dockerLabels(naming.tenantLabels(tenant.id, "data")),
-    }, { parent: this, retainOnDelete: tenant.onRemove !== "delete" });
+    this.volume = new docker.Volume(
+      `${name}-data`,
+      {
+        name: naming.dataVolume(tenant.id),
+        labels: dockerLabels(naming.tenantLabels(tenant.id, "data")),
+      },
+      { parent: this, retainOnDelete: tenant.onRemove !== "delete" },
+    );
 
-    this.network = new docker.Network(`${name}-network`, {
-      name: naming.network(tenant.id),
-      driver: "bridge",
-      labels: dockerLabels(naming.tenantLabels(tenant.id, "network")),
-    }, { parent: this, deleteBeforeReplace: true });
+    this.network = new docker.Network(
+      `${name}-network`,
+      {
+        name: naming.network(tenant.id),
+        driver: "bridge",
+        labels: dockerLabels(naming.tenantLabels(tenant.id, "network")),
+      },
+      { parent: this, deleteBeforeReplace: true },
+    );
 
     if (tenant.state === "running") {
       const spec: ServerSpec = {
-        tenantId: tenant.id, role: tenant.user, database: tenant.database, superuser: tenant.superuser, major: tenant.postgres.version,
+        tenantId: tenant.id,
+        role: tenant.user,
+        database: tenant.database,
+        superuser: tenant.superuser,
+        major: tenant.postgres.version,
       };
-      this.container = new docker.Container(`${name}-postgres`, {
-        name: naming.container(tenant.id),
-        image: args.imageId!,
-        entrypoints: [SERVER_FILES.start],
-        command: serverCommand(tenant.postgres.settings),
-        envs: envList(serverEnv(spec)),
-        uploads: [
-          ...serverFiles().map((f) => ({ file: f.path, content: f.content, executable: f.executable })),
-          { file: SERVER_SECRET_FILES.tenantVerifier, content: this.password.apply((p) => scramSha256Verifier(p, verifierContext)) },
-          { file: SERVER_SECRET_FILES.superuserVerifier, content: superuserPassword.apply((p) => scramSha256Verifier(p, verifierContext)) },
-          { file: SERVER_SECRET_FILES.superuserPassword, content: superuserPassword },
-        ],
-        labels: dockerLabels({
-          ...naming.tenantLabels(tenant.id, "postgres"),
-          [LABEL.postgresMajor]: String(tenant.postgres.version),
-          ...tenantRouterLabels(tenant, naming),
-        }),
-        networkMode: "bridge",
-        networksAdvanced: [{ name: this.network.name, aliases: [naming.serverAlias()] }],
-        volumes: [{ volumeName: this.volume.name, containerPath: dataMountPath(tenant.postgres.version) }],
-        healthcheck: {
-          tests: ["CMD", ...HEALTH_PROBE],
-          interval: goDuration(HEALTHCHECK.intervalSeconds),
-          timeout: goDuration(HEALTHCHECK.timeoutSeconds),
-          startPeriod: goDuration(HEALTHCHECK.startPeriodSeconds),
-          retries: HEALTHCHECK.retries,
+      this.container = new docker.Container(
+        `${name}-postgres`,
+        {
+          name: naming.container(tenant.id),
+          image: args.imageId!,
+          entrypoints: [SERVER_FILES.start],
+          command: serverCommand(tenant.postgres.settings),
+          envs: envList(serverEnv(spec)),
+          uploads: [
+            ...serverFiles().map((f) => ({ file: f.path, content: f.content, executable: f.executable })),
+            { file: SERVER_SECRET_FILES.tenantVerifier, content: this.password.apply((p) => scramSha256Verifier(p, verifierContext)) },
+            {
+              file: SERVER_SECRET_FILES.superuserVerifier,
+              content: superuserPassword.apply((p) => scramSha256Verifier(p, verifierContext)),
+            },
+            { file: SERVER_SECRET_FILES.superuserPassword, content: superuserPassword },
+          ],
+          labels: dockerLabels({
+            ...naming.tenantLabels(tenant.id, "postgres"),
+            [LABEL.postgresMajor]: String(tenant.postgres.version),
+            ...tenantRouterLabels(tenant, naming),
+          }),
+          networkMode: "bridge",
+          networksAdvanced: [{ name: this.network.name, aliases: [naming.serverAlias()] }],
+          volumes: [{ volumeName: this.volume.name, containerPath: dataMountPath(tenant.postgres.version) }],
+          healthcheck: {
+            tests: ["CMD", ...HEALTH_PROBE],
+            interval: goDuration(HEALTHCHECK.intervalSeconds),
+            timeout: goDuration(HEALTHCHECK.timeoutSeconds),
+            startPeriod: goDuration(HEALTHCHECK.startPeriodSeconds),
+            retries: HEALTHCHECK.retries,
+          },
+          // tini as PID 1 forwards SIGINT to postgres and reaps the start hook's detached child.
+          init: true,
+          restart: "unless-stopped",
+          stopSignal: "SIGINT",
+          stopTimeout: STOP_TIMEOUT_SECONDS,
+          destroyGraceSeconds: STOP_TIMEOUT_SECONDS,
+          shmSize: tenant.resources.shmMiB,
+          ...dockerMemory(tenant.resources.memoryMiB),
+          cpus: dockerCpus(tenant.resources.cpus),
+          ...TENANT_CONTAINER_HARDENING,
+          wait: true,
+          waitTimeout: STOP_TIMEOUT_SECONDS,
         },
-        // tini as PID 1 forwards SIGINT to postgres and reaps the start hook's detached child.
-        init: true,
-        restart: "unless-stopped",
-        stopSignal: "SIGINT",
-        stopTimeout: STOP_TIMEOUT_SECONDS,
-        destroyGraceSeconds: STOP_TIMEOUT_SECONDS,
-        shmSize: tenant.resources.shmMiB,
-        ...dockerMemory(tenant.resources.memoryMiB),
-        cpus: dockerCpus(tenant.resources.cpus),
-        ...TENANT_CONTAINER_HARDENING,
-        wait: true,
-        waitTimeout: STOP_TIMEOUT_SECONDS,
-      }, {
-        parent: this,
-        // Two postmasters on one data directory corrupt it: the old container must be gone first.
-        deleteBeforeReplace: true,
-        // The docker provider silently ignores healthcheck edits (kreuzwerker#988).
-        replaceOnChanges: ["healthcheck"],
-      });
+        {
+          parent: this,
+          // Two postmasters on one data directory corrupt it: the old container must be gone first.
+          deleteBeforeReplace: true,
+          // The docker provider silently ignores healthcheck edits (kreuzwerker#988).
+          replaceOnChanges: ["healthcheck"],
+        },
+      );
     }
 
     if (tenant.backup) {
-      this.backup = new TenantBackup(name, {
-        tenant,
-        naming,
-        ...(this.container ? { imageId: args.imageId!, server: this.container } : {}),
-        networkName: this.network.name,
-        password: this.password,
-        ...(args.offsite ? { offsite: args.offsite } : {}),
-      }, { parent: this });
+      this.backup = new TenantBackup(
+        name,
+        {
+          tenant,
+          naming,
+          ...(this.container ? { imageId: args.imageId!, server: this.container } : {}),
+          networkName: this.network.name,
+          password: this.password,
+          ...(args.offsite ? { offsite: args.offsite } : {}),
+        },
+        { parent: this },
+      );
     }
 
     this.hostname = tenant.hostname;
     this.port = args.ingressPort;
     this.database = tenant.database;
     this.user = tenant.user;
-    this.connectionString = pulumi.secret(pulumi.interpolate`postgresql://${tenant.user}:${this.password.apply(encodeURIComponent)}@${tenant.hostname}:${args.ingressPort}/${tenant.database}?sslmode=verify-full`);
+    this.connectionString = pulumi.secret(
+      pulumi.interpolate`postgresql://${tenant.user}:${this.password.apply(encodeURIComponent)}@${tenant.hostname}:${args.ingressPort}/${tenant.database}?sslmode=verify-full`,
+    );
 
     this.registerOutputs({
       hostname: this.hostname,

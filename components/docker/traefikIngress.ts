@@ -1,9 +1,15 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { dockerCapabilities, dockerLabels, goDuration } from "../../lib/docker/inputs";
-import { Naming } from "../../lib/naming";
+import type { Naming } from "../../lib/naming";
 import type { CertificateSettings } from "../../lib/stackSettings";
-import { IngressSettings, TRAEFIK_PATHS, traefikDynamicConfig, traefikHealthcheckCommand, traefikStaticArgs } from "../../lib/traefik/staticConfig";
+import {
+  type IngressSettings,
+  TRAEFIK_PATHS,
+  traefikDynamicConfig,
+  traefikHealthcheckCommand,
+  traefikStaticArgs,
+} from "../../lib/traefik/staticConfig";
 import { IngressCertificate } from "../ingressCertificate";
 
 export interface TraefikIngressArgs {
@@ -32,40 +38,56 @@ export class TraefikIngress extends pulumi.ComponentResource {
     super("pgs:index:TraefikIngress", name, {}, opts);
     const { naming, settings } = args;
 
-    this.certificate = new IngressCertificate(`${name}-tls`, {
-      certificate: args.certificate,
-      dnsNames: args.certificateNames,
-      stack: naming.stack,
-      ...(args.providedPrivateKeyPem ? { providedPrivateKeyPem: args.providedPrivateKeyPem } : {}),
-    }, { parent: this });
+    this.certificate = new IngressCertificate(
+      `${name}-tls`,
+      {
+        certificate: args.certificate,
+        dnsNames: args.certificateNames,
+        stack: naming.stack,
+        ...(args.providedPrivateKeyPem ? { providedPrivateKeyPem: args.providedPrivateKeyPem } : {}),
+      },
+      { parent: this },
+    );
 
     this.image = new docker.RemoteImage(`${name}-image`, { name: args.image, keepLocally: true }, { parent: this });
 
     const staticArgs = traefikStaticArgs(settings, naming.stack);
-    this.container = new docker.Container(`${name}-traefik`, {
-      name: naming.ingressContainer(),
-      image: this.image.imageId,
-      command: staticArgs,
-      networkMode: "host",
-      restart: "unless-stopped",
-      labels: dockerLabels(naming.ingressLabels()),
-      volumes: [{ hostPath: settings.dockerSocket, containerPath: TRAEFIK_PATHS.dockerSocket, readOnly: true }],
-      uploads: [
-        { file: TRAEFIK_PATHS.dynamicConfig, content: traefikDynamicConfig() },
-        { file: TRAEFIK_PATHS.certificate, content: this.certificate.certificatePem },
-        { file: TRAEFIK_PATHS.privateKey, content: this.certificate.privateKeyPem },
-      ],
-      capabilities: { drops: dockerCapabilities(["ALL"]), ...(settings.port < 1024 ? { adds: dockerCapabilities(["NET_BIND_SERVICE"]) } : {}) },
-      securityOpts: ["no-new-privileges:true"],
-      ...(settings.ping ? {
-        healthcheck: {
-          tests: ["CMD", ...traefikHealthcheckCommand(settings)],
-          interval: goDuration(10), timeout: goDuration(5), startPeriod: goDuration(30), retries: 3,
+    this.container = new docker.Container(
+      `${name}-traefik`,
+      {
+        name: naming.ingressContainer(),
+        image: this.image.imageId,
+        command: staticArgs,
+        networkMode: "host",
+        restart: "unless-stopped",
+        labels: dockerLabels(naming.ingressLabels()),
+        volumes: [{ hostPath: settings.dockerSocket, containerPath: TRAEFIK_PATHS.dockerSocket, readOnly: true }],
+        uploads: [
+          { file: TRAEFIK_PATHS.dynamicConfig, content: traefikDynamicConfig() },
+          { file: TRAEFIK_PATHS.certificate, content: this.certificate.certificatePem },
+          { file: TRAEFIK_PATHS.privateKey, content: this.certificate.privateKeyPem },
+        ],
+        capabilities: {
+          drops: dockerCapabilities(["ALL"]),
+          ...(settings.port < 1024 ? { adds: dockerCapabilities(["NET_BIND_SERVICE"]) } : {}),
         },
-        wait: true,
-        waitTimeout: 60,
-      } : {}),
-    }, { parent: this, deleteBeforeReplace: true, replaceOnChanges: ["healthcheck"] });
+        securityOpts: ["no-new-privileges:true"],
+        ...(settings.ping
+          ? {
+              healthcheck: {
+                tests: ["CMD", ...traefikHealthcheckCommand(settings)],
+                interval: goDuration(10),
+                timeout: goDuration(5),
+                startPeriod: goDuration(30),
+                retries: 3,
+              },
+              wait: true,
+              waitTimeout: 60,
+            }
+          : {}),
+      },
+      { parent: this, deleteBeforeReplace: true, replaceOnChanges: ["healthcheck"] },
+    );
 
     this.caCertificatePem = this.certificate.caCertificatePem;
     this.port = settings.port;

@@ -4,13 +4,20 @@ import * as random from "@pulumi/random";
 import { contentChecksum, filesData, filesVolume } from "../../lib/kubernetes/files";
 import { envVars } from "../../lib/kubernetes/inputs";
 import {
-  ANNOTATION, CREDENTIAL_KEYS, serverNetworkPolicy, serverProbes, serverResources, serverSecretFiles, shmVolume, TENANT_CONTAINER_SECURITY,
+  ANNOTATION,
+  CREDENTIAL_KEYS,
+  serverNetworkPolicy,
+  serverProbes,
+  serverResources,
+  serverSecretFiles,
+  shmVolume,
+  TENANT_CONTAINER_SECURITY,
   volumeOwnerCommand,
 } from "../../lib/kubernetes/server";
-import { KUBERNETES_OBJECTS, Naming } from "../../lib/naming";
+import { KUBERNETES_OBJECTS, type Naming } from "../../lib/naming";
 import { dataMountPath, POSTGRES_PORT, STOP_TIMEOUT_SECONDS } from "../../lib/postgres/container";
 import { scramSha256Verifier } from "../../lib/postgres/scram";
-import { SERVER_FILES, serverCommand, serverEnv, serverFiles, ServerSpec } from "../../lib/postgres/server";
+import { SERVER_FILES, serverCommand, serverEnv, serverFiles, type ServerSpec } from "../../lib/postgres/server";
 import type { KubernetesSettings } from "../../lib/stackSettings";
 import type { Tenant } from "../../lib/tenants/tenant";
 import { TRAEFIK_API_VERSION, tenantRouteObjects } from "../../lib/traefik/kubernetes";
@@ -64,17 +71,31 @@ export class TenantDatabase extends pulumi.ComponentResource {
     super("pgs:kubernetes:TenantDatabase", name, {}, opts);
     const { tenant, naming } = args;
     if (args.image === "") throw new Error(`TenantDatabase ${name}: \`image\` must name the tenant's PostgreSQL image.`);
-    if (args.routeDependsOn.length === 0) throw new Error(`TenantDatabase ${name}: \`routeDependsOn\` must list the ingress's CRDs, which the tenant's route needs.`);
+    if (args.routeDependsOn.length === 0)
+      throw new Error(`TenantDatabase ${name}: \`routeDependsOn\` must list the ingress's CRDs, which the tenant's route needs.`);
 
-    this.password = pulumi.secret(args.customPassword ?? new random.RandomPassword(`${name}-password`, {
-      length: 32,
-      special: false,
-      ...(tenant.passwordVersion !== undefined ? { keepers: { passwordVersion: String(tenant.passwordVersion) } } : {}),
-    }, { parent: this }).result);
-    const superuserPassword = pulumi.secret(new random.RandomPassword(`${name}-superuser-password`, {
-      length: 32,
-      special: false,
-    }, { parent: this }).result);
+    this.password = pulumi.secret(
+      args.customPassword ??
+        new random.RandomPassword(
+          `${name}-password`,
+          {
+            length: 32,
+            special: false,
+            ...(tenant.passwordVersion !== undefined ? { keepers: { passwordVersion: String(tenant.passwordVersion) } } : {}),
+          },
+          { parent: this },
+        ).result,
+    );
+    const superuserPassword = pulumi.secret(
+      new random.RandomPassword(
+        `${name}-superuser-password`,
+        {
+          length: 32,
+          special: false,
+        },
+        { parent: this },
+      ).result,
+    );
     const verifierContext = `${naming.stack}/${tenant.id}`;
     const retained = { retainOnDelete: tenant.onRemove !== "delete" };
     const namespaceName = naming.tenantNamespace(tenant.id);
@@ -82,9 +103,13 @@ export class TenantDatabase extends pulumi.ComponentResource {
     const meta = (objectName: string, labels: Record<string, string>) => ({ name: objectName, namespace: namespaceName, labels });
 
     // Deleting a namespace deletes everything in it: it is kept exactly when the claims are.
-    this.namespace = new k8s.core.v1.Namespace(`${name}-namespace`, {
-      metadata: { name: namespaceName, labels: naming.tenantLabels(tenant.id, "tenant") },
-    }, { parent: this, ...retained });
+    this.namespace = new k8s.core.v1.Namespace(
+      `${name}-namespace`,
+      {
+        metadata: { name: namespaceName, labels: naming.tenantLabels(tenant.id, "tenant") },
+      },
+      { parent: this, ...retained },
+    );
     const inNamespace = { parent: this, dependsOn: [this.namespace] };
 
     const serverSecrets: Record<string, pulumi.Output<string>> = {
@@ -92,143 +117,193 @@ export class TenantDatabase extends pulumi.ComponentResource {
       [CREDENTIAL_KEYS.superuserVerifier]: superuserPassword.apply((p) => scramSha256Verifier(p, verifierContext)),
       [CREDENTIAL_KEYS.superuserPassword]: superuserPassword,
     };
-    this.credentials = new k8s.core.v1.Secret(`${name}-credentials`, {
-      metadata: meta(KUBERNETES_OBJECTS.credentials, serverLabels),
-      type: "Opaque",
-      stringData: {
-        ...serverSecrets,
-        // The backup job logs in as the tenant; the server never mounts this key.
-        ...(tenant.backup ? { [CREDENTIAL_KEYS.tenantPassword]: this.password } : {}),
+    this.credentials = new k8s.core.v1.Secret(
+      `${name}-credentials`,
+      {
+        metadata: meta(KUBERNETES_OBJECTS.credentials, serverLabels),
+        type: "Opaque",
+        stringData: {
+          ...serverSecrets,
+          // The backup job logs in as the tenant; the server never mounts this key.
+          ...(tenant.backup ? { [CREDENTIAL_KEYS.tenantPassword]: this.password } : {}),
+        },
       },
-    }, inNamespace);
+      inNamespace,
+    );
 
     const files = serverFiles();
-    this.files = new k8s.core.v1.ConfigMap(`${name}-files`, {
-      metadata: meta(KUBERNETES_OBJECTS.files, serverLabels),
-      data: filesData(files),
-    }, inNamespace);
+    this.files = new k8s.core.v1.ConfigMap(
+      `${name}-files`,
+      {
+        metadata: meta(KUBERNETES_OBJECTS.files, serverLabels),
+        data: filesData(files),
+      },
+      inNamespace,
+    );
 
     const mountPath = dataMountPath(tenant.postgres.version);
-    this.dataClaim = new k8s.core.v1.PersistentVolumeClaim(`${name}-data`, {
-      metadata: meta(KUBERNETES_OBJECTS.dataClaim, naming.tenantLabels(tenant.id, "data")),
-      spec: {
-        accessModes: ["ReadWriteOnce"],
-        resources: { requests: { storage: args.kubernetes.volumeSize } },
-        ...(args.kubernetes.storageClass ? { storageClassName: args.kubernetes.storageClass } : {}),
+    this.dataClaim = new k8s.core.v1.PersistentVolumeClaim(
+      `${name}-data`,
+      {
+        metadata: meta(KUBERNETES_OBJECTS.dataClaim, naming.tenantLabels(tenant.id, "data")),
+        spec: {
+          accessModes: ["ReadWriteOnce"],
+          resources: { requests: { storage: args.kubernetes.volumeSize } },
+          ...(args.kubernetes.storageClass ? { storageClassName: args.kubernetes.storageClass } : {}),
+        },
       },
-    }, {
-      ...inNamespace, ...retained,
-      // A claim's class cannot change; a new storageClass setting is for new claims only.
-      ignoreChanges: ["spec.storageClassName"],
-    });
+      {
+        ...inNamespace,
+        ...retained,
+        // A claim's class cannot change; a new storageClass setting is for new claims only.
+        ignoreChanges: ["spec.storageClassName"],
+      },
+    );
 
-    this.service = new k8s.core.v1.Service(`${name}-service`, {
-      metadata: {
-        ...meta(KUBERNETES_OBJECTS.server, serverLabels),
-        // A stopped tenant's Service has no endpoints; the StatefulSet is what an up waits for.
-        annotations: { "pulumi.com/skipAwait": "true" },
+    this.service = new k8s.core.v1.Service(
+      `${name}-service`,
+      {
+        metadata: {
+          ...meta(KUBERNETES_OBJECTS.server, serverLabels),
+          // A stopped tenant's Service has no endpoints; the StatefulSet is what an up waits for.
+          annotations: { "pulumi.com/skipAwait": "true" },
+        },
+        spec: {
+          type: "ClusterIP",
+          selector: serverLabels,
+          ports: [{ name: "postgres", protocol: "TCP", port: POSTGRES_PORT, targetPort: "postgres" }],
+        },
       },
-      spec: {
-        type: "ClusterIP",
-        selector: serverLabels,
-        ports: [{ name: "postgres", protocol: "TCP", port: POSTGRES_PORT, targetPort: "postgres" }],
-      },
-    }, inNamespace);
+      inNamespace,
+    );
 
-    this.networkPolicy = new k8s.networking.v1.NetworkPolicy(`${name}-network-policy`, {
-      metadata: meta(KUBERNETES_OBJECTS.networkPolicy, serverLabels),
-      spec: serverNetworkPolicy(naming, tenant.id),
-    }, inNamespace);
+    this.networkPolicy = new k8s.networking.v1.NetworkPolicy(
+      `${name}-network-policy`,
+      {
+        metadata: meta(KUBERNETES_OBJECTS.networkPolicy, serverLabels),
+        spec: serverNetworkPolicy(naming, tenant.id),
+      },
+      inNamespace,
+    );
 
     const spec: ServerSpec = {
-      tenantId: tenant.id, role: tenant.user, database: tenant.database, superuser: tenant.superuser, major: tenant.postgres.version,
+      tenantId: tenant.id,
+      role: tenant.user,
+      database: tenant.database,
+      superuser: tenant.superuser,
+      major: tenant.postgres.version,
     };
     const scripts = filesVolume("files", { configMap: KUBERNETES_OBJECTS.files }, files);
     const secrets = filesVolume("credentials", { secret: KUBERNETES_OBJECTS.credentials }, serverSecretFiles());
     const shm = shmVolume(tenant.resources);
-    const data = { volume: { name: "data", persistentVolumeClaim: { claimName: KUBERNETES_OBJECTS.dataClaim } }, volumeMount: { name: "data", mountPath } };
-    this.statefulSet = new k8s.apps.v1.StatefulSet(`${name}-postgres`, {
-      metadata: meta(KUBERNETES_OBJECTS.server, serverLabels),
-      spec: {
-        replicas: tenant.state === "running" ? 1 : 0,
-        serviceName: KUBERNETES_OBJECTS.server,
-        selector: { matchLabels: serverLabels },
-        // With OrderedReady a pod that never became ready blocks every later template, so a fixed
-        // setting would not roll out (kubernetes#67250). One replica: no ordering to keep.
-        podManagementPolicy: "Parallel",
-        updateStrategy: { type: "RollingUpdate" },
-        template: {
-          metadata: {
-            labels: serverLabels,
-            annotations: {
-              [ANNOTATION.files]: contentChecksum(filesData(files)),
-              // A digest of the secrets, not secret itself: a rotated password rolls the pod, whose start hook applies it.
-              [ANNOTATION.credentials]: pulumi.unsecret(pulumi.all(serverSecrets).apply(contentChecksum)),
+    const data = {
+      volume: { name: "data", persistentVolumeClaim: { claimName: KUBERNETES_OBJECTS.dataClaim } },
+      volumeMount: { name: "data", mountPath },
+    };
+    this.statefulSet = new k8s.apps.v1.StatefulSet(
+      `${name}-postgres`,
+      {
+        metadata: meta(KUBERNETES_OBJECTS.server, serverLabels),
+        spec: {
+          replicas: tenant.state === "running" ? 1 : 0,
+          serviceName: KUBERNETES_OBJECTS.server,
+          selector: { matchLabels: serverLabels },
+          // With OrderedReady a pod that never became ready blocks every later template, so a fixed
+          // setting would not roll out (kubernetes#67250). One replica: no ordering to keep.
+          podManagementPolicy: "Parallel",
+          updateStrategy: { type: "RollingUpdate" },
+          template: {
+            metadata: {
+              labels: serverLabels,
+              annotations: {
+                [ANNOTATION.files]: contentChecksum(filesData(files)),
+                // A digest of the secrets, not secret itself: a rotated password rolls the pod, whose start hook applies it.
+                [ANNOTATION.credentials]: pulumi.unsecret(pulumi.all(serverSecrets).apply(contentChecksum)),
+              },
             },
-          },
-          spec: {
-            // The start hook runs the role sync detached. In one PID namespace per pod, PID 1 is the
-            // pause process, which adopts and reaps it, as docker --init's tini does; postgres
-            // itself never becomes the parent of a process it did not start.
-            shareProcessNamespace: true,
-            automountServiceAccountToken: false,
-            enableServiceLinks: false,
-            dnsPolicy: "Default",
-            // The image stops with SIGINT (fast shutdown); the default 30 s would end in SIGKILL and crash recovery.
-            terminationGracePeriodSeconds: STOP_TIMEOUT_SECONDS,
-            initContainers: [{
-              name: "volume-owner",
-              image: args.image,
-              imagePullPolicy: "IfNotPresent",
-              command: volumeOwnerCommand(mountPath),
-              volumeMounts: [data.volumeMount],
-              securityContext: { ...TENANT_CONTAINER_SECURITY, runAsUser: 0 },
-            }],
-            containers: [{
-              name: KUBERNETES_OBJECTS.server,
-              image: args.image,
-              imagePullPolicy: "IfNotPresent",
-              command: [SERVER_FILES.start],
-              args: serverCommand(tenant.postgres.settings),
-              env: envVars(serverEnv(spec)),
-              ports: [{ name: "postgres", containerPort: POSTGRES_PORT, protocol: "TCP" }],
-              volumeMounts: [data.volumeMount, scripts.volumeMount, secrets.volumeMount, shm.volumeMount],
-              resources: serverResources(tenant.resources),
-              ...serverProbes(),
-              securityContext: TENANT_CONTAINER_SECURITY,
-            }],
-            volumes: [data.volume, scripts.volume, secrets.volume, shm.volume],
+            spec: {
+              // The start hook runs the role sync detached. In one PID namespace per pod, PID 1 is the
+              // pause process, which adopts and reaps it, as docker --init's tini does; postgres
+              // itself never becomes the parent of a process it did not start.
+              shareProcessNamespace: true,
+              automountServiceAccountToken: false,
+              enableServiceLinks: false,
+              dnsPolicy: "Default",
+              // The image stops with SIGINT (fast shutdown); the default 30 s would end in SIGKILL and crash recovery.
+              terminationGracePeriodSeconds: STOP_TIMEOUT_SECONDS,
+              initContainers: [
+                {
+                  name: "volume-owner",
+                  image: args.image,
+                  imagePullPolicy: "IfNotPresent",
+                  command: volumeOwnerCommand(mountPath),
+                  volumeMounts: [data.volumeMount],
+                  securityContext: { ...TENANT_CONTAINER_SECURITY, runAsUser: 0 },
+                },
+              ],
+              containers: [
+                {
+                  name: KUBERNETES_OBJECTS.server,
+                  image: args.image,
+                  imagePullPolicy: "IfNotPresent",
+                  command: [SERVER_FILES.start],
+                  args: serverCommand(tenant.postgres.settings),
+                  env: envVars(serverEnv(spec)),
+                  ports: [{ name: "postgres", containerPort: POSTGRES_PORT, protocol: "TCP" }],
+                  volumeMounts: [data.volumeMount, scripts.volumeMount, secrets.volumeMount, shm.volumeMount],
+                  resources: serverResources(tenant.resources),
+                  ...serverProbes(),
+                  securityContext: TENANT_CONTAINER_SECURITY,
+                },
+              ],
+              volumes: [data.volume, scripts.volume, secrets.volume, shm.volume],
+            },
           },
         },
       },
-    }, { parent: this, dependsOn: [this.namespace, this.credentials, this.files, this.dataClaim] });
+      { parent: this, dependsOn: [this.namespace, this.credentials, this.files, this.dataClaim] },
+    );
 
     const routeObjects = tenantRouteObjects(tenant, naming);
     const routeLabels = naming.tenantLabels(tenant.id, "route");
     const custom = (logical: string, kind: string, object: { name: string; spec: object }, dependsOn: pulumi.Input<pulumi.Resource>[]) =>
-      new k8s.apiextensions.CustomResource(`${name}-${logical}`, {
-        apiVersion: TRAEFIK_API_VERSION, kind, metadata: meta(object.name, routeLabels), spec: object.spec,
-      }, { parent: this, dependsOn: [this.namespace, ...args.routeDependsOn, ...dependsOn] });
+      new k8s.apiextensions.CustomResource(
+        `${name}-${logical}`,
+        {
+          apiVersion: TRAEFIK_API_VERSION,
+          kind,
+          metadata: meta(object.name, routeLabels),
+          spec: object.spec,
+        },
+        { parent: this, dependsOn: [this.namespace, ...args.routeDependsOn, ...dependsOn] },
+      );
     if (routeObjects.allowList) this.allowList = custom("allow-from", "MiddlewareTCP", routeObjects.allowList, []);
-    if (routeObjects.route) this.route = custom("route", "IngressRouteTCP", routeObjects.route, [this.service, ...(this.allowList ? [this.allowList] : [])]);
+    if (routeObjects.route)
+      this.route = custom("route", "IngressRouteTCP", routeObjects.route, [this.service, ...(this.allowList ? [this.allowList] : [])]);
 
     if (tenant.backup) {
-      this.backup = new TenantBackup(name, {
-        tenant,
-        naming,
-        image: args.image,
-        kubernetes: args.kubernetes,
-        serverAddress: this.service.spec.clusterIP,
-        // Its job mounts the credentials, and its first run needs a server.
-        dependsOn: [this.namespace, this.credentials, this.statefulSet],
-      }, { parent: this });
+      this.backup = new TenantBackup(
+        name,
+        {
+          tenant,
+          naming,
+          image: args.image,
+          kubernetes: args.kubernetes,
+          serverAddress: this.service.spec.clusterIP,
+          // Its job mounts the credentials, and its first run needs a server.
+          dependsOn: [this.namespace, this.credentials, this.statefulSet],
+        },
+        { parent: this },
+      );
     }
 
     this.hostname = tenant.hostname;
     this.port = args.ingressPort;
     this.database = tenant.database;
     this.user = tenant.user;
-    this.connectionString = pulumi.secret(pulumi.interpolate`postgresql://${tenant.user}:${this.password.apply(encodeURIComponent)}@${tenant.hostname}:${args.ingressPort}/${tenant.database}?sslmode=verify-full`);
+    this.connectionString = pulumi.secret(
+      pulumi.interpolate`postgresql://${tenant.user}:${this.password.apply(encodeURIComponent)}@${tenant.hostname}:${args.ingressPort}/${tenant.database}?sslmode=verify-full`,
+    );
 
     this.registerOutputs({
       hostname: this.hostname,

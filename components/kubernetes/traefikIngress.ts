@@ -1,9 +1,16 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { KUBERNETES_OBJECTS, Naming } from "../../lib/naming";
+import { KUBERNETES_OBJECTS, type Naming } from "../../lib/naming";
 import type { CertificateSettings, KubernetesSettings } from "../../lib/stackSettings";
 import {
-  INGRESS_TLS, plaintextRefusal, TRAEFIK_API_VERSION, TRAEFIK_POD_PORTS, traefikClusterRules, traefikCrds, traefikKubernetesArgs, tlsOptionSpec,
+  INGRESS_TLS,
+  plaintextRefusal,
+  TRAEFIK_API_VERSION,
+  TRAEFIK_POD_PORTS,
+  traefikClusterRules,
+  traefikCrds,
+  traefikKubernetesArgs,
+  tlsOptionSpec,
   tlsStoreSpec,
 } from "../../lib/traefik/kubernetes";
 import type { IngressSettings } from "../../lib/traefik/staticConfig";
@@ -49,116 +56,188 @@ export class TraefikIngress extends pulumi.ComponentResource {
     const namespaceName = naming.ingressNamespace();
     const labels = naming.ingressLabels();
 
-    this.certificate = new IngressCertificate(`${name}-tls`, {
-      certificate: args.certificate,
-      dnsNames: args.certificateNames,
-      stack: naming.stack,
-      ...(args.providedPrivateKeyPem ? { providedPrivateKeyPem: args.providedPrivateKeyPem } : {}),
-    }, { parent: this });
+    this.certificate = new IngressCertificate(
+      `${name}-tls`,
+      {
+        certificate: args.certificate,
+        dnsNames: args.certificateNames,
+        stack: naming.stack,
+        ...(args.providedPrivateKeyPem ? { providedPrivateKeyPem: args.providedPrivateKeyPem } : {}),
+      },
+      { parent: this },
+    );
 
     // Cluster-wide and possibly shared with other stacks: deleting a CRD deletes every object of
     // its kind in the cluster, so pgs never does.
-    this.crds = traefikCrds().map((crd) => new k8s.apiextensions.v1.CustomResourceDefinition(`${name}-crd-${crd.spec.names.plural}`, {
-      metadata: crd.metadata,
-      // Plain data from crds.yaml, checked by the API server (and by test/unit/lib/traefik/kubernetes.test.ts).
-      spec: crd.spec as unknown as k8s.types.input.apiextensions.v1.CustomResourceDefinitionSpec,
-    }, { parent: this, retainOnDelete: true }));
+    this.crds = traefikCrds().map(
+      (crd) =>
+        new k8s.apiextensions.v1.CustomResourceDefinition(
+          `${name}-crd-${crd.spec.names.plural}`,
+          {
+            metadata: crd.metadata,
+            // Plain data from crds.yaml, checked by the API server (and by test/unit/lib/traefik/kubernetes.test.ts).
+            spec: crd.spec as unknown as k8s.types.input.apiextensions.v1.CustomResourceDefinitionSpec,
+          },
+          { parent: this, retainOnDelete: true },
+        ),
+    );
 
-    this.namespace = new k8s.core.v1.Namespace(`${name}-namespace`, {
-      metadata: { name: namespaceName, labels },
-    }, { parent: this });
+    this.namespace = new k8s.core.v1.Namespace(
+      `${name}-namespace`,
+      {
+        metadata: { name: namespaceName, labels },
+      },
+      { parent: this },
+    );
     const inNamespace = { parent: this, dependsOn: [this.namespace] };
     const meta = (objectName: string) => ({ name: objectName, namespace: namespaceName, labels });
 
-    const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-service-account`, {
-      metadata: meta(KUBERNETES_OBJECTS.traefik),
-    }, inNamespace);
-    const clusterRole = new k8s.rbac.v1.ClusterRole(`${name}-cluster-role`, {
-      metadata: { name: naming.ingressClusterRole(), labels },
-      rules: traefikClusterRules(),
-    }, { parent: this });
-    const clusterRoleBinding = new k8s.rbac.v1.ClusterRoleBinding(`${name}-cluster-role-binding`, {
-      metadata: { name: naming.ingressClusterRole(), labels },
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: clusterRole.metadata.name },
-      subjects: [{ kind: "ServiceAccount", name: serviceAccount.metadata.name, namespace: namespaceName }],
-    }, { parent: this });
+    const serviceAccount = new k8s.core.v1.ServiceAccount(
+      `${name}-service-account`,
+      {
+        metadata: meta(KUBERNETES_OBJECTS.traefik),
+      },
+      inNamespace,
+    );
+    const clusterRole = new k8s.rbac.v1.ClusterRole(
+      `${name}-cluster-role`,
+      {
+        metadata: { name: naming.ingressClusterRole(), labels },
+        rules: traefikClusterRules(),
+      },
+      { parent: this },
+    );
+    const clusterRoleBinding = new k8s.rbac.v1.ClusterRoleBinding(
+      `${name}-cluster-role-binding`,
+      {
+        metadata: { name: naming.ingressClusterRole(), labels },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: clusterRole.metadata.name },
+        subjects: [{ kind: "ServiceAccount", name: serviceAccount.metadata.name, namespace: namespaceName }],
+      },
+      { parent: this },
+    );
 
-    const certificateSecret = new k8s.core.v1.Secret(`${name}-certificate`, {
-      metadata: meta(KUBERNETES_OBJECTS.certificate),
-      type: "kubernetes.io/tls",
-      stringData: { "tls.crt": this.certificate.certificatePem, "tls.key": this.certificate.privateKeyPem },
-    }, inNamespace);
+    const certificateSecret = new k8s.core.v1.Secret(
+      `${name}-certificate`,
+      {
+        metadata: meta(KUBERNETES_OBJECTS.certificate),
+        type: "kubernetes.io/tls",
+        stringData: { "tls.crt": this.certificate.certificatePem, "tls.key": this.certificate.privateKeyPem },
+      },
+      inNamespace,
+    );
 
     const custom = (logical: string, kind: string, objectName: string, spec: pulumi.Input<object>, dependsOn: pulumi.Resource[] = []) =>
-      new k8s.apiextensions.CustomResource(`${name}-${logical}`, {
-        apiVersion: TRAEFIK_API_VERSION, kind, metadata: meta(objectName), spec,
-      }, { parent: this, dependsOn: [this.namespace, ...this.crds, ...dependsOn] });
+      new k8s.apiextensions.CustomResource(
+        `${name}-${logical}`,
+        {
+          apiVersion: TRAEFIK_API_VERSION,
+          kind,
+          metadata: meta(objectName),
+          spec,
+        },
+        { parent: this, dependsOn: [this.namespace, ...this.crds, ...dependsOn] },
+      );
     custom("tls-option", "TLSOption", INGRESS_TLS.option, tlsOptionSpec());
     custom("tls-store", "TLSStore", INGRESS_TLS.store, tlsStoreSpec(KUBERNETES_OBJECTS.certificate), [certificateSecret]);
 
     const refusal = plaintextRefusal();
-    const nowhere = new k8s.core.v1.Service(`${name}-nowhere`, {
-      metadata: meta(refusal.service.name),
-      spec: { type: "ClusterIP", ports: [{ name: "nowhere", port: refusal.service.port, protocol: "TCP" }] },
-    }, inNamespace);
+    const nowhere = new k8s.core.v1.Service(
+      `${name}-nowhere`,
+      {
+        metadata: meta(refusal.service.name),
+        spec: { type: "ClusterIP", ports: [{ name: "nowhere", port: refusal.service.port, protocol: "TCP" }] },
+      },
+      inNamespace,
+    );
     const refuseAll = custom("refuse-all", "MiddlewareTCP", refusal.middleware.name, refusal.middleware.spec);
     custom("refuse-plaintext", "IngressRouteTCP", refusal.route.name, refusal.route.spec, [refuseAll, nowhere]);
 
-    this.deployment = new k8s.apps.v1.Deployment(`${name}-traefik`, {
-      metadata: meta(KUBERNETES_OBJECTS.traefik),
-      spec: {
-        replicas: 1,
-        selector: { matchLabels: labels },
-        // The new pod serves before the old one stops.
-        strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
-        template: {
-          metadata: { labels },
-          spec: {
-            serviceAccountName: serviceAccount.metadata.name,
-            // pgs reaches everything by address (the API through the kubernetes Service's
-            // environment, tenants by endpoint): no cluster DNS needed.
-            dnsPolicy: "Default",
-            enableServiceLinks: false,
-            securityContext: { runAsNonRoot: true, runAsUser: TRAEFIK_USER, runAsGroup: TRAEFIK_USER },
-            containers: [{
-              name: "traefik",
-              image: args.image,
-              imagePullPolicy: "IfNotPresent",
-              args: traefikKubernetesArgs(settings, naming.stack),
-              ports: [
-                { name: "postgres", containerPort: TRAEFIK_POD_PORTS.postgres, protocol: "TCP" },
-                { name: "admin", containerPort: TRAEFIK_POD_PORTS.admin, protocol: "TCP" },
+    this.deployment = new k8s.apps.v1.Deployment(
+      `${name}-traefik`,
+      {
+        metadata: meta(KUBERNETES_OBJECTS.traefik),
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: labels },
+          // The new pod serves before the old one stops.
+          strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+          template: {
+            metadata: { labels },
+            spec: {
+              serviceAccountName: serviceAccount.metadata.name,
+              // pgs reaches everything by address (the API through the kubernetes Service's
+              // environment, tenants by endpoint): no cluster DNS needed.
+              dnsPolicy: "Default",
+              enableServiceLinks: false,
+              securityContext: { runAsNonRoot: true, runAsUser: TRAEFIK_USER, runAsGroup: TRAEFIK_USER },
+              containers: [
+                {
+                  name: "traefik",
+                  image: args.image,
+                  imagePullPolicy: "IfNotPresent",
+                  args: traefikKubernetesArgs(settings, naming.stack),
+                  ports: [
+                    { name: "postgres", containerPort: TRAEFIK_POD_PORTS.postgres, protocol: "TCP" },
+                    { name: "admin", containerPort: TRAEFIK_POD_PORTS.admin, protocol: "TCP" },
+                  ],
+                  readinessProbe: {
+                    httpGet: { path: "/ping", port: "admin" },
+                    periodSeconds: 5,
+                    timeoutSeconds: 5,
+                    failureThreshold: 3,
+                    successThreshold: 1,
+                  },
+                  livenessProbe: {
+                    httpGet: { path: "/ping", port: "admin" },
+                    periodSeconds: 10,
+                    timeoutSeconds: 5,
+                    failureThreshold: 3,
+                    successThreshold: 1,
+                  },
+                  // No limits: every tenant's traffic passes here, and a killed Traefik drops them all.
+                  resources: { requests: { cpu: "50m", memory: "64Mi" } },
+                  securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+                },
               ],
-              readinessProbe: { httpGet: { path: "/ping", port: "admin" }, periodSeconds: 5, timeoutSeconds: 5, failureThreshold: 3, successThreshold: 1 },
-              livenessProbe: { httpGet: { path: "/ping", port: "admin" }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3, successThreshold: 1 },
-              // No limits: every tenant's traffic passes here, and a killed Traefik drops them all.
-              resources: { requests: { cpu: "50m", memory: "64Mi" } },
-              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
-            }],
+            },
           },
         },
       },
-    }, { parent: this, dependsOn: [this.namespace, clusterRoleBinding, ...this.crds] });
+      { parent: this, dependsOn: [this.namespace, clusterRoleBinding, ...this.crds] },
+    );
 
-    this.service = new k8s.core.v1.Service(`${name}-service`, {
-      metadata: meta(KUBERNETES_OBJECTS.traefik),
-      spec: {
-        type: serviceType,
-        selector: labels,
-        ports: [{
-          name: "postgres", protocol: "TCP", port: settings.port, targetPort: "postgres",
-          ...(serviceType === "NodePort" ? { nodePort } : {}),
-        }],
-        // allowFrom needs the clients' own addresses: no hop to another node, which would SNAT them.
-        ...(serviceType === "ClusterIP" ? {} : { externalTrafficPolicy: "Local" }),
+    this.service = new k8s.core.v1.Service(
+      `${name}-service`,
+      {
+        metadata: meta(KUBERNETES_OBJECTS.traefik),
+        spec: {
+          type: serviceType,
+          selector: labels,
+          ports: [
+            {
+              name: "postgres",
+              protocol: "TCP",
+              port: settings.port,
+              targetPort: "postgres",
+              ...(serviceType === "NodePort" ? { nodePort } : {}),
+            },
+          ],
+          // allowFrom needs the clients' own addresses: no hop to another node, which would SNAT them.
+          ...(serviceType === "ClusterIP" ? {} : { externalTrafficPolicy: "Local" }),
+        },
       },
-    }, inNamespace);
+      inNamespace,
+    );
 
     this.caCertificatePem = this.certificate.caCertificatePem;
     this.port = serviceType === "NodePort" ? nodePort : settings.port;
-    this.address = serviceType === "NodePort" ? pulumi.output(settings.address)
-      : serviceType === "LoadBalancer" ? this.service.status.loadBalancer.ingress.apply((ingress) => ingress?.[0]?.ip ?? ingress?.[0]?.hostname ?? "")
-        : this.service.spec.clusterIP;
+    this.address =
+      serviceType === "NodePort"
+        ? pulumi.output(settings.address)
+        : serviceType === "LoadBalancer"
+          ? this.service.status.loadBalancer.ingress.apply((ingress) => ingress?.[0]?.ip ?? ingress?.[0]?.hostname ?? "")
+          : this.service.spec.clusterIP;
     this.registerOutputs({ caCertificatePem: this.caCertificatePem, namespace: namespaceName, port: this.port, address: this.address });
   }
 }

@@ -5,13 +5,15 @@
 import * as path from "node:path";
 import type { RunResult } from "../offline/programRunner";
 import { tenantsJsonSchema } from "../tenants/schema";
-import { loadOffline, Target } from "./context";
-import { Io, printJson } from "./io";
+import { loadOffline, type Target } from "./context";
+import { type Io, printJson } from "./io";
 
 export function validate(t: Target, io: Io, file: string | undefined): void {
   const { tenantsFile, tenants } = loadOffline(t, { ...(file ? { tenantsFile: file } : {}), checkSecrets: true });
   const running = tenants.filter((x) => x.state === "running").length;
-  io.out(`${path.relative(process.cwd(), tenantsFile) || tenantsFile}: valid, ${tenants.length} tenant${tenants.length === 1 ? "" : "s"} (${running} running)`);
+  io.out(
+    `${path.relative(process.cwd(), tenantsFile) || tenantsFile}: valid, ${tenants.length} tenant${tenants.length === 1 ? "" : "s"} (${running} running)`,
+  );
 }
 
 export function schema(io: Io): void {
@@ -44,7 +46,11 @@ export async function plan(t: Target, io: Io, file: string | undefined, json: bo
   const { runProgram } = await import("../offline/programRunner");
   const { planMocks } = await import("../offline/planMocks");
   const result = await runProgram({
-    projectDir: t.projectDir, stack: t.stack, mocks: planMocks, preview: true, ...(file ? { config: { tenantsFile: path.resolve(file) } } : {}),
+    projectDir: t.projectDir,
+    stack: t.stack,
+    mocks: planMocks,
+    preview: true,
+    ...(file ? { config: { tenantsFile: path.resolve(file) } } : {}),
   });
   const rows = treeOrder(result.resources).map((r) => ({
     type: r.type,
@@ -52,11 +58,14 @@ export async function plan(t: Target, io: Io, file: string | undefined, json: bo
     parent: r.parent ? r.parent.split("::").pop() : null,
     inputs: r.displayInputs,
     ...(r.options.retainOnDelete || r.options.deleteBeforeReplace || r.options.replaceOnChanges.length > 0
-      ? { options: {
-        ...(r.options.retainOnDelete ? { retainOnDelete: true } : {}),
-        ...(r.options.deleteBeforeReplace ? { deleteBeforeReplace: true } : {}),
-        ...(r.options.replaceOnChanges.length > 0 ? { replaceOnChanges: r.options.replaceOnChanges } : {}),
-      } } : {}),
+      ? {
+          options: {
+            ...(r.options.retainOnDelete ? { retainOnDelete: true } : {}),
+            ...(r.options.deleteBeforeReplace ? { deleteBeforeReplace: true } : {}),
+            ...(r.options.replaceOnChanges.length > 0 ? { replaceOnChanges: r.options.replaceOnChanges } : {}),
+          },
+        }
+      : {}),
   }));
   if (json) return printJson(io, rows);
   io.out(`Plan for stack ${result.stack} (offline, under Pulumi's mock runtime; nothing is changed):`);

@@ -1,7 +1,10 @@
 /** Shell completion scripts generated from the command definitions (lib/cli/main.ts). */
 import type { Command } from "commander";
 
-interface Spec { name: string; options: string[] }
+interface Spec {
+  name: string;
+  options: string[];
+}
 
 function specs(root: Command): Spec[] {
   const flags = (cmd: Command) => cmd.options.flatMap((o) => [o.long, o.short].filter((f): f is string => Boolean(f)));
@@ -27,7 +30,9 @@ ${cases}
   mapfile -t COMPREPLY < <(compgen -W "$opts" -- "$cur")
 }
 complete -F _pgs pgs`;
-  return shell === "bash" ? bash : `# pgs completion for zsh: eval "$(pgs completion zsh)"
+  return shell === "bash"
+    ? bash
+    : `# pgs completion for zsh: eval "$(pgs completion zsh)"
 autoload -U +X bashcompinit && bashcompinit
 ${bash}`;
 }

@@ -3,7 +3,7 @@
  * the program reads them, offline (no engine, no secrets decrypted).
  */
 import * as path from "node:path";
-import { LoadedStack, loadStack, stackConfig } from "../project";
+import { type LoadedStack, loadStack, stackConfig } from "../project";
 
 export interface Target {
   /** The folder with Pulumi.yaml, Pulumi.<stack>.yaml and the tenants file. */

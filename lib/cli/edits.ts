@@ -7,8 +7,8 @@ import { appendTenant, editDiff, editTenantsFile, removeTenant, setTenantField }
 import { parseTenantsFile } from "../tenants/file";
 import { isIpOrCidr } from "../tenants/ipRange";
 import type { Tenant } from "../tenants/tenant";
-import { loadOffline, Target } from "./context";
-import { CliError, Io, paint } from "./io";
+import { loadOffline, type Target } from "./context";
+import { CliError, type Io, paint } from "./io";
 
 export interface Edited {
   changed: boolean;
@@ -19,7 +19,11 @@ export interface Edited {
 export function editTenants(t: Target, io: Io, edit: (text: string, tenants: Tenant[]) => string): Edited {
   const { settings, tenantsFile, tenants } = loadOffline(t);
   const context = { baseDomain: settings.baseDomain, certificateNames: settings.certificateNames, stack: t.stack };
-  const { before, after } = editTenantsFile(tenantsFile, (text) => edit(text, tenants), (text) => parseTenantsFile(text, tenantsFile, context));
+  const { before, after } = editTenantsFile(
+    tenantsFile,
+    (text) => edit(text, tenants),
+    (text) => parseTenantsFile(text, tenantsFile, context),
+  );
   if (before === after) {
     io.out(`${tenantsFile}: already so, nothing to change`);
     return { changed: false, tenantsFile };
@@ -33,7 +37,9 @@ export function editTenants(t: Target, io: Io, edit: (text: string, tenants: Ten
 
 /** What to do after an edit that was not applied. */
 export function nextStep(io: Io, t: Target): void {
-  io.out(`Next: pgs up --stack ${t.stack} to apply it, or commit ${"tenants.yaml"} and open a pull request (the preview shows the same change).`);
+  io.out(
+    `Next: pgs up --stack ${t.stack} to apply it, or commit ${"tenants.yaml"} and open a pull request (the preview shows the same change).`,
+  );
 }
 
 function requireTenant(tenants: Tenant[], id: string): Tenant {
@@ -62,7 +68,8 @@ export function createEntry(id: string, o: CreateOptions): Record<string, unknow
     ...(o.allow && o.allow.length > 0 ? { allowFrom: o.allow } : {}),
     ...(o.version !== undefined ? { postgres: { version: o.version } } : {}),
     ...(o.memory !== undefined || o.cpus !== undefined
-      ? { resources: { ...(o.memory !== undefined ? { memory: o.memory } : {}), ...(o.cpus !== undefined ? { cpus: o.cpus } : {}) } } : {}),
+      ? { resources: { ...(o.memory !== undefined ? { memory: o.memory } : {}), ...(o.cpus !== undefined ? { cpus: o.cpus } : {}) } }
+      : {}),
     ...(o.passwordSecret ? { passwordSecret: o.passwordSecret } : {}),
   };
 }
@@ -125,11 +132,16 @@ export function deny(t: Target, io: Io, id: string, cidrs: string[]): Edited {
   return editTenants(t, io, (text, tenants) => {
     const current = requireTenant(tenants, id).allowFrom;
     const missing = cidrs.filter((c) => !current.includes(c));
-    if (missing.length > 0) throw new CliError(`tenant "${id}" does not list ${missing.join(", ")} in allowFrom (it has: ${current.join(", ") || "none, so every address is allowed"})`);
+    if (missing.length > 0)
+      throw new CliError(
+        `tenant "${id}" does not list ${missing.join(", ")} in allowFrom (it has: ${current.join(", ") || "none, so every address is allowed"})`,
+      );
     const next = current.filter((c) => !cidrs.includes(c));
     if (next.length === 0) {
-      throw new CliError(`that would leave tenant "${id}" with no allowFrom, which admits every address; ` +
-        `to refuse everyone use pgs disable-access ${id}, or pgs allow another address first`);
+      throw new CliError(
+        `that would leave tenant "${id}" with no allowFrom, which admits every address; ` +
+          `to refuse everyone use pgs disable-access ${id}, or pgs allow another address first`,
+      );
     }
     return setTenantField(text, id, ["allowFrom"], next);
   });

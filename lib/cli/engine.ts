@@ -6,10 +6,10 @@ import * as path from "node:path";
 import { createInterface } from "node:readline/promises";
 import type { EngineEvent, OpType } from "@pulumi/pulumi/automation";
 import { StepLog } from "../engine/changes";
-import { dockerObject, ExistingObject, recoverInterrupted } from "../engine/recovery";
-import { OpenedStack, selectStack } from "../engine/workspace";
+import { dockerObject, type ExistingObject, recoverInterrupted } from "../engine/recovery";
+import { type OpenedStack, selectStack } from "../engine/workspace";
 import type { Target } from "./context";
-import { CliError, EXIT, Io, paint } from "./io";
+import { CliError, EXIT, type Io, paint } from "./io";
 
 /** The stack, which `pgs setup` must have created. */
 export async function existingStack(t: Target): Promise<OpenedStack> {
@@ -24,8 +24,22 @@ export async function existingStack(t: Target): Promise<OpenedStack> {
   }
 }
 
-const SYMBOL: Partial<Record<OpType, string>> = { create: "+", update: "~", replace: "+-", delete: "-", discard: "-", "create-replacement": "+-", "delete-replaced": "+-" };
-const DONE: Partial<Record<OpType, string>> = { create: "created", update: "updated", replace: "replaced", delete: "deleted", discard: "kept (retained)" };
+const SYMBOL: Partial<Record<OpType, string>> = {
+  create: "+",
+  update: "~",
+  replace: "+-",
+  delete: "-",
+  discard: "-",
+  "create-replacement": "+-",
+  "delete-replaced": "+-",
+};
+const DONE: Partial<Record<OpType, string>> = {
+  create: "created",
+  update: "updated",
+  replace: "replaced",
+  delete: "deleted",
+  discard: "kept (retained)",
+};
 
 /** `docker:index/container:Container` → `docker Container`. */
 const shortType = (type: string) => (type.startsWith("pgs:") ? type.split(":").pop()! : `${type.split(":")[0]} ${type.split(":").pop()}`);
@@ -35,7 +49,10 @@ class Progress {
   private readonly started = new Map<string, number>();
   readonly errors: string[] = [];
 
-  constructor(private readonly io: Io, private readonly live: boolean) {}
+  constructor(
+    private readonly io: Io,
+    private readonly live: boolean,
+  ) {}
 
   readonly onEvent = (event: EngineEvent): void => {
     const pre = event.resourcePreEvent?.metadata;
@@ -46,7 +63,9 @@ class Progress {
       const name = done.urn.slice(done.urn.lastIndexOf("::") + 2);
       const retained = done.op === "delete" && done.old?.retainOnDelete;
       const what = retained ? "kept (retained)" : DONE[done.op]!;
-      this.io.out(`  ${paint(this.io, done.op === "delete" ? "red" : "green", (SYMBOL[done.op] ?? " ").padEnd(2))} ${name.padEnd(32)} ${shortType(done.type).padEnd(22)} ${what}${since ? paint(this.io, "dim", ` ${((Date.now() - since) / 1000).toFixed(1)} s`) : ""}`);
+      this.io.out(
+        `  ${paint(this.io, done.op === "delete" ? "red" : "green", (SYMBOL[done.op] ?? " ").padEnd(2))} ${name.padEnd(32)} ${shortType(done.type).padEnd(22)} ${what}${since ? paint(this.io, "dim", ` ${((Date.now() - since) / 1000).toFixed(1)} s`) : ""}`,
+      );
     }
     const diagnostic = event.diagnosticEvent;
     if (diagnostic && diagnostic.severity === "error" && !/^\s*$/.test(diagnostic.message)) this.errors.push(diagnostic.message.trim());
@@ -63,7 +82,9 @@ export function summary(steps: StepLog, preview: boolean): string {
     [steps.steps.filter((s) => (s.op === "delete" || s.op === "discard") && !s.retained).length, preview ? "to delete" : "deleted"],
     [steps.steps.filter((s) => s.retained).length, preview ? "to keep (retained)" : "kept (retained)"],
     [count(["same"]), "unchanged"],
-  ].filter(([n]) => n !== 0).map(([n, what]) => `${n} ${what}`);
+  ]
+    .filter(([n]) => n !== 0)
+    .map(([n, what]) => `${n} ${what}`);
   return parts.join(", ") || "no resources";
 }
 
@@ -73,16 +94,24 @@ function failure(progress: Progress, err: Error, t: Target): CliError {
   // execa's words when the CLI died of a signal someone else sent (the OOM killer, kill -9)
   const killed = /Command was killed with (SIG[A-Z0-9]+)/.exec(message);
   if (killed) {
-    return new CliError(`the Pulumi engine (pulumi) was killed (${killed[1]}) before it finished; ` +
-      "run pgs up again: it recovers what the engine left (a stale lock, operations left pending)");
+    return new CliError(
+      `the Pulumi engine (pulumi) was killed (${killed[1]}) before it finished; ` +
+        "run pgs up again: it recovers what the engine left (a stale lock, operations left pending)",
+    );
   }
   const lock = /the stack is currently locked by \d+ lock\(s\)[^\n]*/.exec(message);
   if (lock) {
-    return new CliError(`stack ${t.stack} is locked by another pulumi operation (${lock[0]}). Wait for it to finish; ` +
-      "a lock left by a pulumi that no longer runs on this machine is removed by the next pgs up.");
+    return new CliError(
+      `stack ${t.stack} is locked by another pulumi operation (${lock[0]}). Wait for it to finish; ` +
+        "a lock left by a pulumi that no longer runs on this machine is removed by the next pgs up.",
+    );
   }
   const lines = progress.errors.length > 0 ? progress.errors : message.split("\n").filter((l) => /error:/.test(l));
-  const cleaned = lines.join("\n").split("\n").filter((l) => !/^\s+at .*:\d+:\d+\)?$/.test(l)).join("\n");
+  const cleaned = lines
+    .join("\n")
+    .split("\n")
+    .filter((l) => !/^\s+at .*:\d+:\d+\)?$/.test(l))
+    .join("\n");
   return new CliError(cleaned || message.split("\n").slice(-5).join("\n"));
 }
 
@@ -111,8 +140,10 @@ async function interruptible<T>(io: Io, what: string, run: (signal: AbortSignal)
     const fromTerminal = signal === "SIGINT" && io.interactive;
     if (received === undefined) {
       received = signal;
-      io.err(`pgs: ${signal}: cancelling the ${what}; the engine finishes the steps in flight, then stops ` +
-        `(${fromTerminal ? "Ctrl-C" : signal} again stops it at once; the next pgs up recovers what that leaves)`);
+      io.err(
+        `pgs: ${signal}: cancelling the ${what}; the engine finishes the steps in flight, then stops ` +
+          `(${fromTerminal ? "Ctrl-C" : signal} again stops it at once; the next pgs up recovers what that leaves)`,
+      );
       if (!fromTerminal) controller.abort();
     } else if (fromTerminal) {
       io.err("pgs: stopping at once");
@@ -127,8 +158,12 @@ async function interruptible<T>(io: Io, what: string, run: (signal: AbortSignal)
     return await run(controller.signal);
   } catch (err) {
     if (received !== undefined) {
-      throw new CliError(`${what} interrupted (${received}): ${what === "preview" ? "nothing was changed"
-        : "the steps it finished are in the stack's state; run pgs up again to finish"}`, EXIT.interrupted);
+      throw new CliError(
+        `${what} interrupted (${received}): ${
+          what === "preview" ? "nothing was changed" : "the steps it finished are in the stack's state; run pgs up again to finish"
+        }`,
+        EXIT.interrupted,
+      );
     }
     throw err;
   } finally {
@@ -138,19 +173,29 @@ async function interruptible<T>(io: Io, what: string, run: (signal: AbortSignal)
 }
 
 export async function preview(t: Target, io: Io, opened?: OpenedStack): Promise<StepLog> {
-  const { stack } = opened ?? await existingStack(t);
+  const { stack } = opened ?? (await existingStack(t));
   const steps = new StepLog();
   const progress = new Progress(io, false);
   io.out(`Previewing stack ${t.stack} (${stack.workspace.workDir})...`);
   try {
-    await interruptible(io, "preview", (signal) => stack.preview({ signal, onEvent: (e) => { steps.onEvent(e); progress.onEvent(e); } }));
+    await interruptible(io, "preview", (signal) =>
+      stack.preview({
+        signal,
+        onEvent: (e) => {
+          steps.onEvent(e);
+          progress.onEvent(e);
+        },
+      }),
+    );
   } catch (err) {
     if (err instanceof CliError) throw err;
     throw failure(progress, err as Error, t);
   }
   for (const step of steps.steps.filter((s) => s.op !== "same")) {
     const what = step.retained ? "keep (retained, not deleted)" : step.op;
-    io.out(`  ${(SYMBOL[step.op] ?? " ").padEnd(2)} ${step.name.padEnd(32)} ${shortType(step.type).padEnd(22)} ${what}${step.diffs.length > 0 ? paint(io, "dim", ` [${step.diffs.join(", ")}]`) : ""}`);
+    io.out(
+      `  ${(SYMBOL[step.op] ?? " ").padEnd(2)} ${step.name.padEnd(32)} ${shortType(step.type).padEnd(22)} ${what}${step.diffs.length > 0 ? paint(io, "dim", ` [${step.diffs.join(", ")}]`) : ""}`,
+    );
   }
   io.out(`Preview: ${summary(steps, true)}.`);
   return steps;
@@ -186,7 +231,15 @@ export async function up(t: Target, io: Io, options: { yes: boolean }): Promise<
   const started = Date.now();
   io.out(`Updating stack ${t.stack}...`);
   try {
-    await interruptible(io, "update", (signal) => opened.stack.up({ signal, onEvent: (e) => { steps.onEvent(e); progress.onEvent(e); } }));
+    await interruptible(io, "update", (signal) =>
+      opened.stack.up({
+        signal,
+        onEvent: (e) => {
+          steps.onEvent(e);
+          progress.onEvent(e);
+        },
+      }),
+    );
   } catch (err) {
     if (err instanceof CliError) throw err;
     throw failure(progress, err as Error, t);

@@ -8,16 +8,16 @@ import * as path from "node:path";
 import { stateDir } from "../engine/environment";
 import type { OpenedStack } from "../engine/workspace";
 import { SOURCE_DIR } from "../sourceDir";
-import { LABEL, Naming } from "../naming";
+import { LABEL, type Naming } from "../naming";
 import { docker } from "../ops/dockerCli";
 import { dumpTime, LOG_TAG, parseLogLine } from "../postgres/backup";
 import { SUPERUSER } from "../postgres/container";
 import type { TenantEndpoint } from "../tenants/endpoint";
 import { tenantEndpoint } from "../tenants/endpoint";
 import type { Tenant } from "../tenants/tenant";
-import { loadOffline, Target } from "./context";
+import { loadOffline, type Target } from "./context";
 import { existingStack, outputs } from "./engine";
-import { age, CliError, Io, paint, printJson, table } from "./io";
+import { age, CliError, type Io, paint, printJson, table } from "./io";
 
 interface Live {
   name: string;
@@ -29,14 +29,21 @@ interface Live {
 
 /** The stack's server containers on the Docker host, by tenant id. */
 async function liveServers(naming: Naming): Promise<Map<string, Live>> {
-  const ps = await docker(["ps", "-a", "--filter", `label=${LABEL.stack}=${naming.stack}`, "--filter", `label=${LABEL.role}=postgres`,
-    "--format", "{{.Names}}"], { allowFailure: true });
-  if (ps.code !== 0) throw new CliError(`cannot ask the Docker host (DOCKER_HOST=${process.env.DOCKER_HOST ?? "default"}): ${ps.stderr.trim()}`);
+  const ps = await docker(
+    ["ps", "-a", "--filter", `label=${LABEL.stack}=${naming.stack}`, "--filter", `label=${LABEL.role}=postgres`, "--format", "{{.Names}}"],
+    { allowFailure: true },
+  );
+  if (ps.code !== 0)
+    throw new CliError(`cannot ask the Docker host (DOCKER_HOST=${process.env.DOCKER_HOST ?? "default"}): ${ps.stderr.trim()}`);
   const names = ps.stdout.split("\n").filter(Boolean);
   const live = new Map<string, Live>();
   if (names.length === 0) return live;
-  const inspect = await docker(["inspect", "--format",
-    `{{.Name}}|{{index .Config.Labels "${LABEL.tenant}"}}|{{.State.Running}}|{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}|{{.State.StartedAt}}`, ...names]);
+  const inspect = await docker([
+    "inspect",
+    "--format",
+    `{{.Name}}|{{index .Config.Labels "${LABEL.tenant}"}}|{{.State.Running}}|{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}|{{.State.StartedAt}}`,
+    ...names,
+  ]);
   for (const line of inspect.stdout.split("\n").filter(Boolean)) {
     const [name, tenant, running, health, startedAt] = line.split("|");
     live.set(tenant, { name: name.replace(/^\//, ""), tenant, running: running === "true", health, startedAt });
@@ -74,31 +81,66 @@ export async function list(t: Target, io: Io, json: boolean): Promise<void> {
   const rows: ListRow[] = tenants.map((tenant) => {
     const server = live.get(tenant.id);
     const last = applied.endpoints?.[tenant.id];
-    const drift = !applied.endpoints ? "" : !last ? "new, not applied yet"
-      : !same(last, tenantEndpoint(tenant, settings.ingress.port)) ? "edited, not applied yet" : "";
+    const drift = !applied.endpoints
+      ? ""
+      : !last
+        ? "new, not applied yet"
+        : !same(last, tenantEndpoint(tenant, settings.ingress.port))
+          ? "edited, not applied yet"
+          : "";
     return {
-      tenant: tenant.id, hostname: tenant.hostname, access: tenant.access, state: tenant.state, version: tenant.postgres.version,
-      container: server ? (server.running ? `running (${server.health})` : "stopped") : "none", drift,
+      tenant: tenant.id,
+      hostname: tenant.hostname,
+      access: tenant.access,
+      state: tenant.state,
+      version: tenant.postgres.version,
+      container: server ? (server.running ? `running (${server.health})` : "stopped") : "none",
+      drift,
     };
   });
   for (const [id, last] of Object.entries(applied.endpoints ?? {})) {
     if (tenants.some((x) => x.id === id)) continue;
     const server = live.get(id);
-    rows.push({ tenant: id, hostname: last.hostname, access: last.access, state: last.state, version: last.postgresVersion,
-      container: server ? (server.running ? `running (${server.health})` : "stopped") : "none", drift: "removed from the file, not applied yet" });
+    rows.push({
+      tenant: id,
+      hostname: last.hostname,
+      access: last.access,
+      state: last.state,
+      version: last.postgresVersion,
+      container: server ? (server.running ? `running (${server.health})` : "stopped") : "none",
+      drift: "removed from the file, not applied yet",
+    });
   }
   for (const [id, server] of live) {
     if (rows.some((r) => r.tenant === id)) continue;
-    rows.push({ tenant: id, hostname: "", access: "", state: "", version: null,
-      container: server.running ? `running (${server.health})` : "stopped", drift: "running but not in the file" });
+    rows.push({
+      tenant: id,
+      hostname: "",
+      access: "",
+      state: "",
+      version: null,
+      container: server.running ? `running (${server.health})` : "stopped",
+      drift: "running but not in the file",
+    });
   }
   if (json) return printJson(io, { stack: t.stack, tenants: rows, ...(applied.note ? { note: applied.note } : {}) });
   if (rows.length === 0) {
     io.out(`stack ${t.stack}: no tenants (pgs create <id> adds one)`);
     return;
   }
-  for (const line of table(["TENANT", "HOSTNAME", "ACCESS", "STATE", "VERSION", "CONTAINER", "DRIFT"],
-    rows.map((r) => [r.tenant, r.hostname, r.access, r.state, r.version === null ? "" : String(r.version), r.container, r.drift ? paint(io, "yellow", r.drift) : ""]))) io.out(line);
+  for (const line of table(
+    ["TENANT", "HOSTNAME", "ACCESS", "STATE", "VERSION", "CONTAINER", "DRIFT"],
+    rows.map((r) => [
+      r.tenant,
+      r.hostname,
+      r.access,
+      r.state,
+      r.version === null ? "" : String(r.version),
+      r.container,
+      r.drift ? paint(io, "yellow", r.drift) : "",
+    ]),
+  ))
+    io.out(line);
   if (applied.note) io.err(applied.note);
 }
 
@@ -115,7 +157,9 @@ interface TenantStatus {
 /** Asks the tenant's own server, over its socket as the superuser (trusted inside the container). */
 async function serverFacts(naming: Naming, tenant: Tenant): Promise<{ dataBytes: number | null; connections: number | null }> {
   const sql = `select pg_database_size(current_database()), (select count(*) from pg_stat_activity where datname = current_database() and backend_type = 'client backend')`;
-  const r = await docker(["exec", naming.container(tenant.id), "psql", "-X", "-At", "-U", SUPERUSER, "-d", tenant.database, "-c", sql], { allowFailure: true });
+  const r = await docker(["exec", naming.container(tenant.id), "psql", "-X", "-At", "-U", SUPERUSER, "-d", tenant.database, "-c", sql], {
+    allowFailure: true,
+  });
   if (r.code !== 0) return { dataBytes: null, connections: null };
   const [size, connections] = r.stdout.trim().split("|").map(Number);
   return { dataBytes: size, connections };
@@ -124,7 +168,11 @@ async function serverFacts(naming: Naming, tenant: Tenant): Promise<{ dataBytes:
 /** The newest successful backup, from the backup container's log. */
 async function lastBackup(naming: Naming, tenant: Tenant): Promise<TenantStatus["lastBackup"]> {
   const r = await docker(["logs", "--tail", "500", naming.backupContainer(tenant.id)], { allowFailure: true });
-  const ok = (r.stdout + r.stderr).split("\n").map(parseLogLine).filter((l) => l?.tag === LOG_TAG.backup && l.ok).pop();
+  const ok = (r.stdout + r.stderr)
+    .split("\n")
+    .map(parseLogLine)
+    .filter((l) => l?.tag === LOG_TAG.backup && l.ok)
+    .pop();
   const when = ok ? dumpTime(ok.fields.file) : undefined;
   return ok && when ? { file: ok.fields.file, at: when.toISOString(), age: age(Date.now() - when.getTime()) } : null;
 }
@@ -147,18 +195,34 @@ export async function status(t: Target, io: Io, id: string | undefined, json: bo
       backups: tenant.backup ? "on" : "off",
     });
   }
-  const traefik = await docker(["inspect", "--format", "{{.State.Running}}|{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}|{{.State.StartedAt}}",
-    settings.naming.ingressContainer()], { allowFailure: true });
+  const traefik = await docker(
+    [
+      "inspect",
+      "--format",
+      "{{.State.Running}}|{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}|{{.State.StartedAt}}",
+      settings.naming.ingressContainer(),
+    ],
+    { allowFailure: true },
+  );
   const [running, health, startedAt] = traefik.stdout.trim().split("|");
-  const ingress = traefik.code !== 0 ? { health: "no container", uptime: null }
-    : { health: running === "true" ? health : "stopped", uptime: running === "true" ? age(Date.now() - Date.parse(startedAt)) : null };
+  const ingress =
+    traefik.code !== 0
+      ? { health: "no container", uptime: null }
+      : { health: running === "true" ? health : "stopped", uptime: running === "true" ? age(Date.now() - Date.parse(startedAt)) : null };
   if (json) return printJson(io, { stack: t.stack, ingress, tenants: result });
   const mib = (b: number | null) => (b === null ? "" : `${(b / 1024 / 1024).toFixed(1)} MiB`);
-  for (const line of table(["TENANT", "HEALTH", "UP", "DATA", "CONNECTIONS", "LAST BACKUP"], result.map((r) => [
-    r.tenant, r.health === "healthy" ? paint(io, "green", r.health) : paint(io, "yellow", r.health), r.uptime ?? "", mib(r.dataBytes),
-    r.connections === null ? "" : String(r.connections),
-    r.backups === "off" ? "off" : r.lastBackup ? `${r.lastBackup.age} ago (${r.lastBackup.file})` : "none yet",
-  ]))) io.out(line);
+  for (const line of table(
+    ["TENANT", "HEALTH", "UP", "DATA", "CONNECTIONS", "LAST BACKUP"],
+    result.map((r) => [
+      r.tenant,
+      r.health === "healthy" ? paint(io, "green", r.health) : paint(io, "yellow", r.health),
+      r.uptime ?? "",
+      mib(r.dataBytes),
+      r.connections === null ? "" : String(r.connections),
+      r.backups === "off" ? "off" : r.lastBackup ? `${r.lastBackup.age} ago (${r.lastBackup.file})` : "none yet",
+    ]),
+  ))
+    io.out(line);
   io.out(`ingress ${settings.naming.ingressContainer()}: ${ingress.health}${ingress.uptime ? `, up ${ingress.uptime}` : ""}`);
 }
 
@@ -166,7 +230,10 @@ export async function status(t: Target, io: Io, id: string | undefined, json: bo
 async function psqlUri(connectionString: string, caFile: string, ingressAddress: string): Promise<string> {
   const url = new URL(connectionString);
   url.searchParams.set("sslrootcert", caFile);
-  const resolves = await lookup(url.hostname).then(() => true, () => false);
+  const resolves = await lookup(url.hostname).then(
+    () => true,
+    () => false,
+  );
   if (!resolves) url.searchParams.set("hostaddr", ingressAddress === "0.0.0.0" || ingressAddress === "::" ? "127.0.0.1" : ingressAddress);
   return url.toString();
 }
@@ -180,7 +247,12 @@ function writeCa(t: Target, out: Record<string, unknown>): string {
 }
 
 /** `pgs credentials ID [--psql | --password]`: the one command that prints a password, and only when asked. */
-export async function credentials(t: Target, io: Io, id: string, options: { psql: boolean; password: boolean; json: boolean }): Promise<void> {
+export async function credentials(
+  t: Target,
+  io: Io,
+  id: string,
+  options: { psql: boolean; password: boolean; json: boolean },
+): Promise<void> {
   const { settings } = loadOffline(t);
   const out = await outputs(await existingStack(t));
   const connectionString = (out.connectionStrings as Record<string, string> | undefined)?.[id];
@@ -218,10 +290,20 @@ export async function connectionHints(t: Target, io: Io, opened: OpenedStack): P
       io.out(`  ${tenant.id}: ${tenant.state !== "running" ? "stopped" : "access disabled"}`);
       continue;
     }
-    const resolves = await lookup(tenant.hostname).then(() => true, () => false);
+    const resolves = await lookup(tenant.hostname).then(
+      () => true,
+      () => false,
+    );
     const address = settings.ingress.address === "0.0.0.0" || settings.ingress.address === "::" ? "127.0.0.1" : settings.ingress.address;
-    const conninfo = [`host=${tenant.hostname}`, ...(resolves ? [] : [`hostaddr=${address}`]), `port=${last.port}`, `dbname=${last.database}`,
-      `user=${last.user}`, "sslmode=verify-full", `sslrootcert=${caFile}`].join(" ");
+    const conninfo = [
+      `host=${tenant.hostname}`,
+      ...(resolves ? [] : [`hostaddr=${address}`]),
+      `port=${last.port}`,
+      `dbname=${last.database}`,
+      `user=${last.user}`,
+      "sslmode=verify-full",
+      `sslrootcert=${caFile}`,
+    ].join(" ");
     const note = tenant.allowFrom.length > 0 ? paint(io, "dim", ` (only from ${tenant.allowFrom.join(", ")})`) : "";
     io.out(`  ${tenant.id}: ${tenant.hostname}:${last.port}${note}`);
     io.out(`    PGPASSWORD="$(${pgs} credentials ${tenant.id} --password${stackFlag})" psql "${conninfo}"`);

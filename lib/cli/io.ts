@@ -24,7 +24,10 @@ export function processIo(): Io {
 
 /** A failure the user can act on: its message is printed as is, with the exit code. */
 export class CliError extends Error {
-  constructor(message: string, readonly exitCode: 1 | 2 | 130 = 1) {
+  constructor(
+    message: string,
+    readonly exitCode: 1 | 2 | 130 = 1,
+  ) {
     super(message);
   }
 }
@@ -41,7 +44,11 @@ export function paint(io: Io, style: keyof typeof CODES, text: string): string {
 /** Rows as aligned columns, with a header row. */
 export function table(header: string[], rows: string[][]): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join("  ").trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i])))
+      .join("  ")
+      .trimEnd();
   return [line(header), ...rows.map(line)];
 }
 

@@ -3,18 +3,20 @@
  * lib/ops (offline checks: check.ts).
  */
 import * as path from "node:path";
-import { BackupContext, BackupError, backupNow, formatBackups, listBackups, restoreTenant, S3Source } from "../ops/backups";
+import { type BackupContext, BackupError, backupNow, formatBackups, listBackups, restoreTenant, type S3Source } from "../ops/backups";
 import { kubernetesBackupHost } from "../ops/kubernetesBackups";
 import { UpgradeError, upgradeTenant } from "../ops/upgrade";
-import { SECRET_KEYS, StackSettings } from "../stackSettings";
+import { SECRET_KEYS, type StackSettings } from "../stackSettings";
 import { BUILT_IN_DEFAULTS } from "../tenants/tenant";
-import { loadOffline, Target } from "./context";
-import { CliError, Io, printJson } from "./io";
+import { loadOffline, type Target } from "./context";
+import { CliError, type Io, printJson } from "./io";
 
 export async function upgrade(t: Target, io: Io, id: string, to: number): Promise<void> {
   const { settings, tenantsFile, tenants } = loadOffline(t);
   if (settings.backend !== "docker") {
-    throw new CliError(`pgs upgrade works on the Docker backend only; stack ${t.stack} runs on ${settings.backend} (docs/kubernetes.md: major versions)`);
+    throw new CliError(
+      `pgs upgrade works on the Docker backend only; stack ${t.stack} runs on ${settings.backend} (docs/kubernetes.md: major versions)`,
+    );
   }
   const tenant = tenants.find((x) => x.id === id);
   if (!tenant) throw new CliError(`${tenantsFile}: no tenant "${id}"`);
@@ -31,7 +33,8 @@ async function s3Source(t: Target, settings: StackSettings): Promise<S3Source> {
   const s3 = settings.backupS3;
   if (!s3) throw new CliError(`--from-s3: stack ${t.stack} has no backupS3Endpoint`);
   const fromEnv = { accessKeyId: process.env.PGS_BACKUP_S3_ACCESS_KEY_ID, secretAccessKey: process.env.PGS_BACKUP_S3_SECRET_ACCESS_KEY };
-  if (fromEnv.accessKeyId && fromEnv.secretAccessKey) return { ...s3, accessKeyId: fromEnv.accessKeyId, secretAccessKey: fromEnv.secretAccessKey };
+  if (fromEnv.accessKeyId && fromEnv.secretAccessKey)
+    return { ...s3, accessKeyId: fromEnv.accessKeyId, secretAccessKey: fromEnv.secretAccessKey };
   const { existingStack } = await import("./engine");
   const { stack } = await existingStack(t);
   return {
@@ -41,16 +44,26 @@ async function s3Source(t: Target, settings: StackSettings): Promise<S3Source> {
   };
 }
 
-function backupContext(t: Target, io: Io, ids: string[]): { ctx: BackupContext; settings: StackSettings; tenantsFile: string; tenants: ReturnType<typeof loadOffline>["tenants"] } {
+function backupContext(
+  t: Target,
+  io: Io,
+  ids: string[],
+): { ctx: BackupContext; settings: StackSettings; tenantsFile: string; tenants: ReturnType<typeof loadOffline>["tenants"] } {
   const { settings, tenantsFile, tenants } = loadOffline(t);
   // A removed tenant's backups stay listable and restorable: its id is enough; its image is the default major's.
-  const major = ids.map((id) => tenants.find((x) => x.id === id)?.postgres.version).find((m) => m !== undefined) ?? BUILT_IN_DEFAULTS.postgres.version;
+  const major =
+    ids.map((id) => tenants.find((x) => x.id === id)?.postgres.version).find((m) => m !== undefined) ?? BUILT_IN_DEFAULTS.postgres.version;
   const image = settings.postgresImage(major);
   // On Kubernetes the same scripts run through kubectl, in the stack's cluster.
   const { kubeconfig } = settings.kubernetes;
-  const host = settings.backend === "kubernetes"
-    ? kubernetesBackupHost({ naming: settings.naming, image, ...(kubeconfig ? { kubeconfig: path.resolve(t.projectDir, kubeconfig) } : {}) })
-    : undefined;
+  const host =
+    settings.backend === "kubernetes"
+      ? kubernetesBackupHost({
+          naming: settings.naming,
+          image,
+          ...(kubeconfig ? { kubeconfig: path.resolve(t.projectDir, kubeconfig) } : {}),
+        })
+      : undefined;
   return { ctx: { naming: settings.naming, image, log: io.out, ...(host ? { host } : {}) }, settings, tenantsFile, tenants };
 }
 
@@ -75,18 +88,33 @@ export async function backups(t: Target, io: Io, id: string, json: boolean): Pro
   for (const line of formatBackups(found)) io.out(line);
 }
 
-export interface RestoreOptions { from?: string; toNewTenant?: string; fromS3: boolean; yes: boolean }
+export interface RestoreOptions {
+  from?: string;
+  toNewTenant?: string;
+  fromS3: boolean;
+  yes: boolean;
+}
 
-export async function restore(t: Target, io: Io, id: string, o: RestoreOptions, confirm: (question: string, expected: string) => Promise<boolean>): Promise<void> {
+export async function restore(
+  t: Target,
+  io: Io,
+  id: string,
+  o: RestoreOptions,
+  confirm: (question: string, expected: string) => Promise<boolean>,
+): Promise<void> {
   const targetId = o.toNewTenant ?? id;
   const { ctx, settings, tenantsFile, tenants } = backupContext(t, io, [targetId, id]);
   const target = tenants.find((x) => x.id === targetId);
   if (!target) throw new CliError(`${tenantsFile}: no tenant "${targetId}" to restore into (add it, apply, then restore)`);
   const s3 = o.fromS3 ? await s3Source(t, settings) : undefined;
-  await backupErrors(() => restoreTenant({
-    ...ctx, source: id, target: { id: target.id, user: target.user, database: target.database },
-    ...(o.from ? { from: o.from } : {}),
-    ...(s3 ? { s3 } : {}),
-    ...(o.yes ? {} : { confirm: (question: string) => confirm(question, target.id) }),
-  }));
+  await backupErrors(() =>
+    restoreTenant({
+      ...ctx,
+      source: id,
+      target: { id: target.id, user: target.user, database: target.database },
+      ...(o.from ? { from: o.from } : {}),
+      ...(s3 ? { s3 } : {}),
+      ...(o.yes ? {} : { confirm: (question: string) => confirm(question, target.id) }),
+    }),
+  );
 }

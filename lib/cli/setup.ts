@@ -10,8 +10,8 @@ import { openStack } from "../engine/workspace";
 import { LOCAL_IMAGES, localImageConfig } from "../localImages";
 import { readProjectFile } from "../project";
 import { SECRET_KEYS } from "../stackSettings";
-import { Target } from "./context";
-import { CliError, Io, paint } from "./io";
+import type { Target } from "./context";
+import { CliError, type Io, paint } from "./io";
 
 export interface SetupOptions {
   backend?: string;
@@ -83,7 +83,10 @@ export async function setup(t: Target, io: Io, o: SetupOptions): Promise<void> {
     const recorded = recordBackend(t, o.backend);
     if (recorded) io.out(recorded);
   }
-  const opened = await openStack({ projectDir: t.projectDir, stack: t.stack }, o.secretsProvider ? { secretsProvider: o.secretsProvider } : {});
+  const opened = await openStack(
+    { projectDir: t.projectDir, stack: t.stack },
+    o.secretsProvider ? { secretsProvider: o.secretsProvider } : {},
+  );
   const { stack, environment } = opened;
   const current = await stack.getAllConfig();
   const project = readProjectFile(t.projectDir).name;
@@ -116,7 +119,11 @@ export async function setup(t: Target, io: Io, o: SetupOptions): Promise<void> {
       lines.push(`  ${key}: ${shown(before.value)} (kept; pass the option to change it)`);
     } else {
       await stack.setConfig(key, { value, secret });
-      lines.push(before === undefined ? `  ${key}: ${shown(value)} (set)` : paint(io, "yellow", `  ${key}: ${shown(before.value)} → ${shown(value)} (changed)`));
+      lines.push(
+        before === undefined
+          ? `  ${key}: ${shown(value)} (set)`
+          : paint(io, "yellow", `  ${key}: ${shown(before.value)} → ${shown(value)} (changed)`),
+      );
     }
   };
   for (const [key, value] of Object.entries(explicit)) await set(key, value, false, true);
@@ -124,7 +131,9 @@ export async function setup(t: Target, io: Io, o: SetupOptions): Promise<void> {
   if (o.keyFile) await set(SECRET_KEYS.tlsPrivateKey, readFileSync(o.keyFile, "utf8"), true, true);
 
   io.out(`Stack ${t.stack} in ${path.relative(process.cwd(), t.projectDir) || "."} is ready.`);
-  io.out(`  backend: ${environment.backendUrl}${environment.localBackend ? " (this project's local default; pgs setup --backend URL or PULUMI_BACKEND_URL for another)" : ""}`);
+  io.out(
+    `  backend: ${environment.backendUrl}${environment.localBackend ? " (this project's local default; pgs setup --backend URL or PULUMI_BACKEND_URL for another)" : ""}`,
+  );
   io.out(`  secrets: ${environment.secrets}`);
   if (lines.length > 0) {
     io.out(`  Pulumi.${t.stack}.yaml:`);

@@ -33,12 +33,16 @@ export function dockerCapabilities(names: string[]): string[] {
 
 /** `{a: "1"}` → `[{label: "a", value: "1"}]`, sorted, the shape the provider takes. */
 export function dockerLabels(labels: Record<string, string>): { label: string; value: string }[] {
-  return Object.keys(labels).sort().map((label) => ({ label, value: labels[label] }));
+  return Object.keys(labels)
+    .sort()
+    .map((label) => ({ label, value: labels[label] }));
 }
 
 /** `{A: "1"}` → `["A=1"]`, sorted: the same list every run. */
 export function envList(env: Record<string, string>): string[] {
-  return Object.keys(env).sort().map((key) => `${key}=${env[key]}`);
+  return Object.keys(env)
+    .sort()
+    .map((key) => `${key}=${env[key]}`);
 }
 
 /**

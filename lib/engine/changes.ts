@@ -45,7 +45,9 @@ export class StepLog {
     const out: Partial<Record<OpType, string[]>> = {};
     for (const step of this.steps) {
       if (step.op === "same" && !includeSame) continue;
-      (out[step.op] ??= []).push(step.name);
+      const names = out[step.op] ?? [];
+      names.push(step.name);
+      out[step.op] = names;
     }
     for (const names of Object.values(out)) names?.sort();
     return out;

@@ -52,7 +52,8 @@ export function engineEnvironment(projectDir: string, env: NodeJS.ProcessEnv = p
   let secrets: string;
   if (env.PULUMI_CONFIG_PASSPHRASE !== undefined || env.PULUMI_CONFIG_PASSPHRASE_FILE) {
     secrets = env.PULUMI_CONFIG_PASSPHRASE_FILE
-      ? `passphrase from PULUMI_CONFIG_PASSPHRASE_FILE (${env.PULUMI_CONFIG_PASSPHRASE_FILE})` : "passphrase from PULUMI_CONFIG_PASSPHRASE";
+      ? `passphrase from PULUMI_CONFIG_PASSPHRASE_FILE (${env.PULUMI_CONFIG_PASSPHRASE_FILE})`
+      : "passphrase from PULUMI_CONFIG_PASSPHRASE";
   } else if (!configured) {
     envVars.PULUMI_CONFIG_PASSPHRASE_FILE = ensurePassphrase(projectDir);
     secrets = `passphrase generated into ${envVars.PULUMI_CONFIG_PASSPHRASE_FILE} (keep it: without it the stack's secrets cannot be read)`;

@@ -17,9 +17,13 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs
 import { hostname } from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { OpenedStack, runCli } from "./workspace";
+import { type OpenedStack, runCli } from "./workspace";
 
-interface LockFile { pid?: number; hostname?: string; timestamp?: string }
+interface LockFile {
+  pid?: number;
+  hostname?: string;
+  timestamp?: string;
+}
 
 function alive(pid: number): boolean {
   try {
@@ -35,10 +39,11 @@ function lockFiles(backendUrl: string, stack: string): string[] {
   if (!backendUrl.startsWith("file://")) return [];
   const locks = path.join(fileURLToPath(backendUrl), ".pulumi", "locks");
   if (!existsSync(locks)) return [];
-  const walk = (dir: string): string[] => readdirSync(dir).flatMap((n) => {
-    const full = path.join(dir, n);
-    return statSync(full).isDirectory() ? walk(full) : [full];
-  });
+  const walk = (dir: string): string[] =>
+    readdirSync(dir).flatMap((n) => {
+      const full = path.join(dir, n);
+      return statSync(full).isDirectory() ? walk(full) : [full];
+    });
   return walk(locks).filter((f) => path.basename(path.dirname(f)) === stack && f.endsWith(".json"));
 }
 
@@ -87,11 +92,15 @@ function dockerId(type: string, name: string): string | undefined {
     }
   };
   switch (type) {
-    case "docker:index/container:Container": return inspect(["container", "inspect", "--format", "{{.Id}}", name]);
-    case "docker:index/network:Network": return inspect(["network", "inspect", "--format", "{{.Id}}", name]);
+    case "docker:index/container:Container":
+      return inspect(["container", "inspect", "--format", "{{.Id}}", name]);
+    case "docker:index/network:Network":
+      return inspect(["network", "inspect", "--format", "{{.Id}}", name]);
     // A volume's id is its name.
-    case "docker:index/volume:Volume": return inspect(["volume", "inspect", "--format", "{{.Name}}", name]);
-    default: return undefined;
+    case "docker:index/volume:Volume":
+      return inspect(["volume", "inspect", "--format", "{{.Name}}", name]);
+    default:
+      return undefined;
   }
 }
 
@@ -99,7 +108,7 @@ function dockerId(type: string, name: string): string | undefined {
 export async function recoverInterrupted(opened: OpenedStack, existing: ExistingObject = dockerObject): Promise<string[]> {
   const done = releaseStaleLocks(opened);
   const exported = await opened.stack.exportStack();
-  const pending = ((exported.deployment as { pending_operations?: PendingOperation[] }).pending_operations ?? []);
+  const pending = (exported.deployment as { pending_operations?: PendingOperation[] }).pending_operations ?? [];
   if (pending.length === 0) return done;
   const imported: PendingOperation[] = [];
   for (const op of pending.filter((p) => p.type === "creating")) {
@@ -116,12 +125,16 @@ export async function recoverInterrupted(opened: OpenedStack, existing: Existing
     // resources stay in dependency order.
     const deployment = exported.deployment as { resources: unknown[]; pending_operations: PendingOperation[] };
     deployment.resources.push(...imported.map((op) => op.resource));
-    deployment.pending_operations = pending.filter((op) => !imported.some((i) => i.resource.urn === op.resource.urn && op.type === "creating"));
+    deployment.pending_operations = pending.filter(
+      (op) => !imported.some((i) => i.resource.urn === op.resource.urn && op.type === "creating"),
+    );
     await opened.stack.importStack(exported);
   }
   const refresh = await runCli(opened, ["refresh", "--yes", "--skip-preview", "--clear-pending-creates"]);
   if (refresh.code !== 0) {
-    throw new Error(`recovering from the interrupted run failed (pulumi refresh): ${refresh.stderr.trim().split("\n").slice(-5).join("\n")}`);
+    throw new Error(
+      `recovering from the interrupted run failed (pulumi refresh): ${refresh.stderr.trim().split("\n").slice(-5).join("\n")}`,
+    );
   }
   done.push(`refreshed the state: ${pending.length} pending operation(s) resolved`);
   return done;

@@ -5,21 +5,21 @@
  */
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
 import { projectProgram } from "../program";
 import { readProjectFile } from "../project";
-import { ENGINE, EngineEnvironment, engineEnvironment } from "./environment";
+import { ENGINE, type EngineEnvironment, engineEnvironment } from "./environment";
 
 export class EngineMissingError extends Error {}
 
 /** This checkout's engine when scripts/engine.sh made one, else a `pulumi` on PATH. */
 async function pulumiCommand(): Promise<PulumiCommand> {
   try {
-    return existsSync(ENGINE.cli)
-      ? await PulumiCommand.get({ root: ENGINE.root, skipVersionCheck: true })
-      : await PulumiCommand.get();
+    return existsSync(ENGINE.cli) ? await PulumiCommand.get({ root: ENGINE.root, skipVersionCheck: true }) : await PulumiCommand.get();
   } catch (err) {
-    throw new EngineMissingError(`no Pulumi engine: run bash scripts/engine.sh (or install Pulumi) first (${(err as Error).message.split("\n")[0]})`);
+    throw new EngineMissingError(
+      `no Pulumi engine: run bash scripts/engine.sh (or install Pulumi) first (${(err as Error).message.split("\n")[0]})`,
+    );
   }
 }
 
@@ -86,10 +86,21 @@ export function cliEnv(opened: OpenedStack): Record<string, string> {
  */
 export function runCli(opened: OpenedStack, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(opened.cli, [...args, "--stack", opened.stack.name, "--non-interactive"], {
-      cwd: opened.projectDir, env: { ...process.env, ...cliEnv(opened) }, maxBuffer: 64 * 1024 * 1024,
-    }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : 1) : 0, stdout, stderr });
-    });
+    execFile(
+      opened.cli,
+      [...args, "--stack", opened.stack.name, "--non-interactive"],
+      {
+        cwd: opened.projectDir,
+        env: { ...process.env, ...cliEnv(opened) },
+        maxBuffer: 64 * 1024 * 1024,
+      },
+      (err, stdout, stderr) => {
+        resolve({
+          code: err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : 1) : 0,
+          stdout,
+          stderr,
+        });
+      },
+    );
   });
 }

@@ -3,7 +3,7 @@
  * backup container, in the tenant's own image, on the backups claim; the operator commands read
  * that claim from a short-lived pod and start one-off jobs from the CronJob's template.
  */
-import { KUBERNETES_OBJECTS, Naming } from "../naming";
+import { KUBERNETES_OBJECTS, type Naming } from "../naming";
 import { BACKUP_DIR, backupEnv, backupVolumeEnv } from "../postgres/backup";
 import type { BackupPolicy, Tenant } from "../tenants/tenant";
 import { envVars } from "./inputs";
@@ -24,7 +24,10 @@ export function backupJobEnv(tenant: Tenant, policy: BackupPolicy, serverAddress
 /** The backups claim, mounted where the scripts look for dumps. */
 export function backupsVolume(readOnly: boolean) {
   return {
-    volume: { name: "backups", persistentVolumeClaim: { claimName: KUBERNETES_OBJECTS.backupsClaim, ...(readOnly ? { readOnly: true } : {}) } },
+    volume: {
+      name: "backups",
+      persistentVolumeClaim: { claimName: KUBERNETES_OBJECTS.backupsClaim, ...(readOnly ? { readOnly: true } : {}) },
+    },
     volumeMount: { name: "backups", mountPath: BACKUP_DIR, ...(readOnly ? { readOnly: true } : {}) },
   };
 }
@@ -49,15 +52,17 @@ export function backupReaderPod(naming: Naming, tenantId: string, image: string,
       dnsPolicy: "Default",
       activeDeadlineSeconds: READER_DEADLINE_SECONDS,
       terminationGracePeriodSeconds: 0,
-      containers: [{
-        name: "reader",
-        image,
-        imagePullPolicy: "IfNotPresent",
-        command: ["sleep", String(READER_DEADLINE_SECONDS)],
-        env: envVars(backupVolumeEnv()),
-        volumeMounts: [backups.volumeMount],
-        securityContext: TENANT_CONTAINER_SECURITY,
-      }],
+      containers: [
+        {
+          name: "reader",
+          image,
+          imagePullPolicy: "IfNotPresent",
+          command: ["sleep", String(READER_DEADLINE_SECONDS)],
+          env: envVars(backupVolumeEnv()),
+          volumeMounts: [backups.volumeMount],
+          securityContext: TENANT_CONTAINER_SECURITY,
+        },
+      ],
       volumes: [backups.volume],
     },
   };
@@ -68,7 +73,12 @@ const MANUAL_JOB_TTL_SECONDS = 3600;
 
 interface CronJobLike {
   metadata?: { namespace?: string };
-  spec: { jobTemplate: { metadata?: { labels?: Record<string, string> }; spec: { template: { spec: { containers: { name: string; args?: string[] }[] } } } } };
+  spec: {
+    jobTemplate: {
+      metadata?: { labels?: Record<string, string> };
+      spec: { template: { spec: { containers: { name: string; args?: string[] }[] } } };
+    };
+  };
 }
 
 /** A one-off Job from the backup CronJob's template, run as a manual backup (`pgs backup`). */

@@ -19,9 +19,10 @@ export function filesVolume(volumeName: string, source: FilesSource, files: { pa
   const dirs = [...new Set(files.map((f) => path.posix.dirname(f.path)))];
   if (dirs.length !== 1) throw new Error(`filesVolume ${volumeName}: the files must share one directory, got ${dirs.join(", ")}`);
   const items = files.map((f) => ({ key: f.key ?? fileKey(f), path: path.posix.basename(f.path), mode: f.executable ? 0o555 : 0o444 }));
-  const volume = "configMap" in source
-    ? { name: volumeName, configMap: { name: source.configMap, defaultMode: 0o444, items } }
-    : { name: volumeName, secret: { secretName: source.secret, defaultMode: 0o444, items } };
+  const volume =
+    "configMap" in source
+      ? { name: volumeName, configMap: { name: source.configMap, defaultMode: 0o444, items } }
+      : { name: volumeName, secret: { secretName: source.secret, defaultMode: 0o444, items } };
   return { volume, volumeMount: { name: volumeName, mountPath: dirs[0], readOnly: true } };
 }
 

@@ -16,5 +16,7 @@ export function mebibytes(mib: number): string {
 
 /** `{A: "1"}` → `[{name: "A", value: "1"}]`, sorted: the same list every run. */
 export function envVars(env: Record<string, string>): { name: string; value: string }[] {
-  return Object.keys(env).sort().map((name) => ({ name, value: env[name] }));
+  return Object.keys(env)
+    .sort()
+    .map((name) => ({ name, value: env[name] }));
 }

@@ -1,4 +1,4 @@
-import { KUBERNETES_NAME_MAX, Naming } from "../naming";
+import { KUBERNETES_NAME_MAX, type Naming } from "../naming";
 import type { Tenant } from "../tenants/tenant";
 import { cronSchedule } from "./schedule";
 
@@ -11,10 +11,14 @@ export function kubernetesProblems(tenants: Tenant[], naming: Naming): string[] 
   for (const tenant of tenants) {
     const namespace = naming.tenantNamespace(tenant.id);
     if (namespace.length > KUBERNETES_NAME_MAX) {
-      problems.push(`tenant "${tenant.id}": its namespace ${namespace} would be ${namespace.length} characters, and Kubernetes allows ${KUBERNETES_NAME_MAX} (use a shorter id, or a shorter namePrefix for the stack)`);
+      problems.push(
+        `tenant "${tenant.id}": its namespace ${namespace} would be ${namespace.length} characters, and Kubernetes allows ${KUBERNETES_NAME_MAX} (use a shorter id, or a shorter namePrefix for the stack)`,
+      );
     }
     if (tenant.backup && cronSchedule(tenant.backup) === undefined) {
-      problems.push(`tenant "${tenant.id}": backup.every ${tenant.backup.every} cannot be a Kubernetes CronJob schedule (on Kubernetes use an interval that divides an hour, e.g. 15m or 30m, or a day in whole hours, e.g. 6h or 24h, or 7d)`);
+      problems.push(
+        `tenant "${tenant.id}": backup.every ${tenant.backup.every} cannot be a Kubernetes CronJob schedule (on Kubernetes use an interval that divides an hour, e.g. 15m or 30m, or a day in whole hours, e.g. 6h or 24h, or 7d)`,
+      );
     }
   }
   return problems;

@@ -2,7 +2,7 @@
  * A tenant's server on Kubernetes: the pod-level facts of its StatefulSet, from the same image,
  * start hook, probe and files as the Docker container (lib/postgres).
  */
-import { KUBERNETES_OBJECTS, Naming } from "../naming";
+import { KUBERNETES_OBJECTS, type Naming } from "../naming";
 import { HEALTHCHECK, POSTGRES_PORT } from "../postgres/container";
 import { ACCEPTING_PROBE, HEALTH_PROBE, SERVER_SECRET_FILES } from "../postgres/server";
 import type { Tenant } from "../tenants/tenant";
@@ -54,9 +54,17 @@ const STARTUP_WINDOW_SECONDS = 20 * 60;
 
 /** The same probe.sh as Docker's healthcheck: ready (routed) once roles are synced, alive while it accepts connections. */
 export function serverProbes() {
-  const exec = (command: readonly string[]) => ({ exec: { command: [...command] }, successThreshold: 1, timeoutSeconds: HEALTHCHECK.timeoutSeconds });
+  const exec = (command: readonly string[]) => ({
+    exec: { command: [...command] },
+    successThreshold: 1,
+    timeoutSeconds: HEALTHCHECK.timeoutSeconds,
+  });
   return {
-    startupProbe: { ...exec(ACCEPTING_PROBE), periodSeconds: HEALTHCHECK.intervalSeconds, failureThreshold: STARTUP_WINDOW_SECONDS / HEALTHCHECK.intervalSeconds },
+    startupProbe: {
+      ...exec(ACCEPTING_PROBE),
+      periodSeconds: HEALTHCHECK.intervalSeconds,
+      failureThreshold: STARTUP_WINDOW_SECONDS / HEALTHCHECK.intervalSeconds,
+    },
     readinessProbe: { ...exec(HEALTH_PROBE), periodSeconds: HEALTHCHECK.intervalSeconds, failureThreshold: HEALTHCHECK.retries },
     livenessProbe: { ...exec(ACCEPTING_PROBE), periodSeconds: 10, failureThreshold: 6 },
   };
@@ -76,7 +84,10 @@ export function serverResources(resources: Tenant["resources"]) {
 
 /** /dev/shm as a memory-backed emptyDir of the tenant's shm size (it counts towards the memory limit). */
 export function shmVolume(resources: Tenant["resources"]) {
-  return { volume: { name: "shm", emptyDir: { medium: "Memory", sizeLimit: mebibytes(resources.shmMiB) } }, volumeMount: { name: "shm", mountPath: "/dev/shm" } };
+  return {
+    volume: { name: "shm", emptyDir: { medium: "Memory", sizeLimit: mebibytes(resources.shmMiB) } },
+    volumeMount: { name: "shm", mountPath: "/dev/shm" },
+  };
 }
 
 /** What every container a tenant owns runs with, as on Docker: no raw sockets, no privilege gain through setuid. */
@@ -90,16 +101,18 @@ export function serverNetworkPolicy(naming: Naming, tenantId: string) {
   return {
     podSelector: { matchLabels: naming.tenantLabels(tenantId, "postgres") },
     policyTypes: ["Ingress", "Egress"],
-    ingress: [{
-      from: [
-        {
-          namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": naming.ingressNamespace() } },
-          podSelector: { matchLabels: naming.ingressLabels() },
-        },
-        { podSelector: { matchLabels: naming.tenantLabels(tenantId, "backup") } },
-      ],
-      ports: [{ protocol: "TCP", port: POSTGRES_PORT }],
-    }],
+    ingress: [
+      {
+        from: [
+          {
+            namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": naming.ingressNamespace() } },
+            podSelector: { matchLabels: naming.ingressLabels() },
+          },
+          { podSelector: { matchLabels: naming.tenantLabels(tenantId, "backup") } },
+        ],
+        ports: [{ protocol: "TCP", port: POSTGRES_PORT }],
+      },
+    ],
     egress: [],
   };
 }

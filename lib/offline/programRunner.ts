@@ -4,7 +4,7 @@
  * `pgs plan`, the unit tests and the end-to-end applier, so there is one implementation.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { Program, projectProgram } from "../program";
+import { type Program, projectProgram } from "../program";
 import { stackConfig } from "../project";
 
 /** What a value the engine only knows at apply time (e.g. a new password) is shown as. */
@@ -32,8 +32,12 @@ export interface RecordedResource {
 }
 
 export interface ResourceMocks {
-  newResource(args: { type: string; name: string; urn: string; inputs: Record<string, unknown> }):
-    Promise<{ id: string; state: Record<string, unknown> }> | { id: string; state: Record<string, unknown> };
+  newResource(args: {
+    type: string;
+    name: string;
+    urn: string;
+    inputs: Record<string, unknown>;
+  }): Promise<{ id: string; state: Record<string, unknown> }> | { id: string; state: Record<string, unknown> };
 }
 
 export interface RunOptions {
@@ -70,7 +74,8 @@ function unwrap(value: unknown, reveal: boolean): unknown {
   if (Array.isArray(value)) return value.map((v) => unwrap(v, reveal));
   if (value && typeof value === "object") {
     const record = value as Record<string, unknown>;
-    if (record[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig) return reveal ? unwrap(record.value, reveal) : SECRET_PLACEHOLDER;
+    if (record[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig)
+      return reveal ? unwrap(record.value, reveal) : SECRET_PLACEHOLDER;
     return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, unwrap(v, reveal)]));
   }
   return value;
@@ -79,9 +84,15 @@ function unwrap(value: unknown, reveal: boolean): unknown {
 async function resolveOutput(value: unknown): Promise<{ value: unknown; secret: boolean }> {
   const output: pulumi.Output<unknown> = pulumi.output(value as pulumi.Input<unknown>) as pulumi.Output<unknown>;
   // An unknown output never runs its apply callbacks (the SDK's OutputImpl.isKnown).
-  if (!(await (output as unknown as { isKnown: Promise<boolean> }).isKnown)) return { value: UNKNOWN_PLACEHOLDER, secret: await pulumi.isSecret(output) };
+  if (!(await (output as unknown as { isKnown: Promise<boolean> }).isKnown))
+    return { value: UNKNOWN_PLACEHOLDER, secret: await pulumi.isSecret(output) };
   const [resolved, secret] = await Promise.all([
-    new Promise<unknown>((resolve) => output.apply((v) => { resolve(v); return v; })),
+    new Promise<unknown>((resolve) =>
+      output.apply((v) => {
+        resolve(v);
+        return v;
+      }),
+    ),
     pulumi.isSecret(output),
   ]);
   return { value: resolved, secret };
@@ -99,7 +110,8 @@ type WaitForRpcs = () => Promise<void>;
  */
 function offlineRuntime(): void {
   const debuggable = require("@pulumi/pulumi/runtime/debuggable") as { debuggablePromise?: (p: unknown, ctx: unknown) => unknown };
-  if (typeof debuggable.debuggablePromise !== "function") throw new Error("this @pulumi/pulumi has no runtime/debuggable.debuggablePromise");
+  if (typeof debuggable.debuggablePromise !== "function")
+    throw new Error("this @pulumi/pulumi has no runtime/debuggable.debuggablePromise");
   debuggable.debuggablePromise = (p) => p;
   (pulumi.Resource as unknown as { callsites: () => unknown[] }).callsites = () => [];
 }
@@ -124,14 +136,22 @@ export async function runProgram(options: RunOptions): Promise<RunResult> {
 
   offlineRuntime();
   pulumi.runtime.setAllConfig(config, allSecretKeys);
-  await pulumi.runtime.setMocks({
-    newResource: async (args) => {
-      const urn = registering ?? urnOf(undefined, args.type, args.name);
-      const result = await options.mocks.newResource({ type: args.type, name: args.name, urn, inputs: args.inputs });
-      return { id: result.id, state: result.state };
+  await pulumi.runtime.setMocks(
+    {
+      newResource: async (args) => {
+        const urn = registering ?? urnOf(undefined, args.type, args.name);
+        const result = await options.mocks.newResource({ type: args.type, name: args.name, urn, inputs: args.inputs });
+        return { id: result.id, state: result.state };
+      },
+      call: () => {
+        throw new Error("pgs makes no provider calls");
+      },
     },
-    call: () => { throw new Error("pgs makes no provider calls"); },
-  }, project, options.stack, options.preview ?? false, "organization");
+    project,
+    options.stack,
+    options.preview ?? false,
+    "organization",
+  );
 
   // The mock monitor passes neither parents nor resource options to `newResource`; read them off the request.
   const monitor = pulumi.runtime.getMonitor() as unknown as {
@@ -177,7 +197,9 @@ export async function runProgram(options: RunOptions): Promise<RunResult> {
   // A failed registration (e.g. a RunError thrown from an apply) surfaces as an unhandled
   // rejection in the SDK; collect it and fail the run with it, as the CLI would.
   const rejections: unknown[] = [];
-  const onRejection = (reason: unknown) => { rejections.push(reason); };
+  const onRejection = (reason: unknown) => {
+    rejections.push(reason);
+  };
   process.on("unhandledRejection", onRejection);
   try {
     return await runAndCollect();
@@ -186,29 +208,29 @@ export async function runProgram(options: RunOptions): Promise<RunResult> {
   }
 
   async function runAndCollect(): Promise<RunResult> {
-  // The project's program: index.ts under ts-node and jest, bundled into dist/pgs.js for the CLI.
-  const main = options.program ?? await projectProgram();
-  const exportedValues = (await main(options.projectDir)) ?? {};
-  const exported = Object.entries(exportedValues).filter(([key]) => key !== "default" && key !== "__esModule");
-  const outputs: Record<string, unknown> = {};
-  const displayOutputs: Record<string, unknown> = {};
-  const secretOutputs: string[] = [];
-  for (const [key, value] of exported) {
-    const resolved = await resolveOutput(value);
-    outputs[key] = resolved.value;
-    displayOutputs[key] = resolved.secret ? SECRET_PLACEHOLDER : resolved.value;
-    if (resolved.secret) secretOutputs.push(key);
-  }
-  const waitForRpcs = (pulumi.runtime as unknown as { waitForRPCs?: WaitForRpcs }).waitForRPCs;
-  if (typeof waitForRpcs !== "function") throw new Error("this @pulumi/pulumi has no runtime.waitForRPCs");
-  await waitForRpcs();
-  await new Promise((resolve) => setImmediate(resolve));
-  if (failures.length > 0) throw failures[0];
-  if (rejections.length > 0) {
-    const first = rejections[0];
-    throw first instanceof Error ? first : new Error(String(first));
-  }
-  return { project, stack: options.stack, resources, outputs, displayOutputs, secretOutputs };
+    // The project's program: index.ts under ts-node and jest, bundled into dist/pgs.js for the CLI.
+    const main = options.program ?? (await projectProgram());
+    const exportedValues = (await main(options.projectDir)) ?? {};
+    const exported = Object.entries(exportedValues).filter(([key]) => key !== "default" && key !== "__esModule");
+    const outputs: Record<string, unknown> = {};
+    const displayOutputs: Record<string, unknown> = {};
+    const secretOutputs: string[] = [];
+    for (const [key, value] of exported) {
+      const resolved = await resolveOutput(value);
+      outputs[key] = resolved.value;
+      displayOutputs[key] = resolved.secret ? SECRET_PLACEHOLDER : resolved.value;
+      if (resolved.secret) secretOutputs.push(key);
+    }
+    const waitForRpcs = (pulumi.runtime as unknown as { waitForRPCs?: WaitForRpcs }).waitForRPCs;
+    if (typeof waitForRpcs !== "function") throw new Error("this @pulumi/pulumi has no runtime.waitForRPCs");
+    await waitForRpcs();
+    await new Promise((resolve) => setImmediate(resolve));
+    if (failures.length > 0) throw failures[0];
+    if (rejections.length > 0) {
+      const first = rejections[0];
+      throw first instanceof Error ? first : new Error(String(first));
+    }
+    return { project, stack: options.stack, resources, outputs, displayOutputs, secretOutputs };
   }
 }
 
@@ -225,4 +247,3 @@ interface RegisterRequest {
   getProtect?(): boolean;
   getDependenciesList(): string[];
 }
-

@@ -10,10 +10,20 @@
  * a missing, corrupt or failing backup leaves the tenant exactly as it was.
  */
 import { spawn } from "node:child_process";
-import { Naming } from "../naming";
+import type { Naming } from "../naming";
 import {
-  BACKUP_DIR, BACKUP_FILES, backupVolumeEnv, backupVolumeScript, DUMP_NAME, dumpTime, LOG_TAG, offsiteEnv, offsiteScript, parseLogLine,
-  remoteFolder, s3CredentialLines,
+  BACKUP_DIR,
+  BACKUP_FILES,
+  backupVolumeEnv,
+  backupVolumeScript,
+  DUMP_NAME,
+  dumpTime,
+  LOG_TAG,
+  offsiteEnv,
+  offsiteScript,
+  parseLogLine,
+  remoteFolder,
+  s3CredentialLines,
 } from "../postgres/backup";
 import type { BackupS3Settings } from "../stackSettings";
 import { docker, envArgs, labelArgs, stderrTail } from "./dockerCli";
@@ -30,7 +40,11 @@ export interface BackupContext {
 }
 
 /** What a command run on a BackupHost printed, and how it ended. */
-export interface HostRun { code: number; stdout: string; stderr: string }
+export interface HostRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 /**
  * Where a stack's backups and tenant servers are. A "store" is a tenant's backup volume or claim;
@@ -52,7 +66,11 @@ export interface BackupHost {
 }
 
 /** The tenant a restore writes into: its server container runs `pg_restore` as `user`. */
-export interface RestoreTarget { id: string; user: string; database: string }
+export interface RestoreTarget {
+  id: string;
+  user: string;
+  database: string;
+}
 
 /** The stack's S3 target and its credentials (`network` "" means Docker's default bridge). */
 export interface S3Source extends BackupS3Settings {
@@ -66,7 +84,6 @@ export interface BackupInfo {
   bytes: number;
   checksum: "ok" | "BAD" | "missing";
 }
-
 
 async function isRunning(container: string): Promise<boolean> {
   const r = await docker(["inspect", "--format", "{{.State.Running}}", container], { allowFailure: true });
@@ -84,7 +101,9 @@ export function dockerBackupHost(ctx: Pick<BackupContext, "naming" | "image">): 
     async takeBackup(tenantId, log) {
       const container = naming.backupContainer(tenantId);
       if (!(await isRunning(container))) {
-        throw new BackupError(`tenant ${tenantId} has no running backup container ${container}: set backup: in tenants.yaml for it and apply (pulumi up)`);
+        throw new BackupError(
+          `tenant ${tenantId} has no running backup container ${container}: set backup: in tenants.yaml for it and apply (pulumi up)`,
+        );
       }
       log(`taking a backup of ${tenantId} now (pg_dump -Fc in ${container}) ...`);
       return docker(["exec", container, BACKUP_FILES.now, "manual"], { allowFailure: true });
@@ -97,9 +116,26 @@ export function dockerBackupHost(ctx: Pick<BackupContext, "naming" | "image">): 
     // also removes the image's anonymous VOLUME).
     inBackupStore(tenantId, args, store) {
       const volume = store ?? naming.backupVolume(tenantId);
-      return docker(["run", "--rm", "--network", "none", ...labelArgs(naming.tenantLabels(tenantId, "backup")),
-        ...envArgs(backupVolumeEnv()), "-v", `${volume}:${BACKUP_DIR}:ro`, "--entrypoint", "sh", ctx.image,
-        "-c", backupVolumeScript(), "backup-volume.sh", ...args], { allowFailure: true });
+      return docker(
+        [
+          "run",
+          "--rm",
+          "--network",
+          "none",
+          ...labelArgs(naming.tenantLabels(tenantId, "backup")),
+          ...envArgs(backupVolumeEnv()),
+          "-v",
+          `${volume}:${BACKUP_DIR}:ro`,
+          "--entrypoint",
+          "sh",
+          ctx.image,
+          "-c",
+          backupVolumeScript(),
+          "backup-volume.sh",
+          ...args,
+        ],
+        { allowFailure: true },
+      );
     },
     async server(tenantId) {
       const container = naming.container(tenantId);
@@ -108,8 +144,22 @@ export function dockerBackupHost(ctx: Pick<BackupContext, "naming" | "image">): 
     pipeRestore(source, name, target, pgRestoreArgs, store) {
       const volume = store ?? naming.backupVolume(source);
       return pipe(
-        ["docker", ["run", "--rm", "--network", "none", ...labelArgs(naming.tenantLabels(source, "backup")),
-          "-v", `${volume}:${BACKUP_DIR}:ro`, "--entrypoint", "cat", ctx.image, `${BACKUP_DIR}/${name}`]],
+        [
+          "docker",
+          [
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            ...labelArgs(naming.tenantLabels(source, "backup")),
+            "-v",
+            `${volume}:${BACKUP_DIR}:ro`,
+            "--entrypoint",
+            "cat",
+            ctx.image,
+            `${BACKUP_DIR}/${name}`,
+          ],
+        ],
         // The socket is trusted inside the tenant's own container (lib/postgres/files/pg_hba.conf).
         ["docker", ["exec", "-i", naming.container(target.id), "pg_restore", ...pgRestoreArgs]],
       );
@@ -127,11 +177,16 @@ export function pipe(reader: [string, string[]], writer: [string, string[]]): Pr
   from.stderr.on("data", (c: Buffer) => errors.push(c));
   to.stderr.on("data", (c: Buffer) => errors.push(c));
   to.stdout.resume();
-  const done = (child: ReturnType<typeof spawn>) => new Promise<number>((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code) => resolve(code ?? 1));
-  });
-  return Promise.all([done(from), done(to)]).then(([a, b]) => ({ code: a !== 0 ? a : b, stdout: "", stderr: Buffer.concat(errors).toString() }));
+  const done = (child: ReturnType<typeof spawn>) =>
+    new Promise<number>((resolve, reject) => {
+      child.on("error", reject);
+      child.on("close", (code) => resolve(code ?? 1));
+    });
+  return Promise.all([done(from), done(to)]).then(([a, b]) => ({
+    code: a !== 0 ? a : b,
+    stdout: "",
+    stderr: Buffer.concat(errors).toString(),
+  }));
 }
 
 const hostOf = (ctx: BackupContext): BackupHost => ctx.host ?? dockerBackupHost(ctx);
@@ -141,7 +196,10 @@ export async function backupNow(ctx: BackupContext, tenantId: string): Promise<s
   const host = hostOf(ctx);
   try {
     const r = await host.takeBackup(tenantId, ctx.log);
-    const line = r.stdout.split("\n").filter((l) => parseLogLine(l)?.tag === LOG_TAG.backup).pop();
+    const line = r.stdout
+      .split("\n")
+      .filter((l) => parseLogLine(l)?.tag === LOG_TAG.backup)
+      .pop();
     if (r.code !== 0 || !line || !parseLogLine(line)?.ok) {
       throw new BackupError(line ?? `the backup of ${tenantId} failed: ${r.stderr.trim()}`);
     }
@@ -166,15 +224,25 @@ async function listStore(host: BackupHost, tenantId: string, store?: string): Pr
   if (!found.exists) throw new BackupError(`tenant ${tenantId} has no ${found.name}`);
   const r = await host.inBackupStore(tenantId, ["list"], store);
   if (r.code !== 0) throw new BackupError(`cannot list ${found.name}: ${r.stderr.trim()}`);
-  return r.stdout.split("\n").filter(Boolean).map((line) => {
-    const [name, bytes, checksum] = line.split("\t");
-    return { name, time: dumpTime(name) ?? new Date(0), bytes: Number(bytes), checksum: checksum as BackupInfo["checksum"] };
-  }).filter((b) => DUMP_NAME.test(b.name)).sort((a, b) => a.name.localeCompare(b.name));
+  return r.stdout
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => {
+      const [name, bytes, checksum] = line.split("\t");
+      return { name, time: dumpTime(name) ?? new Date(0), bytes: Number(bytes), checksum: checksum as BackupInfo["checksum"] };
+    })
+    .filter((b) => DUMP_NAME.test(b.name))
+    .sort((a, b) => a.name.localeCompare(b.name));
 }
 
 export function formatBackups(backups: BackupInfo[]): string[] {
   if (backups.length === 0) return ["no backups"];
-  const rows = backups.map((b) => [b.name, b.time.toISOString().replace(".000Z", "Z"), `${(b.bytes / 1024 / 1024).toFixed(1)} MiB`, b.checksum]);
+  const rows = backups.map((b) => [
+    b.name,
+    b.time.toISOString().replace(".000Z", "Z"),
+    `${(b.bytes / 1024 / 1024).toFixed(1)} MiB`,
+    b.checksum,
+  ]);
   const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i].length), ["NAME", "TIME (UTC)", "SIZE"][i].length));
   const line = (r: string[]) => r.map((c, i) => (i < 3 ? c.padEnd(widths[i]) : c)).join("  ");
   return [line(["NAME", "TIME (UTC)", "SIZE", "CHECKSUM"]), ...rows.map(line)];
@@ -200,11 +268,27 @@ export interface RestoreRequest extends BackupContext {
 async function fetchFromS3(request: RestoreRequest, s3: S3Source, volume: string): Promise<string> {
   const { naming, source } = request;
   await docker(["volume", "create", ...labelArgs(naming.tenantLabels(source, "backups")), volume]);
-  const r = await docker(["run", "--rm", "-i", ...(s3.network ? ["--network", s3.network] : []),
-    ...labelArgs(naming.tenantLabels(source, "offsite")), ...envArgs(offsiteEnv(s3, source, 1)),
-    "-v", `${volume}:${BACKUP_DIR}`, "--entrypoint", "sh", s3.rcloneImage,
-    "-c", offsiteScript(), "offsite.sh", "fetch", ...(request.from ? [request.from] : [])],
-  { input: s3CredentialLines(s3.accessKeyId, s3.secretAccessKey), allowFailure: true });
+  const r = await docker(
+    [
+      "run",
+      "--rm",
+      "-i",
+      ...(s3.network ? ["--network", s3.network] : []),
+      ...labelArgs(naming.tenantLabels(source, "offsite")),
+      ...envArgs(offsiteEnv(s3, source, 1)),
+      "-v",
+      `${volume}:${BACKUP_DIR}`,
+      "--entrypoint",
+      "sh",
+      s3.rcloneImage,
+      "-c",
+      offsiteScript(),
+      "offsite.sh",
+      "fetch",
+      ...(request.from ? [request.from] : []),
+    ],
+    { input: s3CredentialLines(s3.accessKeyId, s3.secretAccessKey), allowFailure: true },
+  );
   if (r.code !== 0) throw new BackupError(`fetching from ${remoteFolder(s3, source)} failed; nothing was changed: ${stderrTail(r.stderr)}`);
   return r.stdout.trim().split("\n").pop()!;
 }
@@ -223,7 +307,9 @@ export async function restoreTenant(request: RestoreRequest): Promise<{ name: st
   try {
     const server = await host.server(target.id);
     if (!server.running) {
-      throw new BackupError(`tenant ${target.id}'s server ${server.name} is not running; nothing was changed (add it to tenants.yaml, apply, then restore)`);
+      throw new BackupError(
+        `tenant ${target.id}'s server ${server.name} is not running; nothing was changed (add it to tenants.yaml, apply, then restore)`,
+      );
     }
     let name = request.from;
     if (request.s3) {
@@ -233,7 +319,8 @@ export async function restoreTenant(request: RestoreRequest): Promise<{ name: st
       store = temporary;
     } else if (!name) {
       const all = await listStore(host, source);
-      if (all.length === 0) throw new BackupError(`tenant ${source} has no backups in its ${(await host.backupStore(source)).name}; nothing was changed`);
+      if (all.length === 0)
+        throw new BackupError(`tenant ${source} has no backups in its ${(await host.backupStore(source)).name}; nothing was changed`);
       name = all[all.length - 1].name;
     }
     const found = await host.backupStore(source, store);
@@ -242,26 +329,48 @@ export async function restoreTenant(request: RestoreRequest): Promise<{ name: st
     progress(`verifying ${name} (sha256 and archive table of contents)`);
     const check = await host.inBackupStore(source, ["verify", name], store);
     if (check.code !== 0) {
-      const reason = {
-        3: "does not exist", 4: "has no checksum file", 5: "is corrupt: its sha256 does not match", 6: "is not a readable pg_dump archive",
-      }[check.code] ?? `could not be checked (${check.stderr.trim()})`;
-      const available = check.code === 3 && !request.s3
-        ? ` (available: ${(await listStore(host, source)).map((b) => b.name).join(", ") || "none"})` : "";
+      const reason =
+        {
+          3: "does not exist",
+          4: "has no checksum file",
+          5: "is corrupt: its sha256 does not match",
+          6: "is not a readable pg_dump archive",
+        }[check.code] ?? `could not be checked (${check.stderr.trim()})`;
+      const available =
+        check.code === 3 && !request.s3 ? ` (available: ${(await listStore(host, source)).map((b) => b.name).join(", ") || "none"})` : "";
       throw new BackupError(`backup ${name} of ${source} ${reason}${available}; refusing to restore, nothing was changed`);
     }
 
     if (request.confirm) {
-      const ok = await request.confirm(`restore ${name} into tenant ${target.id}: objects in database ${target.database} are replaced by the backup's. Type the tenant id (${target.id}) to confirm: `);
+      const ok = await request.confirm(
+        `restore ${name} into tenant ${target.id}: objects in database ${target.database} are replaced by the backup's. Type the tenant id (${target.id}) to confirm: `,
+      );
       if (!ok) throw new BackupError("not confirmed; nothing was changed");
     }
 
     progress(`restoring ${name} into ${target.id} (database ${target.database}, as ${target.user}, one transaction)`);
-    const restored = await host.pipeRestore(source, name, target, [
-      "--clean", "--if-exists", "--no-owner", ...(target.id !== source ? ["--no-acl"] : []), "--single-transaction", "--exit-on-error",
-      "-U", target.user, "-d", target.database,
-    ], store);
+    const restored = await host.pipeRestore(
+      source,
+      name,
+      target,
+      [
+        "--clean",
+        "--if-exists",
+        "--no-owner",
+        ...(target.id !== source ? ["--no-acl"] : []),
+        "--single-transaction",
+        "--exit-on-error",
+        "-U",
+        target.user,
+        "-d",
+        target.database,
+      ],
+      store,
+    );
     if (restored.code !== 0) {
-      throw new BackupError(`pg_restore failed and was rolled back; ${target.id} is unchanged:\n${restored.stderr.trim().split("\n").slice(-5).join("\n")}`);
+      throw new BackupError(
+        `pg_restore failed and was rolled back; ${target.id} is unchanged:\n${restored.stderr.trim().split("\n").slice(-5).join("\n")}`,
+      );
     }
     const seconds = (Date.now() - started) / 1000;
     progress(`done in ${seconds.toFixed(1)} s: ${target.id} holds the data of ${name}`);

@@ -17,7 +17,11 @@ export function stderrTail(stderr: string): string {
   return stderr.trim().split("\n").slice(-3).join(" | ");
 }
 
-export interface DockerResult { stdout: string; stderr: string; code: number }
+export interface DockerResult {
+  stdout: string;
+  stderr: string;
+  code: number;
+}
 
 export function docker(args: string[], options: { input?: string; allowFailure?: boolean } = {}): Promise<DockerResult> {
   return new Promise((resolve, reject) => {

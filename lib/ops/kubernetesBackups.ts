@@ -5,11 +5,11 @@
  * `kubectl exec` runs backup-volume.sh and streams dumps out; a restore streams a dump into
  * pg_restore in the server pod, over its trusted local socket.
  */
-import { KUBERNETES_OBJECTS, Naming } from "../naming";
+import { KUBERNETES_OBJECTS, type Naming } from "../naming";
 import { BACKUP_DIR, backupVolumeScript } from "../postgres/backup";
 import { backupReaderPod, manualBackupJob } from "../kubernetes/backup";
 import { serverPod } from "../kubernetes/server";
-import { BackupError, BackupHost, HostRun, pipe } from "./backups";
+import { BackupError, type BackupHost, type HostRun, pipe } from "./backups";
 import { kubectl } from "./kubectl";
 
 export interface KubernetesBackupOptions {
@@ -46,8 +46,11 @@ export function kubernetesBackupHost(options: KubernetesBackupOptions): BackupHo
     const name = oneOffName("backup-reader");
     await k.run(["create", "-f", "-"], { input: JSON.stringify(backupReaderPod(naming, tenantId, options.image, name)) });
     readers.set(tenantId, name);
-    const ready = await k.run(["-n", namespace(tenantId), "wait", "--for=condition=Ready", `pod/${name}`, "--timeout=120s"], { allowFailure: true });
-    if (ready.code !== 0) throw new BackupError(`the reader pod ${name} in namespace ${namespace(tenantId)} did not start: ${ready.stderr.trim()}`);
+    const ready = await k.run(["-n", namespace(tenantId), "wait", "--for=condition=Ready", `pod/${name}`, "--timeout=120s"], {
+      allowFailure: true,
+    });
+    if (ready.code !== 0)
+      throw new BackupError(`the reader pod ${name} in namespace ${namespace(tenantId)} did not start: ${ready.stderr.trim()}`);
     return name;
   }
 
@@ -57,12 +60,18 @@ export function kubernetesBackupHost(options: KubernetesBackupOptions): BackupHo
     const deadline = Date.now() + (options.backupTimeoutMs ?? 10 * 60_000);
     for (;;) {
       const status = await k.run(["-n", ns, "get", "job", job.metadata.name, "-o", "jsonpath={.status.succeeded}:{.status.failed}"]);
-      const [succeeded, failed] = status.stdout.trim().split(":").map((n) => Number(n || 0));
+      const [succeeded, failed] = status.stdout
+        .trim()
+        .split(":")
+        .map((n) => Number(n || 0));
       if (succeeded > 0 || failed > 0) {
         const logs = await k.run(["-n", ns, "logs", `job/${job.metadata.name}`], { allowFailure: true });
         return { code: succeeded > 0 ? 0 : 1, stdout: logs.stdout, stderr: logs.stderr };
       }
-      if (Date.now() > deadline) throw new BackupError(`the backup job ${job.metadata.name} in namespace ${ns} did not finish in time; see kubectl -n ${ns} describe job ${job.metadata.name}`);
+      if (Date.now() > deadline)
+        throw new BackupError(
+          `the backup job ${job.metadata.name} in namespace ${ns} did not finish in time; see kubectl -n ${ns} describe job ${job.metadata.name}`,
+        );
       await sleep(500);
     }
   }
@@ -72,10 +81,15 @@ export function kubernetesBackupHost(options: KubernetesBackupOptions): BackupHo
       const ns = namespace(tenantId);
       const cronJob = await k.run(["-n", ns, "get", "cronjob", KUBERNETES_OBJECTS.backupJob, "-o", "json"], { allowFailure: true });
       if (cronJob.code !== 0) {
-        throw new BackupError(`tenant ${tenantId} has no backup CronJob in namespace ${ns}: set backup: in tenants.yaml for it and apply (pgs up)`);
+        throw new BackupError(
+          `tenant ${tenantId} has no backup CronJob in namespace ${ns}: set backup: in tenants.yaml for it and apply (pgs up)`,
+        );
       }
       const server = await host.server(tenantId);
-      if (!server.running) throw new BackupError(`tenant ${tenantId}'s server ${server.name} is not running: set state: running and apply (pgs up), then back up`);
+      if (!server.running)
+        throw new BackupError(
+          `tenant ${tenantId}'s server ${server.name} is not running: set state: running and apply (pgs up), then back up`,
+        );
       const job = manualBackupJob(JSON.parse(cronJob.stdout), oneOffName("backup-manual"));
       log(`taking a backup of ${tenantId} now (pg_dump -Fc in job ${job.metadata.name}, namespace ${ns}) ...`);
       return runJob(tenantId, job);
@@ -89,11 +103,15 @@ export function kubernetesBackupHost(options: KubernetesBackupOptions): BackupHo
     async inBackupStore(tenantId, args, store) {
       noScratch(store);
       const pod = await reader(tenantId);
-      return k.run(["-n", namespace(tenantId), "exec", pod, "--", "sh", "-c", backupVolumeScript(), "backup-volume.sh", ...args], { allowFailure: true });
+      return k.run(["-n", namespace(tenantId), "exec", pod, "--", "sh", "-c", backupVolumeScript(), "backup-volume.sh", ...args], {
+        allowFailure: true,
+      });
     },
     async server(tenantId) {
       const ns = namespace(tenantId);
-      const ready = await k.run(["-n", ns, "get", "pod", serverPod(), "-o", "jsonpath={.status.conditions[?(@.type==\"Ready\")].status}"], { allowFailure: true });
+      const ready = await k.run(["-n", ns, "get", "pod", serverPod(), "-o", 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'], {
+        allowFailure: true,
+      });
       return { name: `${serverPod()} in namespace ${ns}`, running: ready.code === 0 && ready.stdout.trim() === "True" };
     },
     async pipeRestore(source, name, target, pgRestoreArgs, store) {
@@ -102,7 +120,22 @@ export function kubernetesBackupHost(options: KubernetesBackupOptions): BackupHo
       const [command, base] = k.command;
       return pipe(
         [command, [...base, "-n", namespace(source), "exec", pod, "--", "cat", `${BACKUP_DIR}/${name}`]],
-        [command, [...base, "-n", namespace(target.id), "exec", "-i", serverPod(), "-c", KUBERNETES_OBJECTS.server, "--", "pg_restore", ...pgRestoreArgs]],
+        [
+          command,
+          [
+            ...base,
+            "-n",
+            namespace(target.id),
+            "exec",
+            "-i",
+            serverPod(),
+            "-c",
+            KUBERNETES_OBJECTS.server,
+            "--",
+            "pg_restore",
+            ...pgRestoreArgs,
+          ],
+        ],
       );
     },
     async close() {

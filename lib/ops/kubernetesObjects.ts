@@ -6,10 +6,16 @@
  */
 import { kubectl } from "./kubectl";
 
-interface Manifest { apiVersion?: unknown; kind?: unknown; metadata?: { name?: unknown; namespace?: unknown } }
+interface Manifest {
+  apiVersion?: unknown;
+  kind?: unknown;
+  metadata?: { name?: unknown; namespace?: unknown };
+}
 
 /** For lib/engine/recovery.ts (its ExistingObject). */
-export function kubernetesObject(kubeconfig: string | undefined): (type: string, inputs: Record<string, unknown>) => Promise<{ id: string; name: string } | undefined> {
+export function kubernetesObject(
+  kubeconfig: string | undefined,
+): (type: string, inputs: Record<string, unknown>) => Promise<{ id: string; name: string } | undefined> {
   const k = kubectl(kubeconfig);
   return async (type, inputs) => {
     if (!type.startsWith("kubernetes:")) return undefined;

@@ -10,7 +10,7 @@
 import { chmodSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { LABEL, Naming } from "../naming";
+import { LABEL, type Naming } from "../naming";
 import { dataMountPath, STOP_TIMEOUT_SECONDS, SUPERUSER } from "../postgres/container";
 import { ACCEPTING_PROBE, SERVER_FILES } from "../postgres/server";
 import { sourceFile } from "../sourceDir";
@@ -34,7 +34,10 @@ async function waitForServer(container: string, timeoutSeconds: number): Promise
   const deadline = Date.now() + timeoutSeconds * 1000;
   const probe = sourceFile("lib/postgres/files/probe.sh");
   while (Date.now() < deadline) {
-    const r = await docker(["exec", "-e", `POSTGRES_USER=${SUPERUSER}`, container, "sh", "-c", probe, SERVER_FILES.probe, ...ACCEPTING_PROBE.slice(1)], { allowFailure: true });
+    const r = await docker(
+      ["exec", "-e", `POSTGRES_USER=${SUPERUSER}`, container, "sh", "-c", probe, SERVER_FILES.probe, ...ACCEPTING_PROBE.slice(1)],
+      { allowFailure: true },
+    );
     if (r.code === 0) return;
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
@@ -44,9 +47,19 @@ async function waitForServer(container: string, timeoutSeconds: number): Promise
 
 /** Runs a shell command in a throwaway container of `image` with `volumes` mounted, no network. */
 async function inVolumes(image: string, volumes: string[], script: string, naming: Naming, tenantId: string): Promise<void> {
-  await docker(["run", "--rm", "--network", "none", "--entrypoint", "sh",
+  await docker([
+    "run",
+    "--rm",
+    "--network",
+    "none",
+    "--entrypoint",
+    "sh",
     ...labelArgs(naming.tenantLabels(tenantId, "data")),
-    ...volumes.flatMap((v) => ["-v", v]), image, "-c", script]);
+    ...volumes.flatMap((v) => ["-v", v]),
+    image,
+    "-c",
+    script,
+  ]);
 }
 
 export async function upgradeTenant(request: UpgradeRequest): Promise<void> {
@@ -58,12 +71,19 @@ export async function upgradeTenant(request: UpgradeRequest): Promise<void> {
   const temp = naming.sideContainer(tenant.id, "upgrade");
 
   if (to <= from) throw new UpgradeError(`tenant ${tenant.id} runs PostgreSQL ${from}; --to must be a newer major`);
-  if (tenant.state !== "running") throw new UpgradeError(`tenant ${tenant.id} is stopped; set state: running and apply first (the dump is taken from the running server)`);
-  const inspect = await docker(["inspect", "--format", `{{.State.Running}} {{index .Config.Labels "${LABEL.postgresMajor}"}}`, container], { allowFailure: true });
-  if (inspect.code !== 0) throw new UpgradeError(`container ${container} not found on this Docker host (DOCKER_HOST=${process.env.DOCKER_HOST ?? "default"})`);
+  if (tenant.state !== "running")
+    throw new UpgradeError(
+      `tenant ${tenant.id} is stopped; set state: running and apply first (the dump is taken from the running server)`,
+    );
+  const inspect = await docker(["inspect", "--format", `{{.State.Running}} {{index .Config.Labels "${LABEL.postgresMajor}"}}`, container], {
+    allowFailure: true,
+  });
+  if (inspect.code !== 0)
+    throw new UpgradeError(`container ${container} not found on this Docker host (DOCKER_HOST=${process.env.DOCKER_HOST ?? "default"})`);
   const [running, liveMajor] = inspect.stdout.trim().split(" ");
   if (running !== "true") throw new UpgradeError(`container ${container} is not running; start it before upgrading`);
-  if (liveMajor !== String(from)) throw new UpgradeError(`container ${container} runs PostgreSQL ${liveMajor}, but tenants.yaml says ${from}; apply tenants.yaml first`);
+  if (liveMajor !== String(from))
+    throw new UpgradeError(`container ${container} runs PostgreSQL ${liveMajor}, but tenants.yaml says ${from}; apply tenants.yaml first`);
   if ((await docker(["image", "inspect", targetImage], { allowFailure: true })).code !== 0) {
     throw new UpgradeError(`image ${targetImage} is not on the Docker host; pull it first (docker pull ${targetImage})`);
   }
@@ -87,21 +107,40 @@ export async function upgradeTenant(request: UpgradeRequest): Promise<void> {
     await docker(["stop", "-t", String(STOP_TIMEOUT_SECONDS), container]);
 
     log(`3/6 copying the PostgreSQL ${from} data to volume ${backup} (kept until you remove it)`);
-    await docker(["volume", "create", ...labelArgs({ ...naming.tenantLabels(tenant.id, "data"), [LABEL.postgresMajor]: String(from) }), backup]);
+    await docker([
+      "volume",
+      "create",
+      ...labelArgs({ ...naming.tenantLabels(tenant.id, "data"), [LABEL.postgresMajor]: String(from) }),
+      backup,
+    ]);
     await inVolumes(targetImage, [`${volume}:/from:ro`, `${backup}:/to`], "cp -a /from/. /to/", naming, tenant.id);
 
     log(`4/6 initialising PostgreSQL ${to} in ${volume}`);
     await inVolumes(targetImage, [`${volume}:/v`], "find /v -mindepth 1 -delete", naming, tenant.id);
     wiped = true;
-    await docker(["run", "-d", "--name", temp, "--network", "none",
+    await docker([
+      "run",
+      "-d",
+      "--name",
+      temp,
+      "--network",
+      "none",
       ...labelArgs(naming.tenantLabels(tenant.id, "postgres")),
       // No network at all, so trust is safe here; the tenant's container brings its own pg_hba.
-      "-e", `POSTGRES_USER=${SUPERUSER}`, "-e", "POSTGRES_HOST_AUTH_METHOD=trust",
-      "-v", `${volume}:${dataMountPath(to)}`, targetImage]);
+      "-e",
+      `POSTGRES_USER=${SUPERUSER}`,
+      "-e",
+      "POSTGRES_HOST_AUTH_METHOD=trust",
+      "-v",
+      `${volume}:${dataMountPath(to)}`,
+      targetImage,
+    ]);
     await waitForServer(temp, 300);
 
     log(`5/6 restoring the dump into PostgreSQL ${to}`);
-    const restore = await dockerStream(["exec", "-i", temp, "psql", "-X", "-q", "-U", SUPERUSER, "-d", "postgres"], { stdinFile: dumpFile });
+    const restore = await dockerStream(["exec", "-i", temp, "psql", "-X", "-q", "-U", SUPERUSER, "-d", "postgres"], {
+      stdinFile: dumpFile,
+    });
     // pg_dumpall recreates the bootstrap superuser, which initdb already made: that error is expected.
     const errors = restore.stderr.split("\n").filter((l) => /ERROR/.test(l) && !/role "postgres" already exists/.test(l));
     if (errors.length > 0) throw new UpgradeError(`the restore reported errors:\n${errors.slice(0, 10).join("\n")}`);
@@ -116,15 +155,22 @@ export async function upgradeTenant(request: UpgradeRequest): Promise<void> {
     log(`done. Apply it now (pulumi up): only ${tenant.id}'s container is replaced. The old data stays in volume ${backup}.`);
   } catch (err) {
     log(`upgrade failed: ${(err as Error).message}`);
-    log("rolling back: the tenant keeps PostgreSQL " + from);
+    log(`rolling back: the tenant keeps PostgreSQL ${from}`);
     await docker(["rm", "-f", temp], { allowFailure: true });
     if (wiped) {
-      await inVolumes(targetImage, [`${volume}:/v`, `${backup}:/from:ro`], "find /v -mindepth 1 -delete && cp -a /from/. /v/", naming, tenant.id);
+      await inVolumes(
+        targetImage,
+        [`${volume}:/v`, `${backup}:/from:ro`],
+        "find /v -mindepth 1 -delete && cp -a /from/. /v/",
+        naming,
+        tenant.id,
+      );
     }
     await docker(["start", container], { allowFailure: true });
     await waitForServer(container, 120).catch(() => undefined);
     await docker(["exec", "-i", container, "psql", "-X", "-q", "-U", SUPERUSER, "-d", "postgres"], {
-      input: `ALTER ROLE "${tenant.user}" LOGIN;\n`, allowFailure: true,
+      input: `ALTER ROLE "${tenant.user}" LOGIN;\n`,
+      allowFailure: true,
     });
     throw err;
   } finally {

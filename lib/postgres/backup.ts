@@ -5,7 +5,7 @@
  * the operator commands read back.
  */
 import { POSTGRES_PORT } from "./container";
-import { ContainerFile } from "./server";
+import type { ContainerFile } from "./server";
 import { sourceFile } from "../sourceDir";
 import type { BackupPolicy, Tenant } from "../tenants/tenant";
 

@@ -13,7 +13,10 @@ export function hostnameCoveredBy(hostname: string, certificateName: string): bo
 /** The DNS subjectAltNames of a PEM certificate. */
 export function certificateDnsNames(pem: string): string[] {
   const san = new X509Certificate(pem).subjectAltName ?? "";
-  return san.split(/,\s*/).filter((entry) => entry.startsWith("DNS:")).map((entry) => entry.slice(4));
+  return san
+    .split(/,\s*/)
+    .filter((entry) => entry.startsWith("DNS:"))
+    .map((entry) => entry.slice(4));
 }
 
 /** The names the self-signed mode's server certificate carries for a base domain. */

@@ -7,7 +7,7 @@
  */
 import { closeSync, existsSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
-import { isMap, isScalar, isSeq, Node, Pair, parseDocument, Scalar, stringify, YAMLMap, YAMLSeq } from "yaml";
+import { isMap, isScalar, isSeq, type Node, type Pair, parseDocument, type Scalar, stringify, type YAMLMap, type YAMLSeq } from "yaml";
 
 export class TenantsEditError extends Error {
   constructor(message: string) {
@@ -31,7 +31,11 @@ function entryLines(entry: Record<string, unknown>): string[] {
   return Object.entries(entry).map(([k, v], i) => `${i === 0 ? "- " : "  "}${k}: ${inline(v)}`);
 }
 
-interface Splice { start: number; end: number; text: string }
+interface Splice {
+  start: number;
+  end: number;
+  text: string;
+}
 
 function apply(text: string, splice: Splice): string {
   return text.slice(0, splice.start) + splice.text + text.slice(splice.end);
@@ -147,7 +151,7 @@ export function appendTenant(text: string, entry: Record<string, unknown>): stri
     return apply(withoutBrackets, { start: at, end: at, text: `\n${lines.map((l) => indent + l).join("\n")}` });
   }
   const first = seq.items[0] as Node;
-  const dash = lineStart(text, first.range![0]) + (text.slice(lineStart(text, first.range![0])).search(/-/));
+  const dash = lineStart(text, first.range![0]) + text.slice(lineStart(text, first.range![0])).search(/-/);
   const indent = " ".repeat(columnOf(text, dash));
   const last = seq.items[seq.items.length - 1] as Node;
   const at = lineEnd(text, valueEnd(last, text));
@@ -181,7 +185,10 @@ export function removeTenant(text: string, id: string): string {
 /** Sets `postgres.version` and `postgres.upgradedFrom` of one tenant (what `pgs upgrade` records). */
 export function setTenantMajor(file: string, tenantId: string, version: number, upgradedFrom: number): void {
   const text = readFileSync(file, "utf8");
-  writeFileSync(file, setTenantField(setTenantField(text, tenantId, ["postgres", "version"], version), tenantId, ["postgres", "upgradedFrom"], upgradedFrom));
+  writeFileSync(
+    file,
+    setTenantField(setTenantField(text, tenantId, ["postgres", "version"], version), tenantId, ["postgres", "upgradedFrom"], upgradedFrom),
+  );
 }
 
 /** The lines an edit changed, as `-`/`+` lines with a line of context on each side. */
@@ -235,7 +242,8 @@ function withLock<T>(file: string, fn: () => T): T {
         rmSync(lock, { force: true });
         continue;
       }
-      if (Date.now() > deadline) throw new TenantsEditError(`${file} is being edited by another pgs (pid ${pid} on ${host}); try again when it is done`);
+      if (Date.now() > deadline)
+        throw new TenantsEditError(`${file} is being edited by another pgs (pid ${pid} on ${host}); try again when it is done`);
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
     }
   }

@@ -6,13 +6,22 @@ import { readFileSync, statSync } from "node:fs";
 import { LineCounter, parseDocument } from "yaml";
 import type { core } from "zod";
 import { didYouMean } from "./didYouMean";
-import { InvalidInputError, Problem } from "./problems";
-import { resolveTenant, Tenant } from "./tenant";
+import { InvalidInputError, type Problem } from "./problems";
+import { resolveTenant, type Tenant } from "./tenant";
 import type { TenantEntry } from "./schema";
 import { settingProblem } from "./postgresSettings";
-import { API_VERSION, DefaultsSchema, isReservedSetting, MAX_FILE_BYTES, SUPPORTED_MAJORS, TenantSchema, TenantsFile, TenantsFileSchema } from "./schema";
+import {
+  API_VERSION,
+  DefaultsSchema,
+  isReservedSetting,
+  MAX_FILE_BYTES,
+  SUPPORTED_MAJORS,
+  TenantSchema,
+  type TenantsFile,
+  TenantsFileSchema,
+} from "./schema";
 import { knownKeysAt } from "./schemaKeys";
-import { Path, YamlPositions } from "./positions";
+import { type Path, YamlPositions } from "./positions";
 import { hostnameCoveredBy } from "./certificateNames";
 import { SIDE_CONTAINERS } from "../naming";
 
@@ -35,19 +44,32 @@ export function loadTenantsFile(file: string, context: ValidationContext): Tenan
   try {
     size = statSync(file).size;
   } catch (err) {
-    throw new InvalidInputError([{ file, line: 1, col: 1, message: `cannot read the tenants file: ${(err as Error).message}`,
-      hint: "set pgs:tenantsFile or create tenants.yaml" }]);
+    throw new InvalidInputError([
+      {
+        file,
+        line: 1,
+        col: 1,
+        message: `cannot read the tenants file: ${(err as Error).message}`,
+        hint: "set pgs:tenantsFile or create tenants.yaml",
+      },
+    ]);
   }
   if (size > MAX_FILE_BYTES) {
-    throw new InvalidInputError([{ file, line: 1, col: 1,
-      message: `file is ${size} bytes, over the ${MAX_FILE_BYTES}-byte limit`, hint: "is this the right file?" }]);
+    throw new InvalidInputError([
+      { file, line: 1, col: 1, message: `file is ${size} bytes, over the ${MAX_FILE_BYTES}-byte limit`, hint: "is this the right file?" },
+    ]);
   }
   return parseTenantsFile(readFileSync(file, "utf8"), file, context);
 }
 
 export function parseTenantsFile(text: string, file: string, context: ValidationContext): Tenant[] {
-  const problem = (line: number, col: number, message: string, hint?: string): Problem =>
-    ({ file, line, col, message, ...(hint ? { hint } : {}) });
+  const problem = (line: number, col: number, message: string, hint?: string): Problem => ({
+    file,
+    line,
+    col,
+    message,
+    ...(hint ? { hint } : {}),
+  });
 
   if (Buffer.byteLength(text) > MAX_FILE_BYTES) {
     throw new InvalidInputError([problem(1, 1, `file is over the ${MAX_FILE_BYTES}-byte limit`, "is this the right file?")]);
@@ -59,17 +81,24 @@ export function parseTenantsFile(text: string, file: string, context: Validation
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, strict: true });
   if (doc.errors.length > 0) {
-    throw new InvalidInputError(doc.errors.map((e) => {
-      const at = lines.linePos(e.pos[0]);
-      if (e.code === "DUPLICATE_KEY") {
-        const key = /^(?:"(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^\s:,{}[\]]+)/.exec(text.slice(e.pos[0]))?.[0] ?? "";
-        return problem(at.line, at.col, `duplicate key ${/^["']/.test(key) ? key : JSON.stringify(key)}`, "each key may appear once per mapping");
-      }
-      if (e.code === "MULTIPLE_DOCS") {
-        return problem(at.line, at.col, "a second YAML document starts here", "tenants.yaml holds exactly one document");
-      }
-      return problem(at.line, at.col, `YAML syntax error: ${e.message.split("\n")[0]}`);
-    }));
+    throw new InvalidInputError(
+      doc.errors.map((e) => {
+        const at = lines.linePos(e.pos[0]);
+        if (e.code === "DUPLICATE_KEY") {
+          const key = /^(?:"(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^\s:,{}[\]]+)/.exec(text.slice(e.pos[0]))?.[0] ?? "";
+          return problem(
+            at.line,
+            at.col,
+            `duplicate key ${/^["']/.test(key) ? key : JSON.stringify(key)}`,
+            "each key may appear once per mapping",
+          );
+        }
+        if (e.code === "MULTIPLE_DOCS") {
+          return problem(at.line, at.col, "a second YAML document starts here", "tenants.yaml holds exactly one document");
+        }
+        return problem(at.line, at.col, `YAML syntax error: ${e.message.split("\n")[0]}`);
+      }),
+    );
   }
   if (doc.contents === null) {
     throw new InvalidInputError([problem(1, 1, "file is empty", `start with "apiVersion: ${API_VERSION}" and "tenants: []"`)]);
@@ -79,8 +108,14 @@ export function parseTenantsFile(text: string, file: string, context: Validation
   try {
     data = doc.toJS({ maxAliasCount: MAX_ALIASES });
   } catch (err) {
-    throw new InvalidInputError([problem(1, 1, `too many YAML alias expansions (${(err as Error).message})`,
-      `aliases may expand at most ${MAX_ALIASES} times; write the values out or use defaults:`)]);
+    throw new InvalidInputError([
+      problem(
+        1,
+        1,
+        `too many YAML alias expansions (${(err as Error).message})`,
+        `aliases may expand at most ${MAX_ALIASES} times; write the values out or use defaults:`,
+      ),
+    ]);
   }
 
   const positions = new YamlPositions(doc, lines);
@@ -150,23 +185,41 @@ function describeIssue(issue: core.$ZodIssue, data: unknown, at: At, atKey: AtKe
       const known = knownKeysAt(path);
       return issue.keys.map((key) => {
         if (key === "password") {
-          return atKey(path, key, `${subject(data, path)} has a plaintext "password"; passwords never go in tenants.yaml`,
-            "store it with `pulumi config set --secret <key> <password>` and name the key in passwordSecret");
+          return atKey(
+            path,
+            key,
+            `${subject(data, path)} has a plaintext "password"; passwords never go in tenants.yaml`,
+            "store it with `pulumi config set --secret <key> <password>` and name the key in passwordSecret",
+          );
         }
         const guess = didYouMean(key, known);
-        return atKey(path, key, `unknown key "${key}" in ${subject(data, path)}`,
-          guess ? `did you mean "${guess}"?` : `allowed keys: ${known.join(", ")}`);
+        return atKey(
+          path,
+          key,
+          `unknown key "${key}" in ${subject(data, path)}`,
+          guess ? `did you mean "${guess}"?` : `allowed keys: ${known.join(", ")}`,
+        );
       });
     }
     case "invalid_value": {
-      if (path.length === 1 && path[0] === "apiVersion" || path.length === 0) {
-        return [at(["apiVersion"], value === undefined ? "missing apiVersion" : `${issue.message}, got ${describeType(value)}`,
-          `the first line should be "apiVersion: ${API_VERSION}"`)];
+      if ((path.length === 1 && path[0] === "apiVersion") || path.length === 0) {
+        return [
+          at(
+            ["apiVersion"],
+            value === undefined ? "missing apiVersion" : `${issue.message}, got ${describeType(value)}`,
+            `the first line should be "apiVersion: ${API_VERSION}"`,
+          ),
+        ];
       }
       const allowed = issue.values.map(String);
       const guess = typeof value === "string" ? didYouMean(value, allowed) : undefined;
-      return [at(path, `${subject(data, path)} must be one of ${allowed.join(", ")}, got ${describeType(value)}`,
-        guess ? `did you mean "${guess}"?` : undefined)];
+      return [
+        at(
+          path,
+          `${subject(data, path)} must be one of ${allowed.join(", ")}, got ${describeType(value)}`,
+          guess ? `did you mean "${guess}"?` : undefined,
+        ),
+      ];
     }
     case "invalid_type": {
       if (value === undefined) {
@@ -180,19 +233,33 @@ function describeIssue(issue: core.$ZodIssue, data: unknown, at: At, atKey: AtKe
     case "too_small":
     case "too_big": {
       if (last === "version") {
-        return [at(path, `${subject(data, path)} ${String(value)} is not a supported PostgreSQL major`,
-          `supported: ${SUPPORTED_MAJORS.join(", ")}`)];
+        return [
+          at(
+            path,
+            `${subject(data, path)} ${String(value)} is not a supported PostgreSQL major`,
+            `supported: ${SUPPORTED_MAJORS.join(", ")}`,
+          ),
+        ];
       }
-      const bound = issue.code === "too_small"
-        ? `${issue.inclusive ? "at least" : "greater than"} ${String(issue.minimum)}`
-        : `${issue.inclusive ? "at most" : "less than"} ${String(issue.maximum)}`;
+      const bound =
+        issue.code === "too_small"
+          ? `${issue.inclusive ? "at least" : "greater than"} ${String(issue.minimum)}`
+          : `${issue.inclusive ? "at most" : "less than"} ${String(issue.maximum)}`;
       return [at(path, `${subject(data, path)} must be ${bound}, got ${String(value)}`)];
     }
     case "invalid_key": {
       const reason = issue.issues.map((i) => i.message).join("; ");
       const reserved = isReservedSetting(String(last));
-      return [atKey(path.slice(0, -1), String(last), `${subject(data, path.slice(0, -1))}: "${String(last)}" ${reason}`,
-        reserved ? "pgs sets it so that routing, storage and TLS keep working" : "settings are passed as -c name=value; use a parameter name such as work_mem")];
+      return [
+        atKey(
+          path.slice(0, -1),
+          String(last),
+          `${subject(data, path.slice(0, -1))}: "${String(last)}" ${reason}`,
+          reserved
+            ? "pgs sets it so that routing, storage and TLS keep working"
+            : "settings are passed as -c name=value; use a parameter name such as work_mem",
+        ),
+      ];
     }
     case "invalid_union": {
       // `off | { ... }` given a mapping: report what is wrong inside the mapping.
@@ -200,7 +267,12 @@ function describeIssue(issue: core.$ZodIssue, data: unknown, at: At, atKey: AtKe
         const branch = issue.errors.find((issues) => issues.every((i) => i.path.length > 0 || i.code === "unrecognized_keys"));
         if (branch) return branch.flatMap((i) => describeIssue({ ...i, path: [...path, ...i.path] } as core.$ZodIssue, data, at, atKey));
       }
-      return [at(path, `${subject(data, path)} ${DEFAULT_MESSAGE.test(issue.message) ? "has an invalid value" : issue.message}, got ${describeType(value)}`)];
+      return [
+        at(
+          path,
+          `${subject(data, path)} ${DEFAULT_MESSAGE.test(issue.message) ? "has an invalid value" : issue.message}, got ${describeType(value)}`,
+        ),
+      ];
     }
     default:
       return [at(path, `${subject(data, path)} ${issue.message}${value === undefined ? "" : `, got ${describeType(value)}`}`)];
@@ -222,7 +294,10 @@ function partialFile(data: unknown): TenantsFile {
   return {
     apiVersion: API_VERSION,
     ...(defaults.success && defaults.data ? { defaults: defaults.data } : {}),
-    tenants: entries.map((e) => { const r = TenantSchema.safeParse(e); return r.success ? r.data : null; }) as TenantsFile["tenants"],
+    tenants: entries.map((e) => {
+      const r = TenantSchema.safeParse(e);
+      return r.success ? r.data : null;
+    }) as TenantsFile["tenants"],
   };
 }
 
@@ -244,7 +319,7 @@ function crossChecks(file: TenantsFile, context: ValidationContext, at: At, out:
       return;
     }
     const tenant = resolveTenant(entry, file, context.baseDomain);
-    const here = (key: string) => (entry as Record<string, unknown>)[key] !== undefined ? ["tenants", index, key] : ["tenants", index];
+    const here = (key: string) => ((entry as Record<string, unknown>)[key] !== undefined ? ["tenants", index, key] : ["tenants", index]);
 
     const firstId = seenIds.get(tenant.id);
     if (firstId !== undefined) {
@@ -254,38 +329,66 @@ function crossChecks(file: TenantsFile, context: ValidationContext, at: At, out:
     }
     const firstHost = seenHosts.get(tenant.hostname);
     if (firstHost !== undefined) {
-      problems.push(at(here("hostname"), `tenant "${tenant.id}": hostname ${tenant.hostname} is already used by tenant "${file.tenants[firstHost]!.id}"`,
-        "each tenant needs its own hostname: SNI routes by it"));
+      problems.push(
+        at(
+          here("hostname"),
+          `tenant "${tenant.id}": hostname ${tenant.hostname} is already used by tenant "${file.tenants[firstHost]!.id}"`,
+          "each tenant needs its own hostname: SNI routes by it",
+        ),
+      );
     } else {
       seenHosts.set(tenant.hostname, index);
     }
     if (!context.certificateNames.some((name) => hostnameCoveredBy(tenant.hostname, name))) {
-      problems.push(at(here("hostname"), `tenant "${tenant.id}": hostname ${tenant.hostname} is not covered by the ingress certificate`,
-        `the certificate covers ${context.certificateNames.join(", ")}; a wildcard matches exactly one label`));
+      problems.push(
+        at(
+          here("hostname"),
+          `tenant "${tenant.id}": hostname ${tenant.hostname} is not covered by the ingress certificate`,
+          `the certificate covers ${context.certificateNames.join(", ")}; a wildcard matches exactly one label`,
+        ),
+      );
     }
     if (tenant.resources.memoryMiB < MIN_MEMORY_MIB) {
-      const memoryPath = entry.resources?.memory !== undefined ? ["tenants", index, "resources", "memory"] : ["defaults", "resources", "memory"];
-      problems.push(at(memoryPath, `tenant "${tenant.id}": memory ${tenant.resources.memoryMiB}Mi is too small`,
-        `PostgreSQL needs at least ${MIN_MEMORY_MIB}Mi`));
+      const memoryPath =
+        entry.resources?.memory !== undefined ? ["tenants", index, "resources", "memory"] : ["defaults", "resources", "memory"];
+      problems.push(
+        at(
+          memoryPath,
+          `tenant "${tenant.id}": memory ${tenant.resources.memoryMiB}Mi is too small`,
+          `PostgreSQL needs at least ${MIN_MEMORY_MIB}Mi`,
+        ),
+      );
     }
     if (tenant.passwordSecret && context.secretConfig) {
       const password = context.secretConfig(tenant.passwordSecret);
       if (password === undefined) {
-        problems.push(at(["tenants", index, "passwordSecret"],
-          `tenant "${tenant.id}": passwordSecret "${tenant.passwordSecret}" is not set as a secret in the stack config`,
-          `run: pulumi config set --secret ${tenant.passwordSecret} <password>${context.stack ? ` --stack ${context.stack}` : ""}`));
+        problems.push(
+          at(
+            ["tenants", index, "passwordSecret"],
+            `tenant "${tenant.id}": passwordSecret "${tenant.passwordSecret}" is not set as a secret in the stack config`,
+            `run: pulumi config set --secret ${tenant.passwordSecret} <password>${context.stack ? ` --stack ${context.stack}` : ""}`,
+          ),
+        );
       } else if (password.length < MIN_CUSTOM_PASSWORD_LENGTH) {
-        problems.push(at(["tenants", index, "passwordSecret"],
-          `tenant "${tenant.id}": the password in "${tenant.passwordSecret}" is shorter than ${MIN_CUSTOM_PASSWORD_LENGTH} characters`,
-          `set a longer one: pulumi config set --secret ${tenant.passwordSecret} <password>`));
+        problems.push(
+          at(
+            ["tenants", index, "passwordSecret"],
+            `tenant "${tenant.id}": the password in "${tenant.passwordSecret}" is shorter than ${MIN_CUSTOM_PASSWORD_LENGTH} characters`,
+            `set a longer one: pulumi config set --secret ${tenant.passwordSecret} <password>`,
+          ),
+        );
       }
     }
     problems.push(...settingProblems(entry, index, file, tenant, at));
     const upgradedFrom = tenant.postgres.upgradedFrom;
     if (upgradedFrom !== undefined && upgradedFrom >= tenant.postgres.version) {
-      problems.push(at(["tenants", index, "postgres", "upgradedFrom"],
-        `tenant "${tenant.id}": postgres.upgradedFrom ${upgradedFrom} must be older than postgres.version ${tenant.postgres.version}`,
-        "it records the major `pgs upgrade` moved the data from"));
+      problems.push(
+        at(
+          ["tenants", index, "postgres", "upgradedFrom"],
+          `tenant "${tenant.id}": postgres.upgradedFrom ${upgradedFrom} must be older than postgres.version ${tenant.postgres.version}`,
+          "it records the major `pgs upgrade` moved the data from",
+        ),
+      );
     }
     out.push(tenant);
   });
@@ -294,8 +397,13 @@ function crossChecks(file: TenantsFile, context: ValidationContext, at: At, out:
     for (const kind of SIDE_CONTAINERS) {
       const clash = seenIds.get(`${tenant.id}-${kind}`);
       if (clash !== undefined) {
-        problems.push(at(["tenants", clash, "id"], `tenant id "${tenant.id}-${kind}" clashes with the ${kind} container of tenant "${tenant.id}"`,
-          `choose another id: tenant "${tenant.id}" owns the names ${SIDE_CONTAINERS.map((k) => `<prefix>${tenant.id}-${k}`).join(", ")}`));
+        problems.push(
+          at(
+            ["tenants", clash, "id"],
+            `tenant id "${tenant.id}-${kind}" clashes with the ${kind} container of tenant "${tenant.id}"`,
+            `choose another id: tenant "${tenant.id}" owns the names ${SIDE_CONTAINERS.map((k) => `<prefix>${tenant.id}-${k}`).join(", ")}`,
+          ),
+        );
       }
     }
   }
@@ -315,9 +423,11 @@ function settingProblems(entry: TenantEntry, index: number, file: TenantsFile, t
     const problem = settingProblem(tenant.postgres.version, name, written);
     if (!problem) continue;
     const what = `postgres.settings.${problem.message.startsWith(`${name}:`) ? problem.message : `${name}: ${problem.message}`}`;
-    problems.push(own !== undefined
-      ? at(["tenants", index, "postgres", "settings", name], `tenant "${tenant.id}": ${what}`, problem.hint)
-      : at(["defaults", "postgres", "settings", name], `defaults: ${what}`, problem.hint));
+    problems.push(
+      own !== undefined
+        ? at(["tenants", index, "postgres", "settings", name], `tenant "${tenant.id}": ${what}`, problem.hint)
+        : at(["defaults", "postgres", "settings", name], `defaults: ${what}`, problem.hint),
+    );
   }
   return problems;
 }

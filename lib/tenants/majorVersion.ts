@@ -12,15 +12,19 @@ export function majorChangeProblem(tenant: Tenant, previousMajor: number | undef
   if (previousMajor === undefined || previousMajor === wanted) return undefined;
   if (tenant.postgres.upgradedFrom === previousMajor) return undefined;
   if (wanted < previousMajor) {
-    return `tenant "${tenant.id}": postgres.version ${wanted} is older than the ${previousMajor} its data was written by; ` +
+    return (
+      `tenant "${tenant.id}": postgres.version ${wanted} is older than the ${previousMajor} its data was written by; ` +
       `PostgreSQL cannot downgrade a data directory. Put postgres.version back to ${previousMajor} ` +
-      "(to go back, restore a dump into a new tenant).";
+      "(to go back, restore a dump into a new tenant)."
+    );
   }
-  return `tenant "${tenant.id}": postgres.version changed from ${previousMajor} to ${wanted}, but its data directory is ` +
+  return (
+    `tenant "${tenant.id}": postgres.version changed from ${previousMajor} to ${wanted}, but its data directory is ` +
     `PostgreSQL ${previousMajor} and a PostgreSQL ${wanted} server cannot start on it. Nothing was changed for this tenant. ` +
     `Move the data first: npx pgs upgrade ${tenant.id} --to ${wanted} --stack ${stack} ` +
     `(it keeps a copy of the old data and records postgres.upgradedFrom: ${previousMajor}); ` +
-    `or set postgres.version back to ${previousMajor}.`;
+    `or set postgres.version back to ${previousMajor}.`
+  );
 }
 
 const RECORDED_MAJOR = "postgresVersion" satisfies keyof TenantEndpoint;

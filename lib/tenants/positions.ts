@@ -1,11 +1,17 @@
-import { Document, isMap, isScalar, isSeq, LineCounter, Node } from "yaml";
+import { type Document, isMap, isScalar, isSeq, type LineCounter, type Node } from "yaml";
 
 export type Path = readonly (string | number)[];
-export interface Position { line: number; col: number }
+export interface Position {
+  line: number;
+  col: number;
+}
 
 /** Maps a data path back to where it was written in a parsed YAML document. */
 export class YamlPositions {
-  constructor(private readonly doc: Document, private readonly lines: LineCounter) {}
+  constructor(
+    private readonly doc: Document,
+    private readonly lines: LineCounter,
+  ) {}
 
   /** Where the value at `path` was written; the nearest written ancestor if it is missing. */
   ofValue(path: Path): Position {
@@ -17,7 +23,7 @@ export class YamlPositions {
     const { node } = this.walk(path);
     if (isMap(node)) {
       const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === key);
-      if (pair && pair.key) return this.at(pair.key as Node);
+      if (pair?.key) return this.at(pair.key as Node);
     }
     return this.at(node);
   }

@@ -59,7 +59,9 @@ const FILES: Record<number, SettingsFile> = {
   17: settings17 as SettingsFile,
   18: settings18 as SettingsFile,
 };
-export const SETTINGS_DATA_MAJORS: readonly number[] = Object.keys(FILES).map(Number).sort((a, b) => a - b);
+export const SETTINGS_DATA_MAJORS: readonly number[] = Object.keys(FILES)
+  .map(Number)
+  .sort((a, b) => a - b);
 
 /**
  * Obsolete names the server maps to current ones (guc.c map_old_guc_names), used only when
@@ -125,7 +127,10 @@ export function settingProblem(major: number, name: string, value: SettingValue)
   const dataMajor = settingsDataMajor(major);
   if (!def) {
     const approx = dataMajor === major ? "" : ` (checked against PostgreSQL ${dataMajor}'s parameters)`;
-    const suggestion = didYouMean(name, [...definitions(major).values()].filter((d) => d.context !== "internal").map((d) => d.name));
+    const suggestion = didYouMean(
+      name,
+      [...definitions(major).values()].filter((d) => d.context !== "internal").map((d) => d.name),
+    );
     return {
       message: `unknown parameter "${name}" for PostgreSQL ${major}${approx}`,
       hint: suggestion ? `did you mean "${suggestion}"?` : "see pg_settings (SHOW ALL) for the parameter names",
@@ -154,7 +159,10 @@ function enumProblem(def: Definition, name: string, text: string): SettingProble
   const visible = def.enumvals ?? [];
   const all = [...visible, ...(def.hidden_enumvals ?? [])];
   if (all.some((v) => asciiLower(v) === asciiLower(text))) return undefined;
-  const suggestion = didYouMean(text, visible.filter((v) => v !== ""));
+  const suggestion = didYouMean(
+    text,
+    visible.filter((v) => v !== ""),
+  );
   return {
     message: `${name}: ${show(text)} is not one of ${visible.map((v) => (v === "" ? '""' : v)).join(", ")}`,
     ...(suggestion ? { hint: `did you mean "${suggestion}"?` } : {}),
@@ -163,8 +171,21 @@ function enumProblem(def: Definition, name: string, text: string): SettingProble
 
 // ---- numbers and units ------------------------------------------------------------------
 
-const MEMORY_UNITS: ReadonlyArray<[string, number]> = [["TB", 2 ** 40], ["GB", 2 ** 30], ["MB", 2 ** 20], ["kB", 2 ** 10], ["B", 1]];
-const TIME_UNITS: ReadonlyArray<[string, number]> = [["d", 86_400_000], ["h", 3_600_000], ["min", 60_000], ["s", 1000], ["ms", 1], ["us", 0.001]];
+const MEMORY_UNITS: ReadonlyArray<[string, number]> = [
+  ["TB", 2 ** 40],
+  ["GB", 2 ** 30],
+  ["MB", 2 ** 20],
+  ["kB", 2 ** 10],
+  ["B", 1],
+];
+const TIME_UNITS: ReadonlyArray<[string, number]> = [
+  ["d", 86_400_000],
+  ["h", 3_600_000],
+  ["min", 60_000],
+  ["s", 1000],
+  ["ms", 1],
+  ["us", 0.001],
+];
 const MAX_UNIT_LEN = 3;
 const INT_MAX = 2147483647;
 const INT_MIN = -2147483648;
@@ -262,9 +283,12 @@ function numberProblem(def: Definition, name: string, text: string): SettingProb
       const eg = example ? `e.g. ${example}; ` : "";
       what = `${base.kind === "memory" ? "a memory size" : "a duration"} (${eg}min ${quantity(min, base)})`;
     }
-    const unitHint = base?.kind === "memory" ? "units are B, kB, MB, GB, TB (case-sensitive)"
-      : base?.kind === "time" ? "units are us, ms, s, min, h, d (case-sensitive)"
-      : "this parameter takes no unit";
+    const unitHint =
+      base?.kind === "memory"
+        ? "units are B, kB, MB, GB, TB (case-sensitive)"
+        : base?.kind === "time"
+          ? "units are us, ms, s, min, h, d (case-sensitive)"
+          : "this parameter takes no unit";
     return { message: `${name}: ${show(text)} is not ${what}`, ...(parsed.badUnit ? { hint: unitHint } : {}) };
   }
   const { value } = parsed;

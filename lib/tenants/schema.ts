@@ -12,9 +12,19 @@ export const MAX_FILE_BYTES = 1024 * 1024;
 
 /** Postgres parameters pgs itself owns: overriding them would break routing, storage or TLS. */
 const RESERVED_SETTINGS = [
-  "config_file", "data_directory", "external_pid_file", "hba_file", "ident_file",
-  "listen_addresses", "port", "unix_socket_directories", "unix_socket_group",
-  "unix_socket_permissions", "archive_command", "restore_command", "archive_library",
+  "config_file",
+  "data_directory",
+  "external_pid_file",
+  "hba_file",
+  "ident_file",
+  "listen_addresses",
+  "port",
+  "unix_socket_directories",
+  "unix_socket_group",
+  "unix_socket_permissions",
+  "archive_command",
+  "restore_command",
+  "archive_library",
 ] as const;
 
 /**
@@ -35,28 +45,38 @@ const PG_SETTING_NAME = /^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$/;
 const QUANTITY = /^[1-9][0-9]{0,6}(Ki|Mi|Gi)$/;
 const CONFIG_KEY = /^[A-Za-z][A-Za-z0-9_-]{0,99}$/;
 
-const quantity = () =>
-  z.string().regex(QUANTITY, { error: "must be a whole number with a unit Ki, Mi or Gi, e.g. 512Mi" });
+const quantity = () => z.string().regex(QUANTITY, { error: "must be a whole number with a unit Ki, Mi or Gi, e.g. 512Mi" });
 
 const settingValue = z.union([z.string(), z.number(), z.boolean()], {
   error: "must be a string, number or boolean",
 });
 
 export const PostgresSchema = z.strictObject({
-  version: z.int({ error: "must be a whole number (a major version)" })
-    .min(SUPPORTED_MAJORS[0]).max(SUPPORTED_MAJORS[SUPPORTED_MAJORS.length - 1])
-    .optional().meta({ description: "PostgreSQL major version" }),
-  settings: z.record(
-    z.string().regex(PG_SETTING_NAME, { error: "is not a plain Postgres parameter name" })
-      .refine((k) => !isReservedSetting(k), { error: "is managed by pgs and cannot be set" }),
-    settingValue,
-  ).optional().meta({ description: "Server parameters, passed as `-c name=value`" }),
+  version: z
+    .int({ error: "must be a whole number (a major version)" })
+    .min(SUPPORTED_MAJORS[0])
+    .max(SUPPORTED_MAJORS[SUPPORTED_MAJORS.length - 1])
+    .optional()
+    .meta({ description: "PostgreSQL major version" }),
+  settings: z
+    .record(
+      z
+        .string()
+        .regex(PG_SETTING_NAME, { error: "is not a plain Postgres parameter name" })
+        .refine((k) => !isReservedSetting(k), { error: "is managed by pgs and cannot be set" }),
+      settingValue,
+    )
+    .optional()
+    .meta({ description: "Server parameters, passed as `-c name=value`" }),
 });
 
 /** A tenant's own postgres block may also acknowledge a finished major upgrade. */
 export const TenantPostgresSchema = PostgresSchema.extend({
-  upgradedFrom: z.int({ error: "must be a whole number (a major version)" })
-    .min(SUPPORTED_MAJORS[0]).max(SUPPORTED_MAJORS[SUPPORTED_MAJORS.length - 1]).optional()
+  upgradedFrom: z
+    .int({ error: "must be a whole number (a major version)" })
+    .min(SUPPORTED_MAJORS[0])
+    .max(SUPPORTED_MAJORS[SUPPORTED_MAJORS.length - 1])
+    .optional()
     .meta({ description: "Set by `pgs upgrade`: the major the data was moved from. Allows the version change." }),
 });
 
@@ -73,50 +93,80 @@ const BACKUP_EVERY = new RegExp(`^[1-9][0-9]{0,5}[${Object.keys(BACKUP_EVERY_UNI
 const BACKUP_AT = /^([01][0-9]|2[0-3]):[0-5][0-9]$/;
 
 export const BackupPolicySchema = z.strictObject({
-  every: z.string({ error: "must be a duration such as 30m, 24h or 7d" })
+  every: z
+    .string({ error: "must be a duration such as 30m, 24h or 7d" })
     .regex(BACKUP_EVERY, { error: "must be a whole number of minutes, hours or days, e.g. 30m, 24h, 7d" })
     .meta({ description: "Interval between backups: Nm, Nh or Nd (at least 1m)" }),
-  at: z.string({ error: 'must be a quoted UTC time "HH:MM"' })
+  at: z
+    .string({ error: 'must be a quoted UTC time "HH:MM"' })
     .regex(BACKUP_AT, { error: 'must be a UTC time "HH:MM", e.g. "03:00"' })
-    .optional().meta({ description: "UTC time of day the schedule is anchored to: runs at `at` + k × every (default 00:00)" }),
-  keep: z.int({ error: "must be a whole number" }).min(1).max(10000)
+    .optional()
+    .meta({ description: "UTC time of day the schedule is anchored to: runs at `at` + k × every (default 00:00)" }),
+  keep: z
+    .int({ error: "must be a whole number" })
+    .min(1)
+    .max(10000)
     .meta({ description: "How many newest backups to keep (locally and off-host)" }),
 });
 
 const BACKUP_DESCRIPTION = "Scheduled pg_dump backups of the tenant's database: off, or { every, at, keep }";
 
-export const BackupSchema = z.union([
-  z.literal("off"),
-  BackupPolicySchema,
-], { error: 'must be off or a mapping { every, at, keep }, e.g. { every: 24h, at: "03:00", keep: 7 }' })
+export const BackupSchema = z
+  .union([z.literal("off"), BackupPolicySchema], {
+    error: 'must be off or a mapping { every, at, keep }, e.g. { every: 24h, at: "03:00", keep: 7 }',
+  })
   .meta({ description: BACKUP_DESCRIPTION });
 
 export const TenantSchema = z.strictObject({
-  id: z.string().regex(DNS_LABEL, {
-    error: "must be a DNS label: a-z, 0-9 and -, 1 to 63 characters, no leading or trailing hyphen",
-  }).refine((id) => id !== INGRESS_NAME, { error: `is reserved: the ingress container is named <prefix>${INGRESS_NAME}` })
+  id: z
+    .string()
+    .regex(DNS_LABEL, {
+      error: "must be a DNS label: a-z, 0-9 and -, 1 to 63 characters, no leading or trailing hyphen",
+    })
+    .refine((id) => id !== INGRESS_NAME, { error: `is reserved: the ingress container is named <prefix>${INGRESS_NAME}` })
     .meta({ description: "Tenant id; names every resource of the tenant. Never change it: it is the data volume's name." }),
-  hostname: z.string().regex(HOSTNAME, { error: "must be a lower-case DNS name with at least two labels" })
-    .optional().meta({ description: "SNI hostname; default <id>.<baseDomain>" }),
-  database: z.string().regex(PG_IDENTIFIER, {
-    error: "must be a lower-case Postgres identifier: a-z, 0-9 and _, not starting with a digit, at most 63 characters",
-  }).refine((d) => d !== "template0" && d !== "template1", { error: "cannot be a template database" })
-    .refine((d) => d !== "postgres", { error: "cannot be postgres: that name belongs to the server's own superuser and maintenance database" })
-    .optional().meta({ description: "Database (and role) name; default the id with - replaced by _" }),
+  hostname: z
+    .string()
+    .regex(HOSTNAME, { error: "must be a lower-case DNS name with at least two labels" })
+    .optional()
+    .meta({ description: "SNI hostname; default <id>.<baseDomain>" }),
+  database: z
+    .string()
+    .regex(PG_IDENTIFIER, {
+      error: "must be a lower-case Postgres identifier: a-z, 0-9 and _, not starting with a digit, at most 63 characters",
+    })
+    .refine((d) => d !== "template0" && d !== "template1", { error: "cannot be a template database" })
+    .refine((d) => d !== "postgres", {
+      error: "cannot be postgres: that name belongs to the server's own superuser and maintenance database",
+    })
+    .optional()
+    .meta({ description: "Database (and role) name; default the id with - replaced by _" }),
   access: z.enum(["enabled", "disabled"]).optional().meta({ description: "disabled removes the routing; the server keeps running" }),
-  allowFrom: z.array(z.string().refine(isIpOrCidr, { error: "is not an IPv4/IPv6 address or CIDR" }))
-    .optional().meta({ description: "Client addresses or CIDRs allowed to connect" }),
+  allowFrom: z
+    .array(z.string().refine(isIpOrCidr, { error: "is not an IPv4/IPv6 address or CIDR" }))
+    .optional()
+    .meta({ description: "Client addresses or CIDRs allowed to connect" }),
   state: z.enum(["running", "stopped"]).optional().meta({ description: "stopped removes the container; data and network stay" }),
   postgres: TenantPostgresSchema.optional(),
   resources: ResourcesSchema.optional(),
-  superuser: z.boolean({ error: "must be true or false" }).optional()
+  superuser: z
+    .boolean({ error: "must be true or false" })
+    .optional()
     .meta({ description: "Give the tenant's role superuser rights (default false: it owns its database only)" }),
-  passwordVersion: z.int({ error: "must be a whole number" }).min(1).optional()
+  passwordVersion: z
+    .int({ error: "must be a whole number" })
+    .min(1)
+    .optional()
     .meta({ description: "Change it to rotate the generated password" }),
-  onRemove: z.enum(["retain", "delete"]).optional()
+  onRemove: z
+    .enum(["retain", "delete"])
+    .optional()
     .meta({ description: "What removing the tenant does to its data volume (default retain)" }),
-  passwordSecret: z.string().regex(CONFIG_KEY, { error: "must be a stack config key name" })
-    .optional().meta({ description: "Secret stack config key holding this tenant's password" }),
+  passwordSecret: z
+    .string()
+    .regex(CONFIG_KEY, { error: "must be a stack config key name" })
+    .optional()
+    .meta({ description: "Secret stack config key holding this tenant's password" }),
   backup: BackupSchema.optional(),
 });
 

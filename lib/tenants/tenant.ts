@@ -43,7 +43,8 @@ export function resolveBackup(defaults: BackupEntry | undefined, entry: BackupEn
   const [hours, minutes] = at.split(":").map(Number);
   return {
     every: chosen.every,
-    everySeconds: Number(chosen.every.slice(0, -1)) * BACKUP_EVERY_UNIT_SECONDS[chosen.every.slice(-1) as keyof typeof BACKUP_EVERY_UNIT_SECONDS],
+    everySeconds:
+      Number(chosen.every.slice(0, -1)) * BACKUP_EVERY_UNIT_SECONDS[chosen.every.slice(-1) as keyof typeof BACKUP_EVERY_UNIT_SECONDS],
     at,
     anchorSeconds: hours * 3600 + minutes * 60,
     keep: chosen.keep,
@@ -57,7 +58,10 @@ export const BUILT_IN_DEFAULTS = {
 } as const;
 
 export function defaultDatabaseName(id: string): string {
-  return id.replace(/-/g, "_").replace(/^([0-9])/, "_$1").slice(0, 63);
+  return id
+    .replace(/-/g, "_")
+    .replace(/^([0-9])/, "_$1")
+    .slice(0, 63);
 }
 
 export function defaultHostname(id: string, baseDomain: string): string {
@@ -77,8 +81,7 @@ function mergedPostgres(defaults: PostgresEntry | undefined, entry: TenantPostgr
 }
 
 function mergedResources(defaults: ResourcesEntry | undefined, entry: ResourcesEntry | undefined) {
-  const pick = <K extends keyof ResourcesEntry>(key: K) =>
-    entry?.[key] ?? defaults?.[key] ?? BUILT_IN_DEFAULTS.resources[key];
+  const pick = <K extends keyof ResourcesEntry>(key: K) => entry?.[key] ?? defaults?.[key] ?? BUILT_IN_DEFAULTS.resources[key];
   return {
     memoryMiB: quantityToMiB(pick("memory") as string),
     cpus: pick("cpus") as number,

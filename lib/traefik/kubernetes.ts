@@ -4,11 +4,11 @@
  * as an IngressRouteTCP with a MiddlewareTCP allowlist (what labels are on Docker).
  */
 import { parseAllDocuments } from "yaml";
-import { KUBERNETES_OBJECTS, LABEL, Naming } from "../naming";
+import { KUBERNETES_OBJECTS, LABEL, type Naming } from "../naming";
 import { POSTGRES_PORT } from "../postgres/container";
 import { sourceFile } from "../sourceDir";
 import type { Tenant } from "../tenants/tenant";
-import { adminArgs, INGRESS, IngressSettings, NOBODY, PLAINTEXT_REFUSAL, TLS_OPTIONS, traefikCommonArgs } from "./staticConfig";
+import { adminArgs, INGRESS, type IngressSettings, NOBODY, PLAINTEXT_REFUSAL, TLS_OPTIONS, traefikCommonArgs } from "./staticConfig";
 
 export const TRAEFIK_API_GROUP = "traefik.io";
 export const TRAEFIK_API_VERSION = `${TRAEFIK_API_GROUP}/v1alpha1`;
@@ -95,11 +95,13 @@ export function plaintextRefusal() {
       name: PLAINTEXT_REFUSAL.router,
       spec: {
         entryPoints: [INGRESS.entrypoint],
-        routes: [{
-          match: "HostSNI(`*`)",
-          middlewares: [{ name: PLAINTEXT_REFUSAL.middleware }],
-          services: [{ name: PLAINTEXT_REFUSAL.service, port: 1, nativeLB: true }],
-        }],
+        routes: [
+          {
+            match: "HostSNI(`*`)",
+            middlewares: [{ name: PLAINTEXT_REFUSAL.middleware }],
+            services: [{ name: PLAINTEXT_REFUSAL.service, port: 1, nativeLB: true }],
+          },
+        ],
       },
     },
   };
@@ -113,19 +115,22 @@ export interface TenantRouteObjects {
 
 export function tenantRouteObjects(tenant: Tenant, naming: Naming): TenantRouteObjects {
   if (tenant.access === "disabled") return {};
-  const allowList = tenant.allowFrom.length > 0
-    ? { name: KUBERNETES_OBJECTS.allowList, spec: { ipAllowList: { sourceRange: [...tenant.allowFrom] } } }
-    : undefined;
+  const allowList =
+    tenant.allowFrom.length > 0
+      ? { name: KUBERNETES_OBJECTS.allowList, spec: { ipAllowList: { sourceRange: [...tenant.allowFrom] } } }
+      : undefined;
   return {
     route: {
       name: KUBERNETES_OBJECTS.route,
       spec: {
         entryPoints: [INGRESS.entrypoint],
-        routes: [{
-          match: `HostSNI(\`${tenant.hostname}\`)`,
-          ...(allowList ? { middlewares: [{ name: allowList.name }] } : {}),
-          services: [{ name: KUBERNETES_OBJECTS.server, port: POSTGRES_PORT }],
-        }],
+        routes: [
+          {
+            match: `HostSNI(\`${tenant.hostname}\`)`,
+            ...(allowList ? { middlewares: [{ name: allowList.name }] } : {}),
+            services: [{ name: KUBERNETES_OBJECTS.server, port: POSTGRES_PORT }],
+          },
+        ],
         tls: { options: { name: INGRESS_TLS.option, namespace: naming.ingressNamespace() } },
       },
     },

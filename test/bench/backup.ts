@@ -22,13 +22,23 @@ async function main(): Promise<void> {
   const stack = await TestStack.create({ stack: "bench-backup", port: await freePort(), adminPort: await freePort() });
   const naming = stack.naming;
   try {
-    await stack.up(tenantsYaml([{
-      id: "bench", backup: { every: "24h", keep: 3 },
-      resources: { memory: "1Gi", cpus: 1, shm: "128Mi" },
-      postgres: { settings: { max_connections: "20", shared_buffers: "128MB" } },
-    }]));
+    await stack.up(
+      tenantsYaml([
+        {
+          id: "bench",
+          backup: { every: "24h", keep: 3 },
+          resources: { memory: "1Gi", cpus: 1, shm: "128Mi" },
+          postgres: { settings: { max_connections: "20", shared_buffers: "128MB" } },
+        },
+      ]),
+    );
     const server = naming.container("bench");
-    await eventually("bench server", 60_000, async () => (await sql(server, "select 1").catch(() => undefined)) === "1" ? true : undefined, 500);
+    await eventually(
+      "bench server",
+      60_000,
+      async () => ((await sql(server, "select 1").catch(() => undefined)) === "1" ? true : undefined),
+      500,
+    );
     log(`pgbench -i -s ${SCALE}`);
     const init = await run("docker", ["exec", server, "pgbench", "-i", "-q", "-s", String(SCALE), "-U", "bench", "bench"], {}, 600_000);
     if (init.code !== 0) throw new Error(init.stderr);
@@ -53,7 +63,10 @@ async function main(): Promise<void> {
       `One tenant (PostgreSQL 18, 1 CPU, 1 GiB) with pgbench scale ${SCALE}: database ${MiB(dbBytes)}, ${rows} accounts. pgbench rows are mostly blank filler, so the dump compresses far better than real data.`,
       "",
       ...table([
-        { measure: "`pgs backup` (pg_dump -Fc + sha256, in the backup container)", value: `${fmt(backupMs / 1000)} s, dump ${MiB(dumpBytes)}` },
+        {
+          measure: "`pgs backup` (pg_dump -Fc + sha256, in the backup container)",
+          value: `${fmt(backupMs / 1000)} s, dump ${MiB(dumpBytes)}`,
+        },
         { measure: "`pgs restore --yes` (verify sha256 and archive, pg_restore in one transaction)", value: `${fmt(restoreMs / 1000)} s` },
       ]),
     ]);
@@ -62,4 +75,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err) => { console.error(err); process.exitCode = 1; });
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});

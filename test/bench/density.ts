@@ -10,7 +10,7 @@ import { readFileSync } from "node:fs";
 import { run } from "../e2e/harness/clients";
 import { container, sleep } from "../e2e/harness/facts";
 import { freePort, tenantsYaml, TestStack } from "../e2e/harness/stack";
-import { fmt, log as logger, median, publish, Row, table, verdict } from "./report";
+import { fmt, log as logger, median, publish, type Row, table, verdict } from "./report";
 
 const log = logger("density");
 const N = Number(process.env.PGS_BENCH_TENANTS ?? 50);
@@ -20,16 +20,36 @@ const SETTLE_SECONDS = 60;
 export const PROFILES: Record<string, object> = {
   default: {},
   small: {
-    postgres: { settings: { io_method: "sync", max_connections: "20", shared_buffers: "16MB", max_worker_processes: "2", max_wal_senders: "0", max_replication_slots: "0" } },
+    postgres: {
+      settings: {
+        io_method: "sync",
+        max_connections: "20",
+        shared_buffers: "16MB",
+        max_worker_processes: "2",
+        max_wal_senders: "0",
+        max_replication_slots: "0",
+      },
+    },
     resources: { memory: "256Mi", shm: "64Mi" },
   },
 };
 
-interface Memory { anon: number; shmem: number; kernel: number; cache: number }
+interface Memory {
+  anon: number;
+  shmem: number;
+  kernel: number;
+  cache: number;
+}
 
 function cgroupMemory(id: string): Memory {
   const dir = `/sys/fs/cgroup/memory/docker/${id}`;
-  const stat = Object.fromEntries(readFileSync(`${dir}/memory.stat`, "utf8").trim().split("\n").map((l) => l.split(" ")).map(([k, v]) => [k, Number(v)]));
+  const stat = Object.fromEntries(
+    readFileSync(`${dir}/memory.stat`, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => l.split(" "))
+      .map(([k, v]) => [k, Number(v)]),
+  );
   const kernel = Number(readFileSync(`${dir}/memory.kmem.usage_in_bytes`, "utf8"));
   const mib = (b: number) => b / 1048576;
   return { anon: mib(stat.rss), shmem: mib(stat.shmem ?? 0), kernel: mib(kernel), cache: mib(stat.cache - (stat.shmem ?? 0)) };
@@ -42,10 +62,13 @@ function memAvailableMiB(): number {
 async function dockerStatsMiB(names: string[]): Promise<number[]> {
   const r = await run("docker", ["stats", "--no-stream", "--format", "{{.MemUsage}}", ...names]);
   const units: Record<string, number> = { KiB: 1 / 1024, MiB: 1, GiB: 1024, B: 1 / 1048576 };
-  return r.stdout.trim().split("\n").map((line) => {
-    const m = /^([0-9.]+)([KMG]?i?B) \//.exec(line)!;
-    return Number(m[1]) * units[m[2]];
-  });
+  return r.stdout
+    .trim()
+    .split("\n")
+    .map((line) => {
+      const m = /^([0-9.]+)([KMG]?i?B) \//.exec(line)!;
+      return Number(m[1]) * units[m[2]];
+    });
 }
 
 async function measureProfile(name: string, defaults: object): Promise<Row[]> {
@@ -53,7 +76,12 @@ async function measureProfile(name: string, defaults: object): Promise<Row[]> {
   try {
     const before = memAvailableMiB();
     const ids = Array.from({ length: N }, (_, i) => `d${String(i).padStart(2, "0")}`);
-    const { ms } = await stack.up(tenantsYaml(ids.map((id) => ({ id })), defaults));
+    const { ms } = await stack.up(
+      tenantsYaml(
+        ids.map((id) => ({ id })),
+        defaults,
+      ),
+    );
     log(`${name}: ${N} tenants up in ${fmt(ms / 1000)} s; settling ${SETTLE_SECONDS} s`);
     await sleep(SETTLE_SECONDS * 1000);
     const containers = await Promise.all(ids.map((id) => container(stack.naming.container(id))));
@@ -61,12 +89,19 @@ async function measureProfile(name: string, defaults: object): Promise<Row[]> {
     const unreclaimable = memory.map((m) => m.anon + m.shmem + m.kernel);
     const stats = await dockerStatsMiB(ids.map((id) => stack.naming.container(id)));
     const perTenant = (before - memAvailableMiB()) / N;
-    const processes = Number((await run("docker", ["exec", stack.naming.container(ids[0]), "sh", "-c", "ls -d /proc/[0-9]* | wc -l"])).stdout.trim()) - 1;
+    const processes =
+      Number((await run("docker", ["exec", stack.naming.container(ids[0]), "sh", "-c", "ls -d /proc/[0-9]* | wc -l"])).stdout.trim()) - 1;
     return [
-      { measure: `${name} profile: unreclaimable memory per idle tenant (median of ${N}; anon + shmem + kernel)`,
+      {
+        measure: `${name} profile: unreclaimable memory per idle tenant (median of ${N}; anon + shmem + kernel)`,
         value: `${fmt(median(unreclaimable))} MiB (anon ${fmt(median(memory.map((m) => m.anon)))}, shmem ${fmt(median(memory.map((m) => m.shmem)))}, kernel ${fmt(median(memory.map((m) => m.kernel)))})`,
-        aim: "≤ 20 MiB", verdict: verdict(median(unreclaimable) <= 20) },
-      { measure: `${name} profile: page cache per tenant (reclaimable, not counted)`, value: `${fmt(median(memory.map((m) => m.cache)))} MiB` },
+        aim: "≤ 20 MiB",
+        verdict: verdict(median(unreclaimable) <= 20),
+      },
+      {
+        measure: `${name} profile: page cache per tenant (reclaimable, not counted)`,
+        value: `${fmt(median(memory.map((m) => m.cache)))} MiB`,
+      },
       { measure: `${name} profile: \`docker stats\` per tenant (counts page cache too)`, value: `${fmt(median(stats))} MiB` },
       { measure: `${name} profile: host MemAvailable drop per tenant (incl. containerd shim, page cache)`, value: `${fmt(perTenant)} MiB` },
       { measure: `${name} profile: processes in an idle tenant's container`, value: String(processes) },
@@ -78,7 +113,7 @@ async function measureProfile(name: string, defaults: object): Promise<Row[]> {
 
 async function main(): Promise<void> {
   const rows: Row[] = [];
-  for (const [name, defaults] of Object.entries(PROFILES)) rows.push(...await measureProfile(name, defaults));
+  for (const [name, defaults] of Object.entries(PROFILES)) rows.push(...(await measureProfile(name, defaults)));
   publish("density", "npm run bench:density", [
     `Each profile: ${N} idle tenants (PostgreSQL 18) applied through the real engine, measured ${SETTLE_SECONDS} s after the apply. The small profile's settings are README's "small-tenant profile".`,
     "",

@@ -42,7 +42,11 @@ export function machine(): string {
 
 /** Replaces the README block of `name` with `lines` and prints them. */
 export function publish(name: string, command: string, lines: string[]): void {
-  const block = [`Measured ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC by \`${command}\` on ${machine()}.`, "", ...lines].join("\n");
+  const block = [
+    `Measured ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC by \`${command}\` on ${machine()}.`,
+    "",
+    ...lines,
+  ].join("\n");
   process.stdout.write(`\n${block}\n`);
   const file = path.join(SOURCE_DIR, "README.md");
   const text = readFileSync(file, "utf8");

@@ -7,13 +7,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { run, psql, Endpoint } from "./harness/clients";
+import { run, psql, type Endpoint } from "./harness/clients";
 import { container, docker, eventually, note, notes, sleep, volumeExists } from "./harness/facts";
-import { ConfigChange, dockerChanges, freePort, TenantEntry, tenantsYaml, TestStack } from "./harness/stack";
+import { type ConfigChange, dockerChanges, freePort, type TenantEntry, tenantsYaml, TestStack } from "./harness/stack";
 import { TEST_LABEL } from "./harness/clients";
 import { LOCAL_IMAGES } from "../../lib/localImages";
-import { Naming } from "../../lib/naming";
-import { BackupContext, BackupError, backupNow, listBackups, restoreTenant, S3Source } from "../../lib/ops/backups";
+import type { Naming } from "../../lib/naming";
+import { type BackupContext, BackupError, backupNow, listBackups, restoreTenant, type S3Source } from "../../lib/ops/backups";
 import { offsiteEnv } from "../../lib/postgres/backup";
 
 const RCLONE_IMAGE = LOCAL_IMAGES.rclone;
@@ -31,7 +31,10 @@ let stack: TestStack;
 let naming: Naming;
 const logs: string[] = [];
 const ctx = (): BackupContext => ({ naming, image: POSTGRES_18, log: (l) => logs.push(l) });
-const target = (id: string) => { const e = stack.endpoint(id); return { id, user: e.user, database: e.database }; };
+const target = (id: string) => {
+  const e = stack.endpoint(id);
+  return { id, user: e.user, database: e.database };
+};
 let tenants: TenantEntry[] = [];
 const cleanups: (() => void)[] = [];
 
@@ -56,16 +59,33 @@ async function backupLogLines(id: string): Promise<string[]> {
 /** Runs rclone against the test bucket (test-only: credentials in env are fine here). */
 function rclone(args: string[]) {
   const rcloneEnv = Object.entries(offsiteEnv({ endpoint: S3_ENDPOINT, bucket: S3.bucket, prefix: S3.prefix }, "unused", 1))
-    .filter(([k]) => k.startsWith("RCLONE_")).map(([k, v]) => `${k}=${v}`);
-  return run("docker", ["run", "--rm", "--network", S3_NETWORK, "--label", "pgs.test=e2e",
-    ...[...rcloneEnv, `RCLONE_CONFIG_S3_ACCESS_KEY_ID=${S3.accessKeyId}`, `RCLONE_CONFIG_S3_SECRET_ACCESS_KEY=${S3.secretAccessKey}`]
-      .flatMap((e) => ["-e", e]),
-    RCLONE_IMAGE, ...args]);
+    .filter(([k]) => k.startsWith("RCLONE_"))
+    .map(([k, v]) => `${k}=${v}`);
+  return run("docker", [
+    "run",
+    "--rm",
+    "--network",
+    S3_NETWORK,
+    "--label",
+    "pgs.test=e2e",
+    ...[
+      ...rcloneEnv,
+      `RCLONE_CONFIG_S3_ACCESS_KEY_ID=${S3.accessKeyId}`,
+      `RCLONE_CONFIG_S3_SECRET_ACCESS_KEY=${S3.secretAccessKey}`,
+    ].flatMap((e) => ["-e", e]),
+    RCLONE_IMAGE,
+    ...args,
+  ]);
 }
 
 beforeAll(async () => {
   for (const ref of [RCLONE_IMAGE, SEAWEEDFS_IMAGE]) {
-    await docker.getImage(ref).inspect().catch((err: Error) => { throw new Error(`e2e: image ${ref} is missing (run bash test/e2e/env.sh): ${err.message}`); });
+    await docker
+      .getImage(ref)
+      .inspect()
+      .catch((err: Error) => {
+        throw new Error(`e2e: image ${ref} is missing (run bash test/e2e/env.sh): ${err.message}`);
+      });
   }
   stack = await TestStack.create({ stack: "e2e-backup", port: await freePort(), adminPort: await freePort() });
   naming = stack.naming;
@@ -99,8 +119,10 @@ test("backup, drop the table, restore: the rows are back, and the tenant still r
   expect(logs.join("\n")).toMatch(/1\/3 verifying .*\n2\/3 restoring .*\n3\/3 done/);
 
   const bravo = stack.endpoint("bravo");
-  expect(await psql(e, "select 1", { password: bravo.password }))
-    .toMatchObject({ ok: false, out: expect.stringMatching(/password authentication failed for user "alpha"/) });
+  expect(await psql(e, "select 1", { password: bravo.password })).toMatchObject({
+    ok: false,
+    out: expect.stringMatching(/password authentication failed for user "alpha"/),
+  });
   // The backup container has no published port and sits on alpha's network only.
   const info = (await container(naming.backupContainer("alpha")))!;
   expect(Object.keys(info.NetworkSettings.Networks)).toEqual([stack.naming.network("alpha")]);
@@ -115,12 +137,17 @@ test("the schedule takes backups every minute and retention keeps the newest two
   // passed during the previous test) must be pruned once two newer scheduled runs succeed.
   const before = (await listBackups(ctx(), "alpha")).map((b) => b.name);
   expect(before.length).toBeGreaterThan(0);
-  const { value: scheduled, ms } = await eventually("two new scheduled backups", 200_000, async () => {
-    const files = (await backupLogLines("alpha"))
-      .map((l) => /^pgs-backup: ok .*trigger=scheduled file=(\S+)/.exec(l)?.[1])
-      .filter((f): f is string => f !== undefined && !before.includes(f));
-    return files.length >= 2 ? files : undefined;
-  }, 2000);
+  const { value: scheduled, ms } = await eventually(
+    "two new scheduled backups",
+    200_000,
+    async () => {
+      const files = (await backupLogLines("alpha"))
+        .map((l) => /^pgs-backup: ok .*trigger=scheduled file=(\S+)/.exec(l)?.[1])
+        .filter((f): f is string => f !== undefined && !before.includes(f));
+      return files.length >= 2 ? files : undefined;
+    },
+    2000,
+  );
   note(`two scheduled backups seen after ${ms} ms`);
   const now = await listBackups(ctx(), "alpha");
   expect(now.map((b) => b.name).sort()).toEqual(scheduled.slice(-2).sort());
@@ -135,19 +162,35 @@ test("a corrupted backup is detected by its checksum and refused; nothing change
   const e = stack.endpoint("alpha");
   expect(await psql(e, "insert into kept values (-1)")).toMatchObject({ ok: true });
   const [, newest] = await listBackups(ctx(), "alpha");
-  await run("docker", ["run", "--rm", "--network", "none", "--label", "pgs.test=e2e", "-v", `${naming.backupVolume("alpha")}:/backups`,
-    "--entrypoint", "sh", POSTGRES_18, "-c", `printf 'XXXX' | dd of=/backups/${newest.name} bs=1 seek=200 conv=notrunc 2>/dev/null`]);
+  await run("docker", [
+    "run",
+    "--rm",
+    "--network",
+    "none",
+    "--label",
+    "pgs.test=e2e",
+    "-v",
+    `${naming.backupVolume("alpha")}:/backups`,
+    "--entrypoint",
+    "sh",
+    POSTGRES_18,
+    "-c",
+    `printf 'XXXX' | dd of=/backups/${newest.name} bs=1 seek=200 conv=notrunc 2>/dev/null`,
+  ]);
   expect((await listBackups(ctx(), "alpha")).find((b) => b.name === newest.name)!.checksum).toBe("BAD");
   const before = (await container(stack.naming.container("alpha")))!.Id;
-  await expect(restoreTenant({ ...ctx(), source: "alpha", target: target("alpha"), from: newest.name }))
-    .rejects.toThrow(new RegExp(`backup ${newest.name} of alpha is corrupt: its sha256 does not match; refusing to restore, nothing was changed`));
-  await expect(restoreTenant({ ...ctx(), source: "alpha", target: target("alpha"), from: "alpha-20000101T000000Z.dump" }))
-    .rejects.toThrow(/does not exist \(available: alpha-.*\); refusing to restore, nothing was changed/);
+  await expect(restoreTenant({ ...ctx(), source: "alpha", target: target("alpha"), from: newest.name })).rejects.toThrow(
+    new RegExp(`backup ${newest.name} of alpha is corrupt: its sha256 does not match; refusing to restore, nothing was changed`),
+  );
+  await expect(restoreTenant({ ...ctx(), source: "alpha", target: target("alpha"), from: "alpha-20000101T000000Z.dump" })).rejects.toThrow(
+    /does not exist \(available: alpha-.*\); refusing to restore, nothing was changed/,
+  );
   expect(await rows(e)).toMatchObject({ ok: true, out: "1001:500499" });
   expect((await container(stack.naming.container("alpha")))!.Id).toBe(before);
   // Not confirmed: nothing happens either.
-  await expect(restoreTenant({ ...ctx(), source: "alpha", target: target("alpha"), confirm: async () => false }))
-    .rejects.toThrow(BackupError);
+  await expect(restoreTenant({ ...ctx(), source: "alpha", target: target("alpha"), confirm: async () => false })).rejects.toThrow(
+    BackupError,
+  );
   expect(await rows(e)).toMatchObject({ ok: true, out: "1001:500499" });
 }, 120_000);
 
@@ -187,7 +230,9 @@ test("a tenant with a 63-character id backs up: the backup container reaches its
   await apply([...tenants, { id: long, backup: QUIET }]);
   await ready(long);
   expect(await psql(stack.endpoint(long), "create table kept (n int); insert into kept values (7)")).toMatchObject({ ok: true });
-  expect(await backupNow(ctx(), long)).toMatch(new RegExp(`^pgs-backup: ok tenant=${long} trigger=manual file=${long}-[0-9]{8}T[0-9]{6}Z\\.dump `));
+  expect(await backupNow(ctx(), long)).toMatch(
+    new RegExp(`^pgs-backup: ok tenant=${long} trigger=manual file=${long}-[0-9]{8}T[0-9]{6}Z\\.dump `),
+  );
   await apply(tenants.filter((t) => t.id !== long));
 }, 240_000);
 
@@ -195,21 +240,48 @@ test("with an S3 target, backups are copied to the bucket, pruned there, and a r
   // A SeaweedFS on a test network; nothing published on the host.
   await docker.createNetwork({ Name: S3_NETWORK, Driver: "bridge", Labels: TEST_LABEL });
   const s3Config = mkdtempSync(path.join(tmpdir(), "pgs-e2e-s3-"));
-  writeFileSync(path.join(s3Config, "s3.json"), JSON.stringify({ identities: [{
-    name: "pgs", credentials: [{ accessKey: S3.accessKeyId, secretKey: S3.secretAccessKey }], actions: ["Admin", "Read", "Write", "List", "Tagging"],
-  }] }));
+  writeFileSync(
+    path.join(s3Config, "s3.json"),
+    JSON.stringify({
+      identities: [
+        {
+          name: "pgs",
+          credentials: [{ accessKey: S3.accessKeyId, secretKey: S3.secretAccessKey }],
+          actions: ["Admin", "Read", "Write", "List", "Tagging"],
+        },
+      ],
+    }),
+  );
   const s3 = await docker.createContainer({
-    name: S3_HOST, Image: SEAWEEDFS_IMAGE, Labels: TEST_LABEL,
-    Cmd: ["mini", "-dir=/data", `-ip=${S3_HOST}`, "-ip.bind=0.0.0.0", "-s3.config=/etc/pgs/s3.json", `-bucket=${S3.bucket}`, "-admin.ui=false"],
+    name: S3_HOST,
+    Image: SEAWEEDFS_IMAGE,
+    Labels: TEST_LABEL,
+    Cmd: [
+      "mini",
+      "-dir=/data",
+      `-ip=${S3_HOST}`,
+      "-ip.bind=0.0.0.0",
+      "-s3.config=/etc/pgs/s3.json",
+      `-bucket=${S3.bucket}`,
+      "-admin.ui=false",
+    ],
     HostConfig: { NetworkMode: S3_NETWORK, Tmpfs: { "/data": "", "/tmp": "" }, Binds: [`${s3Config}:/etc/pgs:ro`] },
   });
   await s3.start();
   cleanups.push(() => rmSync(s3Config, { recursive: true, force: true }));
-  await eventually("SeaweedFS S3 answers", 60_000, async () => ((await rclone(["lsf", `s3:${S3.bucket}/`])).code === 0 ? true : undefined), 1000);
+  await eventually(
+    "SeaweedFS S3 answers",
+    60_000,
+    async () => ((await rclone(["lsf", `s3:${S3.bucket}/`])).code === 0 ? true : undefined),
+    1000,
+  );
 
   const config = {
-    backupS3Endpoint: S3_ENDPOINT, backupS3Bucket: S3.bucket, backupS3Prefix: S3.prefix,
-    rcloneImage: RCLONE_IMAGE, backupNetwork: S3_NETWORK,
+    backupS3Endpoint: S3_ENDPOINT,
+    backupS3Bucket: S3.bucket,
+    backupS3Prefix: S3.prefix,
+    rcloneImage: RCLONE_IMAGE,
+    backupNetwork: S3_NETWORK,
   };
   const secretConfig = { backupS3AccessKeyId: S3.accessKeyId, backupS3SecretAccessKey: S3.secretAccessKey };
   await apply([...tenants, { id: "delta", backup: { every: "24h", at: "03:00", keep: 2 } }], { config, secretConfig });
@@ -223,7 +295,12 @@ test("with an S3 target, backups are copied to the bucket, pruned there, and a r
   for (let i = 0; i < 3; i++) {
     const line = await backupNow(ctx(), "delta");
     taken.push(/file=(\S+)/.exec(line)![1]);
-    const { ms } = await eventually(`${taken[i]} in the bucket`, 60_000, async () => ((await remoteDumps()).includes(taken[i]) ? true : undefined), 1000);
+    const { ms } = await eventually(
+      `${taken[i]} in the bucket`,
+      60_000,
+      async () => ((await remoteDumps()).includes(taken[i]) ? true : undefined),
+      1000,
+    );
     note(`off-host copy visible after ${ms} ms`);
     if (i < 2) await sleep(1100);
   }
@@ -239,8 +316,15 @@ test("with an S3 target, backups are copied to the bucket, pruned there, and a r
   await docker.getVolume(naming.backupVolume("delta")).remove();
   const dropped = await psql(e, "drop table kept");
   expect({ ok: dropped.ok, out: dropped.ok ? "" : dropped.out }).toEqual({ ok: true, out: "" });
-  const source: S3Source = { endpoint: config.backupS3Endpoint, bucket: S3.bucket, prefix: S3.prefix, accessKeyId: S3.accessKeyId,
-    secretAccessKey: S3.secretAccessKey, rcloneImage: RCLONE_IMAGE, network: S3_NETWORK };
+  const source: S3Source = {
+    endpoint: config.backupS3Endpoint,
+    bucket: S3.bucket,
+    prefix: S3.prefix,
+    accessKeyId: S3.accessKeyId,
+    secretAccessKey: S3.secretAccessKey,
+    rcloneImage: RCLONE_IMAGE,
+    network: S3_NETWORK,
+  };
   const started = Date.now();
   const restored = await restoreTenant({ ...ctx(), source: "delta", target: target("delta"), s3: source });
   note(`restore from S3: ${Date.now() - started} ms`);

@@ -10,7 +10,7 @@ import type { ResourceStep } from "../../lib/engine/changes";
 import { LOCAL_IMAGES } from "../../lib/localImages";
 import { run } from "./harness/clients";
 import { container, docker, note, notes } from "./harness/facts";
-import { freePort, PROJECT_DIR, TenantEntry, tenantsYaml, TestStack } from "./harness/stack";
+import { freePort, PROJECT_DIR, type TenantEntry, tenantsYaml, TestStack } from "./harness/stack";
 
 const BASE: TenantEntry = { id: "acme", backup: { every: "24h", keep: 2 } };
 const OTHER: TenantEntry = { id: "other" };
@@ -37,7 +37,10 @@ const EDITS: Edit[] = [
     expected: { "acme-postgres": "update", "acme-backup": "same" },
     applyCheck: async () => {
       const info = (await container(stack.naming.container("acme")))!;
-      expect({ memory: info.HostConfig.Memory, swap: info.HostConfig.MemorySwap }).toEqual({ memory: 320 * 1024 * 1024, swap: 320 * 1024 * 1024 });
+      expect({ memory: info.HostConfig.Memory, swap: info.HostConfig.MemorySwap }).toEqual({
+        memory: 320 * 1024 * 1024,
+        swap: 320 * 1024 * 1024,
+      });
     },
   },
   { change: "`resources.cpus`", entry: { ...BASE, resources: { cpus: 0.5 } }, expected: replaced },
@@ -60,13 +63,34 @@ const EDITS: Edit[] = [
     others: ["replace other-postgres"],
   },
   { change: "`state: stopped`", entry: { ...BASE, state: "stopped" }, expected: { "acme-postgres": "delete", "acme-backup": "delete" } },
-  { change: "`backup: off`", entry: { id: "acme", backup: "off" }, expected: { "acme-postgres": "same", "acme-backup": "delete", "acme-backups": "keep" } },
-  { change: "remove the entry", expected: { "acme-postgres": "delete", "acme-backup": "delete", "acme-data": "keep", "acme-backups": "keep", "acme-network": "delete", "acme-password": "delete" } },
+  {
+    change: "`backup: off`",
+    entry: { id: "acme", backup: "off" },
+    expected: { "acme-postgres": "same", "acme-backup": "delete", "acme-backups": "keep" },
+  },
+  {
+    change: "remove the entry",
+    expected: {
+      "acme-postgres": "delete",
+      "acme-backup": "delete",
+      "acme-data": "keep",
+      "acme-backups": "keep",
+      "acme-network": "delete",
+      "acme-password": "delete",
+    },
+  },
 ];
 
 const COLUMNS = ["acme-postgres", "acme-backup", "acme-data", "acme-backups", "acme-network", "acme-password"] as const;
 const HEADER = ["container", "backup container", "data volume", "backup volume", "network", "password"];
-const WORDS: Record<string, string> = { same: "—", update: "updated in place", replace: "**replaced**", delete: "deleted", keep: "kept", create: "created" };
+const WORDS: Record<string, string> = {
+  same: "—",
+  update: "updated in place",
+  replace: "**replaced**",
+  delete: "deleted",
+  keep: "kept",
+  create: "created",
+};
 
 let stack: TestStack;
 
@@ -76,7 +100,10 @@ function operations(steps: ResourceStep[]): Record<string, string> {
 }
 
 beforeAll(async () => {
-  const build = await run("sh", ["-c", `printf 'FROM ${LOCAL_IMAGES.postgres.replace("{major}", "18")}\\nLABEL pgs.minor=next\\n' | docker build -q -t ${MINOR_IMAGE} -`]);
+  const build = await run("sh", [
+    "-c",
+    `printf 'FROM ${LOCAL_IMAGES.postgres.replace("{major}", "18")}\\nLABEL pgs.minor=next\\n' | docker build -q -t ${MINOR_IMAGE} -`,
+  ]);
   expect(build.code).toBe(0);
   stack = await TestStack.create({ stack: "e2e-changes", port: await freePort(), adminPort: await freePort() });
   await stack.up(tenantsYaml([BASE, OTHER]));
@@ -85,28 +112,40 @@ beforeAll(async () => {
 afterAll(async () => {
   process.stdout.write(`\ne2e changes measurements:\n${notes.map((n) => `  ${n}`).join("\n")}\n`);
   await stack?.dispose();
-  await docker.getImage(MINOR_IMAGE).remove().catch(() => undefined);
+  await docker
+    .getImage(MINOR_IMAGE)
+    .remove()
+    .catch(() => undefined);
 }, 180_000);
 
 const rows: string[][] = [];
 
-test.each(EDITS.map((e) => [e.change, e] as const))("%s", async (_change, edit) => {
-  const tenants = edit.entry ? [edit.entry, OTHER] : [OTHER];
-  const preview = await stack.preview(tenantsYaml(tenants), { ...(edit.config ? { config: edit.config } : {}) });
-  const ops = operations(preview.steps.steps);
-  const acme = Object.fromEntries(COLUMNS.map((c) => [c, ops[c] ?? "same"]));
-  expect(acme).toEqual({ ...Object.fromEntries(COLUMNS.map((c) => [c, "same"])), ...edit.expected });
-  // Nothing of the other tenant, and not the ingress, is touched by an edit of acme's entry.
-  const others = preview.steps.steps.filter((s) => !s.name.startsWith("acme") && !["same", "read", "refresh"].includes(s.op) && !(edit.config && s.type === "docker:index/remoteImage:RemoteImage"));
-  expect(others.map((s) => `${s.op} ${s.name}`)).toEqual(edit.others ?? []);
-  rows.push([edit.change, ...COLUMNS.map((c) => WORDS[acme[c]])]);
-  note(`${edit.change}: preview ${preview.ms} ms`);
-  if (edit.applyCheck) {
-    await stack.up(tenantsYaml(tenants), { ...(edit.config ? { config: edit.config } : {}) });
-    await edit.applyCheck();
-    await stack.up(tenantsYaml([BASE, OTHER]));
-  }
-}, 600_000);
+test.each(EDITS.map((e) => [e.change, e] as const))(
+  "%s",
+  async (_change, edit) => {
+    const tenants = edit.entry ? [edit.entry, OTHER] : [OTHER];
+    const preview = await stack.preview(tenantsYaml(tenants), { ...(edit.config ? { config: edit.config } : {}) });
+    const ops = operations(preview.steps.steps);
+    const acme = Object.fromEntries(COLUMNS.map((c) => [c, ops[c] ?? "same"]));
+    expect(acme).toEqual({ ...Object.fromEntries(COLUMNS.map((c) => [c, "same"])), ...edit.expected });
+    // Nothing of the other tenant, and not the ingress, is touched by an edit of acme's entry.
+    const others = preview.steps.steps.filter(
+      (s) =>
+        !s.name.startsWith("acme") &&
+        !["same", "read", "refresh"].includes(s.op) &&
+        !(edit.config && s.type === "docker:index/remoteImage:RemoteImage"),
+    );
+    expect(others.map((s) => `${s.op} ${s.name}`)).toEqual(edit.others ?? []);
+    rows.push([edit.change, ...COLUMNS.map((c) => WORDS[acme[c]])]);
+    note(`${edit.change}: preview ${preview.ms} ms`);
+    if (edit.applyCheck) {
+      await stack.up(tenantsYaml(tenants), { ...(edit.config ? { config: edit.config } : {}) });
+      await edit.applyCheck();
+      await stack.up(tenantsYaml([BASE, OTHER]));
+    }
+  },
+  600_000,
+);
 
 test("README's table is the one these previews give", () => {
   const table = [

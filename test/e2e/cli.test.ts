@@ -8,7 +8,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { hostname, tmpdir } from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import { Endpoint, ensureClient, psql, setCa } from "./harness/clients";
+import { type Endpoint, ensureClient, psql, setCa } from "./harness/clients";
 import { danglingVolumes, eventually, note, notes, volumeExists } from "./harness/facts";
 import { cleanupDocker, freePort, PGS, PROJECT_DIR, requireImages } from "./harness/stack";
 
@@ -21,18 +21,29 @@ let port: number;
 let adminPort: number;
 let danglingBefore: string[];
 
-interface Run { code: number; stdout: string; stderr: string; ms: number }
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
 
 function pgs(args: string[], input = ""): Promise<Run> {
   const started = Date.now();
   return new Promise((resolve) => {
     const child = spawn(PGS, [...args, "--stack", STACK], {
-      cwd: dir, env: { ...process.env, NO_COLOR: "1" }, stdio: ["pipe", "pipe", "pipe"],
+      cwd: dir,
+      env: { ...process.env, NO_COLOR: "1" },
+      stdio: ["pipe", "pipe", "pipe"],
     });
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (c) => { stdout += c; });
-    child.stderr.on("data", (c) => { stderr += c; });
+    child.stdout.on("data", (c) => {
+      stdout += c;
+    });
+    child.stderr.on("data", (c) => {
+      stderr += c;
+    });
     child.on("exit", (code) => resolve({ code: code ?? 1, stdout, stderr, ms: Date.now() - started }));
     child.stdin.end(input);
   });
@@ -50,7 +61,13 @@ async function endpoint(id: string): Promise<Endpoint> {
   setCa(readFileSync(json.caFile, "utf8"));
   await ensureClient(readFileSync(json.caFile, "utf8"));
   const url = new URL(json.connectionString);
-  return { hostname: url.hostname, port: Number(url.port), database: url.pathname.slice(1), user: url.username, password: decodeURIComponent(url.password) };
+  return {
+    hostname: url.hostname,
+    port: Number(url.port),
+    database: url.pathname.slice(1),
+    user: url.username,
+    password: decodeURIComponent(url.password),
+  };
 }
 
 async function answers(e: Endpoint): Promise<void> {
@@ -63,7 +80,10 @@ beforeAll(async () => {
   danglingBefore = await danglingVolumes();
   dir = mkdtempSync(path.join(tmpdir(), "pgs-e2e-cli-"));
   copyFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
-  writeFileSync(path.join(dir, "tenants.yaml"), "# Our tenants\napiVersion: pgs/v1\ndefaults:\n  resources: { memory: 256Mi }\ntenants: []\n");
+  writeFileSync(
+    path.join(dir, "tenants.yaml"),
+    "# Our tenants\napiVersion: pgs/v1\ndefaults:\n  resources: { memory: 256Mi }\ntenants: []\n",
+  );
   port = await freePort();
   // An operator's own value, which setup must keep.
   adminPort = await freePort();
@@ -99,12 +119,16 @@ test("create acme; create globex with its own password from stdin; up; list show
   expect(globex.stdout).toContain("stored the password as secret config globexPassword");
   expect(globex.stdout + globex.stderr).not.toContain(PASSWORD);
   expect(readFileSync(path.join(dir, "tenants.yaml"), "utf8")).toBe(
-    "# Our tenants\napiVersion: pgs/v1\ndefaults:\n  resources: { memory: 256Mi }\ntenants:\n  - id: acme\n  - id: globex\n    passwordSecret: globexPassword\n");
+    "# Our tenants\napiVersion: pgs/v1\ndefaults:\n  resources: { memory: 256Mi }\ntenants:\n  - id: acme\n  - id: globex\n    passwordSecret: globexPassword\n",
+  );
   expect(readFileSync(path.join(dir, `Pulumi.${STACK}.yaml`), "utf8")).not.toContain(PASSWORD);
   expect(globex.stdout).toMatch(/Done in [0-9.]+ s: .*created/);
   expect(globex.stdout).toContain(`PGPASSWORD="$(`);
   const list = JSON.parse((await ok(["list", "--json"])).stdout) as { tenants: { tenant: string; container: string; drift: string }[] };
-  expect(list.tenants.map((r) => [r.tenant, r.container, r.drift])).toEqual([["acme", "running (healthy)", ""], ["globex", "running (healthy)", ""]]);
+  expect(list.tenants.map((r) => [r.tenant, r.container, r.drift])).toEqual([
+    ["acme", "running (healthy)", ""],
+    ["globex", "running (healthy)", ""],
+  ]);
 }, 600_000);
 
 test("both tenants answer through SNI with verify-full; globex with the password from stdin", async () => {
@@ -112,7 +136,10 @@ test("both tenants answer through SNI with verify-full; globex with the password
   expect(globex.password).toBe(PASSWORD);
   for (const e of [acme, globex]) {
     await answers(e);
-    expect(await psql(e, `create table kept (v text); insert into kept values ('${e.user}-row'); select v from kept`)).toMatchObject({ ok: true, out: `${e.user}-row` });
+    expect(await psql(e, `create table kept (v text); insert into kept values ('${e.user}-row'); select v from kept`)).toMatchObject({
+      ok: true,
+      out: `${e.user}-row`,
+    });
   }
 }, 180_000);
 
@@ -121,7 +148,9 @@ test("disable-access refuses globex at once; enable-access lets it in again", as
   const globex = await endpoint("globex");
   const refused = await psql(globex, "select 1");
   expect({ ok: refused.ok, out: refused.out }).toEqual({ ok: false, out: expect.stringMatching(PSQL_EOF) });
-  expect(JSON.parse((await ok(["list", "--json"])).stdout).tenants.find((r: { tenant: string }) => r.tenant === "globex").access).toBe("disabled");
+  expect(JSON.parse((await ok(["list", "--json"])).stdout).tenants.find((r: { tenant: string }) => r.tenant === "globex").access).toBe(
+    "disabled",
+  );
   await ok(["enable-access", "globex", "--apply"]);
   await answers(globex);
   expect(await psql(globex, "select v from kept")).toMatchObject({ ok: true, out: "globex-row" });
@@ -150,11 +179,15 @@ test("remove acme keeps its volume; creating acme again brings its data back", a
 
 test("status shows each tenant's health, uptime, data and connections, and the ingress", async () => {
   const status = JSON.parse((await ok(["status", "--json"])).stdout) as {
-    ingress: { health: string }; tenants: { tenant: string; health: string; dataBytes: number; connections: number; backups: string }[];
+    ingress: { health: string };
+    tenants: { tenant: string; health: string; dataBytes: number; connections: number; backups: string }[];
   };
   expect(status.ingress.health).toBe("healthy");
   // In the file's order: acme was removed and created again, so it now comes last.
-  expect(status.tenants.map((x) => [x.tenant, x.health, x.backups])).toEqual([["globex", "healthy", "off"], ["acme", "healthy", "off"]]);
+  expect(status.tenants.map((x) => [x.tenant, x.health, x.backups])).toEqual([
+    ["globex", "healthy", "off"],
+    ["acme", "healthy", "off"],
+  ]);
   for (const x of status.tenants) {
     expect(x.dataBytes).toBeGreaterThan(1024 * 1024);
     expect(x.connections).toBeGreaterThanOrEqual(0);
@@ -173,7 +206,9 @@ test("a stack lock held by a live pulumi gets an error that says so, and nothing
   try {
     const r = await pgs(["up", "--yes"]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(new RegExp(`^stack ${STACK} is locked by another pulumi operation \\(the stack is currently locked by 1 lock\\(s\\)`));
+    expect(r.stderr).toMatch(
+      new RegExp(`^stack ${STACK} is locked by another pulumi operation \\(the stack is currently locked by 1 lock\\(s\\)`),
+    );
     expect(existsSync(lock)).toBe(true);
   } finally {
     rmSync(lock, { force: true });

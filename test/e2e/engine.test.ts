@@ -10,7 +10,7 @@ import { planMocks } from "../../lib/offline/planMocks";
 import { runProgram } from "../../lib/offline/programRunner";
 import { psql } from "./harness/clients";
 import { container, docker, eventually, note, notes, volumeExists } from "./harness/facts";
-import { dockerChanges, freePort, PROJECT_DIR, TenantEntry, tenantsYaml, TestStack } from "./harness/stack";
+import { dockerChanges, freePort, PROJECT_DIR, type TenantEntry, tenantsYaml, TestStack } from "./harness/stack";
 
 const CUSTOM_PASSWORD = "engine-test Custom/Passw0rd:with=signs";
 const ALPHA: TenantEntry = { id: "alpha" };
@@ -23,16 +23,22 @@ let stack: TestStack;
 const marker = (id: string) => psql(stack.endpoint(id), "select string_agg(v, ',') from marker");
 
 async function routable(id: string): Promise<void> {
-  await eventually(`${id} answers through Traefik`, 60_000, async () => ((await psql(stack.endpoint(id), "select 1")).ok ? true : undefined), 500);
+  await eventually(
+    `${id} answers through Traefik`,
+    60_000,
+    async () => ((await psql(stack.endpoint(id), "select 1")).ok ? true : undefined),
+    500,
+  );
 }
 
 /** Every file the local backend holds for the stack: state, history, backups. */
 function stateFiles(): string[] {
   const root = path.join(stack.projectDir, ".pgs", "state");
-  const walk = (dir: string): string[] => readdirSync(dir).flatMap((n) => {
-    const full = path.join(dir, n);
-    return statSync(full).isDirectory() ? walk(full) : [full];
-  });
+  const walk = (dir: string): string[] =>
+    readdirSync(dir).flatMap((n) => {
+      const full = path.join(dir, n);
+      return statSync(full).isDirectory() ? walk(full) : [full];
+    });
   return walk(root);
 }
 
@@ -48,10 +54,14 @@ afterAll(async () => {
 test("the first up of a new stack creates everything (its reference to its own last outputs finds none)", async () => {
   const { steps, ms } = await stack.up(tenantsYaml(TENANTS), SECRETS);
   note(`first up, 2 tenants: ${ms} ms`);
-  expect(dockerChanges(steps).created).toEqual(expect.arrayContaining(["alpha-data", "alpha-network", "alpha-postgres", "bravo-backup", "bravo-postgres"]));
+  expect(dockerChanges(steps).created).toEqual(
+    expect.arrayContaining(["alpha-data", "alpha-network", "alpha-postgres", "bravo-backup", "bravo-postgres"]),
+  );
   for (const id of ["alpha", "bravo"]) {
     await routable(id);
-    expect(await psql(stack.endpoint(id), `create table marker (v text); insert into marker values ('${id}-row')`)).toMatchObject({ ok: true });
+    expect(await psql(stack.endpoint(id), `create table marker (v text); insert into marker values ('${id}-row')`)).toMatchObject({
+      ok: true,
+    });
   }
 }, 600_000);
 
@@ -68,8 +78,12 @@ test("nothing changed: up changes nothing, preview and refresh expect no changes
 }, 600_000);
 
 test("no password or connection string in the backend's files, in stack output without --show-secrets, or in the output of up", async () => {
-  const secrets = [stack.endpoint("alpha").password, CUSTOM_PASSWORD, encodeURIComponent(CUSTOM_PASSWORD),
-    ...Object.values(stack.outputs.connectionStrings as Record<string, string>)];
+  const secrets = [
+    stack.endpoint("alpha").password,
+    CUSTOM_PASSWORD,
+    encodeURIComponent(CUSTOM_PASSWORD),
+    ...Object.values(stack.outputs.connectionStrings as Record<string, string>),
+  ];
   const files = stateFiles();
   expect(files.length).toBeGreaterThan(2);
   for (const file of files) {
@@ -90,14 +104,16 @@ test("no password or connection string in the backend's files, in stack output w
 /** What the state says of each resource (not where in the SDK's source it was registered from). */
 async function resourcesInState() {
   const { deployment } = await stack.stack.exportStack();
-  return (deployment.resources as { urn: string; id?: string; inputs?: unknown; outputs?: unknown }[])
-    .map(({ urn, id, inputs, outputs }) => ({ urn, id, inputs, outputs }));
+  return (deployment.resources as { urn: string; id?: string; inputs?: unknown; outputs?: unknown }[]).map(
+    ({ urn, id, inputs, outputs }) => ({ urn, id, inputs, outputs }),
+  );
 }
 
 test("an invalid tenants.yaml stops preview and up with its FILE:LINE:COL lines and no stack trace; the state is unchanged", async () => {
   const before = await resourcesInState();
   const valid = readFileSync(stack.tenantsFile, "utf8");
-  const invalid = "apiVersion: pgs/v1\ntenants:\n  - id: alpha\n    acess: disabled\n  - id: bravo\n    postgres: { version: 17, settings: { shared_buffers: lots } }\n";
+  const invalid =
+    "apiVersion: pgs/v1\ntenants:\n  - id: alpha\n    acess: disabled\n  - id: bravo\n    postgres: { version: 17, settings: { shared_buffers: lots } }\n";
   writeFileSync(stack.tenantsFile, invalid);
   try {
     // Through the pgs command, in its own process: the engine runs the program and reports its error.
@@ -105,7 +121,9 @@ test("an invalid tenants.yaml stops preview and up with its FILE:LINE:COL lines 
       const r = await stack.pgs(args);
       expect({ args, code: r.code }).toEqual({ args, code: 1 });
       expect(r.stderr).toContain(`${stack.tenantsFile}:4:5: unknown key "acess" in tenant "alpha" (did you mean "access"?)`);
-      expect(r.stderr).toContain(`${stack.tenantsFile}:6:58: tenant "bravo": postgres.settings.shared_buffers: "lots" is not a memory size`);
+      expect(r.stderr).toContain(
+        `${stack.tenantsFile}:6:58: tenant "bravo": postgres.settings.shared_buffers: "lots" is not a memory size`,
+      );
       expect(r.stdout + r.stderr).not.toMatch(/\n\s+at .*:\d+:\d+/);
     }
   } finally {
@@ -119,7 +137,9 @@ test("tenants stopped or killed out of band come back with the next up, data int
   await docker.getContainer(stack.naming.container("bravo")).kill();
   expect((await container(stack.naming.container("alpha")))!.State.Running).toBe(false);
   const { steps, ms } = await stack.up(tenantsYaml(TENANTS), SECRETS);
-  note(`up after docker stop + docker kill: ${ms} ms; updated [${dockerChanges(steps).updated}] replaced [${dockerChanges(steps).replaced}]`);
+  note(
+    `up after docker stop + docker kill: ${ms} ms; updated [${dockerChanges(steps).updated}] replaced [${dockerChanges(steps).replaced}]`,
+  );
   for (const id of ["alpha", "bravo"]) {
     expect((await container(stack.naming.container(id)))!.State.Running).toBe(true);
     await routable(id);
@@ -129,7 +149,12 @@ test("tenants stopped or killed out of band come back with the next up, data int
 
 /** `pgs up --yes` of `tenants`, interrupted by `interrupt` once `id`'s container exists on Docker (its outcome not yet in the state). */
 function upInterrupted(tenants: TenantEntry[], id: string, interrupt: (child: ChildProcess) => void) {
-  return stack.upInterrupted(tenantsYaml(tenants), SECRETS, async () => (await container(stack.naming.container(id))) !== undefined, interrupt);
+  return stack.upInterrupted(
+    tenantsYaml(tenants),
+    SECRETS,
+    async () => (await container(stack.naming.container(id))) !== undefined,
+    interrupt,
+  );
 }
 
 /** No JavaScript stack frame and no gRPC status in what pgs printed. */
@@ -145,7 +170,14 @@ test("pgs up interrupted with SIGINT cancels cleanly (exit 130); the next pgs up
   expect(r.stdout + r.stderr).not.toMatch(NO_TRACE);
   const again = await stack.pgs(["up", "--yes"]);
   expect({ code: again.code, stderr: again.stderr }).toEqual({ code: 0, stderr: "" });
-  note(`pgs up after the SIGINT: ${again.stdout.trim().split("\n").find((l) => l.startsWith("Done in")) ?? "?"}`);
+  note(
+    `pgs up after the SIGINT: ${
+      again.stdout
+        .trim()
+        .split("\n")
+        .find((l) => l.startsWith("Done in")) ?? "?"
+    }`,
+  );
   await stack.readOutputs();
   for (const id of ["alpha", "bravo", "charlie", "delta"]) await routable(id);
   for (const id of ["alpha", "bravo"]) expect(await marker(id)).toMatchObject({ ok: true, out: `${id}-row` });
@@ -159,7 +191,13 @@ test("pgs up whose pulumi is killed with SIGKILL fails with a message, not a tra
   expect(r.stderr).toMatch(/the Pulumi engine \(pulumi\) was killed \(SIGKILL\).*run pgs up again: it recovers/);
   expect(r.stdout + r.stderr).not.toMatch(NO_TRACE);
   const again = await stack.pgs(["up", "--yes"]);
-  note(`pgs up after the SIGKILL: ${again.stdout.trim().split("\n").filter((l) => l.startsWith("recovered:") || l.startsWith("Done in")).join("; ")}`);
+  note(
+    `pgs up after the SIGKILL: ${again.stdout
+      .trim()
+      .split("\n")
+      .filter((l) => l.startsWith("recovered:") || l.startsWith("Done in"))
+      .join("; ")}`,
+  );
   expect({ code: again.code, stderr: again.stderr }).toEqual({ code: 0, stderr: "" });
   expect(again.stdout).toMatch(/^recovered: removed the lock left by pulumi \(pid \d+, no longer running/m);
   await stack.readOutputs();
@@ -191,9 +229,21 @@ test("the offline plan and a real preview agree on every resource's type and nam
   try {
     const shipped = readFileSync(path.join(PROJECT_DIR, "tenants.yaml"), "utf8");
     const { steps } = await fresh.preview(shipped, {});
-    const real = steps.steps.filter((s) => s.op === "create").map((s) => `${s.type} ${s.name}`).sort();
-    const offline = await runProgram({ projectDir: fresh.projectDir, stack: "e2e-plan", mocks: planMocks, preview: true, config: fresh.plainConfig() });
-    const planned = offline.resources.filter((r) => r.type !== "pulumi:pulumi:StackReference").map((r) => `${r.type} ${r.name}`).sort();
+    const real = steps.steps
+      .filter((s) => s.op === "create")
+      .map((s) => `${s.type} ${s.name}`)
+      .sort();
+    const offline = await runProgram({
+      projectDir: fresh.projectDir,
+      stack: "e2e-plan",
+      mocks: planMocks,
+      preview: true,
+      config: fresh.plainConfig(),
+    });
+    const planned = offline.resources
+      .filter((r) => r.type !== "pulumi:pulumi:StackReference")
+      .map((r) => `${r.type} ${r.name}`)
+      .sort();
     expect(planned).toEqual(real.filter((r) => !r.startsWith("pulumi:providers:")));
     expect(real.length).toBeGreaterThan(20);
   } finally {

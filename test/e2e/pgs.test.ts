@@ -6,9 +6,9 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import type { Client } from "pg";
-import { ensureClient, Endpoint, nodeClient, nodeQuery, Outcome, psql, run } from "./harness/clients";
+import { ensureClient, type Endpoint, nodeClient, nodeQuery, type Outcome, psql, run } from "./harness/clients";
 import { container, containerEvents, docker, eventually, networkExists, note, notes, sleep, volumeExists } from "./harness/facts";
-import { DockerChanges, dockerChanges, freePort, PROJECT_DIR, TenantEntry, tenantsYaml, TestStack } from "./harness/stack";
+import { type DockerChanges, dockerChanges, freePort, PROJECT_DIR, type TenantEntry, tenantsYaml, TestStack } from "./harness/stack";
 
 /** libpq's words when the server closes the socket instead of a TLS handshake (OpenSSL 1.1 / 3). */
 const PSQL_EOF = /SSL SYSCALL error: EOF detected|SSL error: unexpected eof while reading/;
@@ -34,7 +34,9 @@ const held: Client[] = [];
 async function applied(label: string, tenants: TenantEntry[]): Promise<DockerChanges> {
   const { steps, ms } = await stack.up(tenantsYaml(tenants));
   const s = dockerChanges(steps);
-  note(`up "${label}": ${ms} ms; created [${s.created}] replaced [${s.replaced}] updated [${s.updated}] deleted [${s.deleted}] retained [${s.retained}]`);
+  note(
+    `up "${label}": ${ms} ms; created [${s.created}] replaced [${s.replaced}] updated [${s.updated}] deleted [${s.deleted}] retained [${s.retained}]`,
+  );
   return s;
 }
 
@@ -92,21 +94,28 @@ test("a: four tenants applied; each reaches its own database by hostname (psql 1
 
   const alpha = stack.endpoint("alpha");
   const bravo = stack.endpoint("bravo");
-  expect(await psql(alpha, "create table marker (v text); insert into marker values ('alpha-row'); select v from marker"))
-    .toMatchObject({ ok: true, out: "alpha-row" });
+  expect(await psql(alpha, "create table marker (v text); insert into marker values ('alpha-row'); select v from marker")).toMatchObject({
+    ok: true,
+    out: "alpha-row",
+  });
   // A's row is not in B: B has no such table at all.
   expect(await psql(bravo, "select to_regclass('public.marker') is null")).toMatchObject({ ok: true, out: "t" });
   for (const id of ["bravo", "charlie", "echo"]) {
-    expect(await psql(stack.endpoint(id), `create table marker (v text); insert into marker values ('${MARKERS[id]}')`))
-      .toMatchObject({ ok: true });
+    expect(await psql(stack.endpoint(id), `create table marker (v text); insert into marker values ('${MARKERS[id]}')`)).toMatchObject({
+      ok: true,
+    });
   }
 });
 
 test("version matrix: 17 keeps data at /var/lib/postgresql/data, 18 at /var/lib/postgresql, no anonymous volume", async () => {
-  for (const [id, mount] of [["alpha", "/var/lib/postgresql"], ["bravo", "/var/lib/postgresql/data"]]) {
+  for (const [id, mount] of [
+    ["alpha", "/var/lib/postgresql"],
+    ["bravo", "/var/lib/postgresql/data"],
+  ]) {
     const info = (await container(stack.naming.container(id)))!;
-    expect(info.Mounts.map((m) => ({ type: m.Type, name: m.Name, destination: m.Destination })))
-      .toEqual([{ type: "volume", name: stack.naming.dataVolume(id), destination: mount }]);
+    expect(info.Mounts.map((m) => ({ type: m.Type, name: m.Name, destination: m.Destination }))).toEqual([
+      { type: "volume", name: stack.naming.dataVolume(id), destination: mount },
+    ]);
   }
 });
 
@@ -116,10 +125,19 @@ test("b: refusals — another tenant's password, a wrong password, an unknown ho
 
   const crossPsql = await psql(bravo, "select 1", { password: alpha.password });
   expectRefusedPromptly(crossPsql, /FATAL: {2}password authentication failed for user "bravo"$/);
-  expectRefusedPromptly(await nodeQuery(bravo, "select 1", { password: alpha.password }), /^password authentication failed for user "bravo"$/);
+  expectRefusedPromptly(
+    await nodeQuery(bravo, "select 1", { password: alpha.password }),
+    /^password authentication failed for user "bravo"$/,
+  );
 
-  expectRefusedPromptly(await psql(alpha, "select 1", { password: "not-the-password" }), /FATAL: {2}password authentication failed for user "alpha"$/);
-  expectRefusedPromptly(await nodeQuery(alpha, "select 1", { password: "not-the-password" }), /^password authentication failed for user "alpha"$/);
+  expectRefusedPromptly(
+    await psql(alpha, "select 1", { password: "not-the-password" }),
+    /FATAL: {2}password authentication failed for user "alpha"$/,
+  );
+  expectRefusedPromptly(
+    await nodeQuery(alpha, "select 1", { password: "not-the-password" }),
+    /^password authentication failed for user "alpha"$/,
+  );
 
   // Covered by the *.pgs.example.com certificate, but no router: Traefik closes after its 'S'.
   const unknown = { ...alpha, hostname: "nobody.pgs.example.com" };
@@ -166,7 +184,7 @@ test("h: tenants cannot reach each other; no tenant publishes a port; only Traef
   const listeners = ss.stdout.trim().split("\n");
   const ingress = listeners.filter((l) => l.split(/\s+/)[3] === `127.0.0.1:${stack.options.port}`);
   expect(ingress).toHaveLength(1);
-  expect(ingress[0]).toContain("\"traefik\"");
+  expect(ingress[0]).toContain('"traefik"');
   expect(listeners.filter((l) => /:5432\s/.test(l) || l.includes("docker-proxy"))).toEqual([]);
 });
 
@@ -244,7 +262,8 @@ test("f: a settings edit replaces the container — old one stopped and removed 
   const events = (await containerEvents(since, Date.now(), "pgs.tenant=alpha")).filter((e) => e.name === name);
   const at = (id: string, action: string) => {
     const e = events.find((x) => x.id === id && x.Action === action);
-    if (!e) throw new Error(`no ${action} event for ${id.slice(0, 12)}; saw ${events.map((x) => `${x.Action}:${x.id.slice(0, 12)}`).join(" ")}`);
+    if (!e)
+      throw new Error(`no ${action} event for ${id.slice(0, 12)}; saw ${events.map((x) => `${x.Action}:${x.id.slice(0, 12)}`).join(" ")}`);
     return e.timeNano;
   };
   expect(at(oldId, "die")).toBeLessThan(at(oldId, "destroy"));
@@ -269,8 +288,11 @@ test("f: a memory edit is applied in place (docker update): same container, new 
   expect(s.updated).toEqual(["alpha-postgres"]);
   expect(s.replaced).toEqual([]);
   const after = (await container(name))!;
-  expect({ id: after.Id, startedAt: after.State.StartedAt, memory: after.HostConfig.Memory })
-    .toEqual({ id: before.Id, startedAt: before.State.StartedAt, memory: 320 * 1024 * 1024 });
+  expect({ id: after.Id, startedAt: after.State.StartedAt, memory: after.HostConfig.Memory }).toEqual({
+    id: before.Id,
+    startedAt: before.State.StartedAt,
+    memory: 320 * 1024 * 1024,
+  });
   expect((await client.query("select v from marker")).rows).toEqual([{ v: "alpha-row" }]);
   await client.end();
 });
@@ -335,7 +357,9 @@ test("i: a paused tenant — a client with connect_timeout=5 fails within ~6 s; 
     const unbounded = nodeQuery(alpha, "select 1", { connectTimeoutMs: 0 }).then((r) => ({ ...r, at: Date.now() - pausedAt }));
     const n = await nodeQuery(alpha, "select 1", { connectTimeoutMs: 5000 });
     const p = await psql(alpha, "select 1", { params: { connect_timeout: "5" } });
-    note(`i (paused): node connectionTimeoutMillis=5000 → ${n.ms} ms "${n.out}"; psql connect_timeout=5 → ${p.ms} ms "${p.out.replace(/^psql: error: /, "")}"`);
+    note(
+      `i (paused): node connectionTimeoutMillis=5000 → ${n.ms} ms "${n.out}"; psql connect_timeout=5 → ${p.ms} ms "${p.out.replace(/^psql: error: /, "")}"`,
+    );
     expect(n.ok).toBe(false);
     expect(n.ms).toBeLessThan(6500);
     expect(p.ok).toBe(false);
@@ -346,18 +370,30 @@ test("i: a paused tenant — a client with connect_timeout=5 fails within ~6 s; 
     let dropped: number | undefined;
     while (Date.now() - pausedAt < 20_000) {
       const r = await nodeQuery(alpha, "select 1", { connectTimeoutMs: 2000 });
-      if (!r.ok && NODE_EOF.test(r.out)) { dropped = Date.now() - pausedAt; break; }
+      if (!r.ok && NODE_EOF.test(r.out)) {
+        dropped = Date.now() - pausedAt;
+        break;
+      }
       await sleep(1000);
     }
     const health = (await container(name))!.State.Health?.Status;
-    const events = (await containerEvents(pausedAt - 1000, Date.now(), "pgs.tenant=alpha")).filter((e) => e.name === name).map((e) => e.Action);
-    note(`i (paused): Traefik ${dropped === undefined ? "still routed to the paused tenant after 20 s" : `stopped routing ${dropped} ms after the pause`}` +
-      ` (docker health: ${health}; events: ${events.join(", ")})`);
+    const events = (await containerEvents(pausedAt - 1000, Date.now(), "pgs.tenant=alpha"))
+      .filter((e) => e.name === name)
+      .map((e) => e.Action);
+    note(
+      `i (paused): Traefik ${dropped === undefined ? "still routed to the paused tenant after 20 s" : `stopped routing ${dropped} ms after the pause`}` +
+        ` (docker health: ${health}; events: ${events.join(", ")})`,
+    );
     const settled = await Promise.race([unbounded, sleep(100).then(() => undefined)]);
-    note(`i (paused): a client with no timeout ${settled ? `got "${settled.out}" after ${settled.at} ms` : `was still waiting after ${Date.now() - pausedAt} ms`}`);
+    note(
+      `i (paused): a client with no timeout ${settled ? `got "${settled.out}" after ${settled.at} ms` : `was still waiting after ${Date.now() - pausedAt} ms`}`,
+    );
     await docker.getContainer(name).unpause();
     const late = await unbounded;
-    if (!settled) note(`i (paused): that client then got ${late.ok ? "its answer" : `"${late.out}"`} ${late.at} ms after the pause (unpaused at ${Date.now() - pausedAt} ms)`);
+    if (!settled)
+      note(
+        `i (paused): that client then got ${late.ok ? "its answer" : `"${late.out}"`} ${late.at} ms after the pause (unpaused at ${Date.now() - pausedAt} ms)`,
+      );
   } finally {
     if ((await container(name))?.State.Paused) await docker.getContainer(name).unpause();
   }
@@ -370,9 +406,19 @@ test("j: dockerd restarted → every running tenant and Traefik come back (unles
   const pid = Number(readFileSync("/var/run/docker.pid", "utf8").trim());
   const started = Date.now();
   process.kill(pid, "SIGTERM");
-  await eventually("dockerd exit", 90_000, async () => {
-    try { process.kill(pid, 0); return undefined; } catch { return true; }
-  }, 500);
+  await eventually(
+    "dockerd exit",
+    90_000,
+    async () => {
+      try {
+        process.kill(pid, 0);
+        return undefined;
+      } catch {
+        return true;
+      }
+    },
+    500,
+  );
   const up = await run("bash", [path.join(PROJECT_DIR, "scripts/docker-up.sh")], {}, 180_000);
   expect(up.code).toBe(0);
   const names = tenants.map((id) => stack.naming.container(id));

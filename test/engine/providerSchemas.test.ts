@@ -8,11 +8,11 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import { ResourceProviderClient } from "@pulumi/pulumi/proto/provider_grpc_pb";
-import { DiffRequest, DiffResponse } from "@pulumi/pulumi/proto/provider_pb";
-import { execFileSync, spawn } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import { DiffRequest, type DiffResponse } from "@pulumi/pulumi/proto/provider_pb";
+import { execFileSync, spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import * as ts from "typescript";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 
@@ -57,6 +57,7 @@ interface Engine {
 }
 
 function findEngine(): Engine {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell script: ${PULUMI_HOME:-} is its own
   const script = 'set -e; e=$(bash scripts/engine.sh --print-env); eval "$e"; command -v pulumi; echo "${PULUMI_HOME:-}"';
   let out: string;
   try {
@@ -166,9 +167,7 @@ class Sdk {
 
   /** The class's `readonly x: pulumi.Output<...>` members: the outputs. */
   outputs(file: string, cls: string): Props {
-    const decl = this.parse(file).statements.find(
-      (s): s is ts.ClassDeclaration => ts.isClassDeclaration(s) && s.name?.text === cls,
-    );
+    const decl = this.parse(file).statements.find((s): s is ts.ClassDeclaration => ts.isClassDeclaration(s) && s.name?.text === cls);
     if (!decl) throw new Error(`@pulumi/${this.pkg}/${file}: no class ${cls}`);
     const props: Props = new Map();
     for (const m of decl.members) {
@@ -295,9 +294,7 @@ async function providerDiff(
       req.setOlds(Struct.fromJavaScript(olds as Record<string, never>));
       req.setNews(Struct.fromJavaScript(news as Record<string, never>));
       req.setOldInputs(Struct.fromJavaScript(news as Record<string, never>));
-      const res = await new Promise<DiffResponse>((resolve, reject) =>
-        client.diff(req, (err, r) => (err ? reject(err) : resolve(r))),
-      );
+      const res = await new Promise<DiffResponse>((resolve, reject) => client.diff(req, (err, r) => (err ? reject(err) : resolve(r))));
       return res.toObject();
     } finally {
       client.close();
@@ -327,7 +324,15 @@ describe("rebuilt provider plugins match the locked npm SDKs (npm run test:engin
       const sdk = new Sdk(pkg);
       const diffs: Difference[] = [];
       // Provider config: inputs only (the Node SDK's Provider class declares only its string outputs).
-      compare(sdk, schema, "inputs", `${pkg}:Provider inputs`, sdk.args("provider.d.ts", "ProviderArgs"), schema.provider.inputProperties ?? {}, diffs);
+      compare(
+        sdk,
+        schema,
+        "inputs",
+        `${pkg}:Provider inputs`,
+        sdk.args("provider.d.ts", "ProviderArgs"),
+        schema.provider.inputProperties ?? {},
+        diffs,
+      );
       for (const cls of resources) {
         const file = `${lowerFirst(cls)}.d.ts`;
         const res = schema.resources[`${pkg}:index/${lowerFirst(cls)}:${cls}`];

@@ -8,7 +8,17 @@ import { scramSha256Verifier } from "../../lib/postgres/scram";
 import { HEALTH_PROBE, SERVER_FILES, SERVER_SECRET_FILES, serverEnv } from "../../lib/postgres/server";
 import type { RunResult } from "../../lib/offline/programRunner";
 import {
-  Graph, imageIdOf, labelMap, plan, planError, PREFIX, recordingMocks, STACK, tenantsYaml, TYPES, writeTenants,
+  Graph,
+  imageIdOf,
+  labelMap,
+  plan,
+  planError,
+  PREFIX,
+  recordingMocks,
+  STACK,
+  tenantsYaml,
+  TYPES,
+  writeTenants,
 } from "./helpers/program";
 
 const CUSTOM_PASSWORD = "p@ss/w:rd #1 with spaces";
@@ -16,7 +26,8 @@ const upload = (graph: Graph, file: string) =>
   (graph.container("acme").inputs.uploads as { file: string; content: string }[]).find((u) => u.file === file)?.content;
 
 /** One file exercising every option of a tenant entry. */
-const ALL_OPTIONS = tenantsYaml(`
+const ALL_OPTIONS = tenantsYaml(
+  `
   - id: acme
     allowFrom: [203.0.113.0/24, "2001:db8::/32"]
     postgres: { version: 17, settings: { work_mem: 8MB, jit: false } }
@@ -33,8 +44,9 @@ const ALL_OPTIONS = tenantsYaml(`
   - id: vandelay
     passwordSecret: vandelayPassword
   - id: pied-piper`,
-`  postgres: { version: 18, settings: { max_connections: 50, work_mem: 4MB } }
-  resources: { memory: 1Gi, cpus: 2 }`);
+  `  postgres: { version: 18, settings: { max_connections: 50, work_mem: 4MB } }
+  resources: { memory: 1Gi, cpus: 2 }`,
+);
 const ALL_IDS = ["acme", "globex", "initech", "umbrella", "hooli", "vandelay", "pied-piper"];
 const RUNNING_IDS = ALL_IDS.filter((id) => id !== "umbrella");
 
@@ -52,8 +64,12 @@ describe("one tenant", () => {
   test("gets a password, a data volume, a private network and a PostgreSQL container, behind one Traefik", async () => {
     const one = new Graph(await plan({ tenants: tenantsYaml("  - id: acme") }));
     expect(one.ofType(TYPES.tenant).map((r) => r.name)).toEqual(["acme"]);
-    expect(one.childrenOf(one.tenant("acme")).map((r) => r.type).sort()).toEqual(
-      [TYPES.container, TYPES.network, TYPES.password, TYPES.password, TYPES.volume].sort());
+    expect(
+      one
+        .childrenOf(one.tenant("acme"))
+        .map((r) => r.type)
+        .sort(),
+    ).toEqual([TYPES.container, TYPES.network, TYPES.password, TYPES.password, TYPES.volume].sort());
     expect(one.ofType(TYPES.ingress)).toHaveLength(1);
     const container = one.container("acme").inputs;
     expect(container.name).toBe(`${PREFIX}acme`);
@@ -62,7 +78,16 @@ describe("one tenant", () => {
     expect(container.envs).toEqual(envList(serverEnv({ tenantId: "acme", role: "acme", database: "acme", superuser: false, major: 18 })));
     expect(labelMap(container.labels)["traefik.tcp.routers.pgs-unit-acme.rule"]).toBe("HostSNI(`acme.pgs.example.com`)");
     expect(one.result.outputs.tenantEndpoints).toEqual({
-      acme: { hostname: "acme.pgs.example.com", port: 5432, database: "acme", user: "acme", access: "enabled", state: "running", postgresVersion: 18, superuser: false },
+      acme: {
+        hostname: "acme.pgs.example.com",
+        port: 5432,
+        database: "acme",
+        user: "acme",
+        access: "enabled",
+        state: "running",
+        postgresVersion: 18,
+        superuser: false,
+      },
     });
   });
 });
@@ -74,8 +99,12 @@ describe("many tenants", () => {
       expect(all.volume(id).inputs.name).toBe(`${PREFIX}${id}-data`);
       expect(all.network(id).inputs.name).toBe(`${PREFIX}${id}-net`);
     }
-    expect(all.ofType(TYPES.container).map((r) => r.inputs.name).sort())
-      .toEqual([...RUNNING_IDS.map((id) => `${PREFIX}${id}`), `${PREFIX}traefik`].sort());
+    expect(
+      all
+        .ofType(TYPES.container)
+        .map((r) => r.inputs.name)
+        .sort(),
+    ).toEqual([...RUNNING_IDS.map((id) => `${PREFIX}${id}`), `${PREFIX}traefik`].sort());
   });
 
   test("every tenant appears in tenantEndpoints and connectionStrings", () => {
@@ -86,15 +115,20 @@ describe("many tenants", () => {
 
 describe("each option of a tenant entry", () => {
   test("hostname sets the SNI rule, the endpoint and the connection string host", () => {
-    expect(labelMap(all.container("globex").inputs.labels)["traefik.tcp.routers.pgs-unit-globex.rule"])
-      .toBe("HostSNI(`globex-db.pgs.example.com`)");
+    expect(labelMap(all.container("globex").inputs.labels)["traefik.tcp.routers.pgs-unit-globex.rule"]).toBe(
+      "HostSNI(`globex-db.pgs.example.com`)",
+    );
     expect((allResult.outputs.tenantEndpoints as Record<string, { hostname: string }>).globex.hostname).toBe("globex-db.pgs.example.com");
-    expect((allResult.outputs.connectionStrings as Record<string, string>).globex).toMatch(/@globex-db\.pgs\.example\.com:5432\/globex_prod\?/);
+    expect((allResult.outputs.connectionStrings as Record<string, string>).globex).toMatch(
+      /@globex-db\.pgs\.example\.com:5432\/globex_prod\?/,
+    );
   });
 
   test("database names the database and the tenant's login role; the superuser stays postgres", () => {
     const c = all.container("globex").inputs;
-    expect(c.envs).toEqual(expect.arrayContaining(["POSTGRES_USER=postgres", "POSTGRES_DB=globex_prod", "PGS_ROLE=globex_prod", "PGS_DATABASE=globex_prod"]));
+    expect(c.envs).toEqual(
+      expect.arrayContaining(["POSTGRES_USER=postgres", "POSTGRES_DB=globex_prod", "PGS_ROLE=globex_prod", "PGS_DATABASE=globex_prod"]),
+    );
     expect((c.healthcheck as { tests: string[] }).tests).toEqual(["CMD", ...HEALTH_PROBE]);
   });
 
@@ -132,19 +166,43 @@ describe("each option of a tenant entry", () => {
   });
 
   test("postgres.settings are passed as -c name=value in name order, merged key-wise over defaults", () => {
-    expect(all.container("acme").inputs.command).toEqual(
-      ["postgres", "-c", `hba_file=${SERVER_FILES.hba}`, "-c", "jit=false", "-c", "max_connections=50", "-c", "work_mem=8MB"]);
-    expect(all.container("globex").inputs.command)
-      .toEqual(["postgres", "-c", `hba_file=${SERVER_FILES.hba}`, "-c", "max_connections=50", "-c", "work_mem=4MB"]);
+    expect(all.container("acme").inputs.command).toEqual([
+      "postgres",
+      "-c",
+      `hba_file=${SERVER_FILES.hba}`,
+      "-c",
+      "jit=false",
+      "-c",
+      "max_connections=50",
+      "-c",
+      "work_mem=8MB",
+    ]);
+    expect(all.container("globex").inputs.command).toEqual([
+      "postgres",
+      "-c",
+      `hba_file=${SERVER_FILES.hba}`,
+      "-c",
+      "max_connections=50",
+      "-c",
+      "work_mem=4MB",
+    ]);
   });
 
   test("resources become memory, swap and shmSize in MiB and cpus as the provider writes them, merged field-wise over defaults", () => {
     const acme = all.container("acme").inputs;
-    expect({ memory: acme.memory, memorySwap: acme.memorySwap, shmSize: acme.shmSize, cpus: acme.cpus })
-      .toEqual({ memory: 2048, memorySwap: 2048, shmSize: 256, cpus: "0.5" });
+    expect({ memory: acme.memory, memorySwap: acme.memorySwap, shmSize: acme.shmSize, cpus: acme.cpus }).toEqual({
+      memory: 2048,
+      memorySwap: 2048,
+      shmSize: 256,
+      cpus: "0.5",
+    });
     const globex = all.container("globex").inputs;
-    expect({ memory: globex.memory, memorySwap: globex.memorySwap, shmSize: globex.shmSize, cpus: globex.cpus })
-      .toEqual({ memory: 1024, memorySwap: 1024, shmSize: 128, cpus: "2.0" });
+    expect({ memory: globex.memory, memorySwap: globex.memorySwap, shmSize: globex.shmSize, cpus: globex.cpus }).toEqual({
+      memory: 1024,
+      memorySwap: 1024,
+      shmSize: 128,
+      cpus: "2.0",
+    });
   });
 
   test("a tenant's data volume is retained on removal unless onRemove: delete", () => {
@@ -155,21 +213,34 @@ describe("each option of a tenant entry", () => {
   test("only the volume is retained: the rest of a removed tenant is deleted", () => {
     const acme = all.tenant("acme");
     for (const r of [acme, ...all.childrenOf(acme)].filter((r) => r.type !== TYPES.volume)) {
-      expect({ name: r.name, retainOnDelete: r.options.retainOnDelete, protect: r.options.protect })
-        .toEqual({ name: r.name, retainOnDelete: false, protect: false });
+      expect({ name: r.name, retainOnDelete: r.options.retainOnDelete, protect: r.options.protect }).toEqual({
+        name: r.name,
+        retainOnDelete: false,
+        protect: false,
+      });
     }
   });
 
   test("passwordSecret replaces the generated password: no RandomPassword, the secret is uploaded", () => {
     expect(all.tenantChildren("vandelay", TYPES.password).map((r) => r.name)).toEqual(["vandelay-superuser-password"]);
-    expect(mocks.calls.filter((c) => c.type === TYPES.password).map((c) => c.name).sort()).toEqual([
-      ...ALL_IDS.filter((id) => id !== "vandelay").map((id) => `${id}-password`),
-      ...ALL_IDS.map((id) => `${id}-superuser-password`),
-    ].sort());
-    const upload = (all.container("vandelay").inputs.uploads as { file: string; content: string }[]).find((u) => u.file === SERVER_SECRET_FILES.tenantVerifier);
+    expect(
+      mocks.calls
+        .filter((c) => c.type === TYPES.password)
+        .map((c) => c.name)
+        .sort(),
+    ).toEqual(
+      [
+        ...ALL_IDS.filter((id) => id !== "vandelay").map((id) => `${id}-password`),
+        ...ALL_IDS.map((id) => `${id}-superuser-password`),
+      ].sort(),
+    );
+    const upload = (all.container("vandelay").inputs.uploads as { file: string; content: string }[]).find(
+      (u) => u.file === SERVER_SECRET_FILES.tenantVerifier,
+    );
     expect(upload?.content).toBe(scramSha256Verifier(CUSTOM_PASSWORD, `${STACK}/vandelay`));
-    expect((allResult.outputs.connectionStrings as Record<string, string>).vandelay)
-      .toBe(`postgresql://vandelay:${encodeURIComponent(CUSTOM_PASSWORD)}@vandelay.pgs.example.com:5432/vandelay?sslmode=verify-full`);
+    expect((allResult.outputs.connectionStrings as Record<string, string>).vandelay).toBe(
+      `postgresql://vandelay:${encodeURIComponent(CUSTOM_PASSWORD)}@vandelay.pgs.example.com:5432/vandelay?sslmode=verify-full`,
+    );
   });
 });
 
@@ -229,7 +300,9 @@ describe("the data volume is never replaced by an edit of its tenant entry", () 
   const ON_REMOVE_DELETE = tenantsYaml("  - id: acme\n    onRemove: delete\n  - id: other");
 
   let base: Graph;
-  beforeAll(async () => { base = new Graph(await plan({ tenants: BASE })); });
+  beforeAll(async () => {
+    base = new Graph(await plan({ tenants: BASE }));
+  });
 
   test("every other field of the entry changed: same URN, same inputs, same options", async () => {
     const changed = new Graph(await plan({ tenants: EVERYTHING_ELSE_CHANGED, secretConfig: { acmePassword: "a-custom-password-of-24" } }));
@@ -259,8 +332,11 @@ describe("the data volume is never replaced by an edit of its tenant entry", () 
     for (const tenants of [
       tenantsYaml(""),
       tenantsYaml("  - id: acme"),
-      tenantsYaml(["a1", "b2", "c3", "d4", "e5"].map((id) => `  - id: ${id}\n    state: ${id === "c3" ? "stopped" : "running"}`).join("\n")),
-    ]) runs.push(await plan({ tenants })); // one at a time: Pulumi's runtime is process-global
+      tenantsYaml(
+        ["a1", "b2", "c3", "d4", "e5"].map((id) => `  - id: ${id}\n    state: ${id === "c3" ? "stopped" : "running"}`).join("\n"),
+      ),
+    ])
+      runs.push(await plan({ tenants })); // one at a time: Pulumi's runtime is process-global
     const ingressOf = (r: RunResult) => {
       const g = new Graph(r);
       return [g.ingress(), ...g.subtree(g.ingress())].map((x) => ({ urn: x.urn, inputs: x.inputs, options: x.options }));
@@ -285,7 +361,11 @@ describe("Traefik", () => {
 
   test("gets the dynamic configuration file, the certificate and, as a secret, the private key", () => {
     const uploads = all.ingressContainer().displayInputs.uploads as { file: string; content: string }[];
-    expect(uploads.map((u) => u.file)).toEqual(["/etc/traefik/dynamic/pgs.yml", "/etc/traefik/certs/tls.crt", "/etc/traefik/certs/tls.key"]);
+    expect(uploads.map((u) => u.file)).toEqual([
+      "/etc/traefik/dynamic/pgs.yml",
+      "/etc/traefik/certs/tls.crt",
+      "/etc/traefik/certs/tls.key",
+    ]);
     expect(uploads[1].content).toBe("-----BEGIN CERTIFICATE----- ingress-tls-cert");
     expect(uploads[2].content).toBe("[secret]");
     expect(JSON.stringify(allResult.resources.map((r) => r.displayInputs))).not.toContain("BEGIN PRIVATE KEY");
@@ -300,8 +380,9 @@ describe("Traefik", () => {
 
 describe("images", () => {
   test("postgresImage is a template on {major}, postgresImages overrides single majors, stopped tenants pull nothing", async () => {
-    const g = new Graph(await plan({
-      tenants: tenantsYaml(`
+    const g = new Graph(
+      await plan({
+        tenants: tenantsYaml(`
   - id: a
     postgres: { version: 16 }
   - id: b
@@ -311,9 +392,15 @@ describe("images", () => {
   - id: e
     state: stopped
     postgres: { version: 15 }`),
-      config: { postgresImage: "registry.local/pg:{major}", postgresImages: '{"17":"x/pg:17.6"}' },
-    }));
-    expect(g.postgresImages().map((r) => r.inputs.name).sort()).toEqual(["registry.local/pg:16", "registry.local/pg:18", "x/pg:17.6"]);
+        config: { postgresImage: "registry.local/pg:{major}", postgresImages: '{"17":"x/pg:17.6"}' },
+      }),
+    );
+    expect(
+      g
+        .postgresImages()
+        .map((r) => r.inputs.name)
+        .sort(),
+    ).toEqual(["registry.local/pg:16", "registry.local/pg:18", "x/pg:17.6"]);
     expect(g.container("a").inputs.image).toBe(imageIdOf("registry.local/pg:16"));
     expect(g.container("b").inputs.image).toBe(imageIdOf("x/pg:17.6"));
     expect(g.container("c").inputs.image).toBe(imageIdOf("registry.local/pg:18"));
@@ -360,11 +447,18 @@ describe("secrets", () => {
 describe("determinism", () => {
   test("two runs register the same resources: names, types, parents and display inputs", async () => {
     const again = await plan({ tenants: ALL_OPTIONS, secretConfig: { vandelayPassword: CUSTOM_PASSWORD } });
-    const shape = (r: RunResult) => r.resources.map((x) => ({ urn: x.urn, type: x.type, name: x.name, parent: x.parent, displayInputs: x.displayInputs, options: x.options }));
+    const shape = (r: RunResult) =>
+      r.resources.map((x) => ({
+        urn: x.urn,
+        type: x.type,
+        name: x.name,
+        parent: x.parent,
+        displayInputs: x.displayInputs,
+        options: x.options,
+      }));
     expect(shape(again)).toEqual(shape(allResult));
     expect(again.displayOutputs).toEqual(allResult.displayOutputs);
   });
-
 });
 
 describe("operator mistakes stop the program before anything is registered", () => {
@@ -429,8 +523,13 @@ describe("passwords in the program", () => {
   });
 
   test("a custom password shorter than 16 characters is refused with the command that fixes it", async () => {
-    const err = await planError({ tenants: tenantsYaml("  - id: acme\n    passwordSecret: acmePassword"), secretConfig: { acmePassword: "short-pw" } });
-    expect((err as Error).message).toMatch(/:4:21: tenant "acme": the password in "acmePassword" is shorter than 16 characters \(set a longer one: pulumi config set --secret acmePassword <password>\)/);
+    const err = await planError({
+      tenants: tenantsYaml("  - id: acme\n    passwordSecret: acmePassword"),
+      secretConfig: { acmePassword: "short-pw" },
+    });
+    expect((err as Error).message).toMatch(
+      /:4:21: tenant "acme": the password in "acmePassword" is shorter than 16 characters \(set a longer one: pulumi config set --secret acmePassword <password>\)/,
+    );
     expect((err as Error).message).not.toContain("short-pw");
   });
 });
@@ -443,7 +542,10 @@ describe("major versions", () => {
       mocks: recordingMocks(last),
     });
     expect((err as Error).message).toContain('tenant "acme": postgres.version changed from 17 to 18');
-    const ok = await plan({ tenants: tenantsYaml("  - id: acme\n    postgres: { version: 18, upgradedFrom: 17 }\n  - id: globex"), mocks: recordingMocks(last) });
+    const ok = await plan({
+      tenants: tenantsYaml("  - id: acme\n    postgres: { version: 18, upgradedFrom: 17 }\n  - id: globex"),
+      mocks: recordingMocks(last),
+    });
     expect(new Graph(ok).container("acme").inputs.image).toBe("sha256:id-of-postgres:18");
   });
 });

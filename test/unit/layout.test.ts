@@ -22,16 +22,30 @@ const RULES: Record<string, { may: string[]; packages: string[] }> = {
   "lib/program.ts": { may: ["index.ts"], packages: [] },
   "lib/offline": { may: ["lib/program.ts", "lib/project.ts"], packages: ["@pulumi/pulumi", "yaml"] },
   "lib/engine": { may: ["lib/program.ts", "lib/project.ts", "lib/sourceDir.ts"], packages: ["@pulumi/pulumi"] },
-  "lib/ops": { may: ["lib/naming.ts", "lib/tenants", "lib/postgres", "lib/kubernetes", "lib/project.ts", "lib/sourceDir.ts", "lib/stackSettings.ts"], packages: [] },
+  "lib/ops": {
+    may: ["lib/naming.ts", "lib/tenants", "lib/postgres", "lib/kubernetes", "lib/project.ts", "lib/sourceDir.ts", "lib/stackSettings.ts"],
+    packages: [],
+  },
   "lib/cli": {
-    may: ["lib/naming.ts", "lib/tenants", "lib/postgres", "lib/project.ts", "lib/sourceDir.ts", "lib/stackSettings.ts", "lib/offline", "lib/ops", "lib/engine", "lib/localImages.ts"],
+    may: [
+      "lib/naming.ts",
+      "lib/tenants",
+      "lib/postgres",
+      "lib/project.ts",
+      "lib/sourceDir.ts",
+      "lib/stackSettings.ts",
+      "lib/offline",
+      "lib/ops",
+      "lib/engine",
+      "lib/localImages.ts",
+    ],
     packages: ["commander", "yaml", "@pulumi/pulumi"],
   },
-  "components": {
+  components: {
     may: ["lib/naming.ts", "lib/tenants", "lib/postgres", "lib/traefik", "lib/docker", "lib/kubernetes", "lib/stackSettings.ts"],
     packages: ["@pulumi/pulumi", "@pulumi/docker", "@pulumi/kubernetes", "@pulumi/random", "@pulumi/tls"],
   },
-  "backends": {
+  backends: {
     may: ["components", "lib/naming.ts", "lib/stackSettings.ts", "lib/tenants"],
     packages: ["@pulumi/pulumi", "@pulumi/docker", "@pulumi/kubernetes"],
   },
@@ -49,28 +63,44 @@ function sources(dir: string): string[] {
   });
 }
 
-const ruleOf = (file: string) => Object.keys(RULES).filter((k) => file === k || file.startsWith(`${k}/`)).sort((a, b) => b.length - a.length)[0];
+const ruleOf = (file: string) =>
+  Object.keys(RULES)
+    .filter((k) => file === k || file.startsWith(`${k}/`))
+    .sort((a, b) => b.length - a.length)[0];
 const within = (target: string, area: string) => target === area || target.startsWith(`${area}/`) || target === `${area}.ts`;
 
 test("every source file falls under a rule", () => {
-  const files = [...sources(path.join(ROOT, "lib")), ...sources(path.join(ROOT, "components")), ...sources(path.join(ROOT, "backends")), path.join(ROOT, "index.ts")];
+  const files = [
+    ...sources(path.join(ROOT, "lib")),
+    ...sources(path.join(ROOT, "components")),
+    ...sources(path.join(ROOT, "backends")),
+    path.join(ROOT, "index.ts"),
+  ];
   const unruled = files.map((f) => path.relative(ROOT, f)).filter((f) => ruleOf(f) === undefined);
   expect(unruled).toEqual([]);
 });
 
 test("imports run one way", () => {
-  const files = [...sources(path.join(ROOT, "lib")), ...sources(path.join(ROOT, "components")), ...sources(path.join(ROOT, "backends")), path.join(ROOT, "index.ts")];
+  const files = [
+    ...sources(path.join(ROOT, "lib")),
+    ...sources(path.join(ROOT, "components")),
+    ...sources(path.join(ROOT, "backends")),
+    path.join(ROOT, "index.ts"),
+  ];
   const violations: string[] = [];
   for (const full of files) {
     const file = path.relative(ROOT, full);
     const area = ruleOf(file)!;
     const rule = RULES[area];
     const text = readFileSync(full, "utf8");
-    const specs = [...text.matchAll(/(?:^|\n)\s*(?:import|export)[^"';]*?from\s+["']([^"']+)["']|import\(["']([^"']+)["']\)/g)].map((m) => m[1] ?? m[2]);
+    const specs = [...text.matchAll(/(?:^|\n)\s*(?:import|export)[^"';]*?from\s+["']([^"']+)["']|import\(["']([^"']+)["']\)/g)].map(
+      (m) => m[1] ?? m[2],
+    );
     for (const spec of specs) {
       if (spec.startsWith("node:")) continue;
       if (!spec.startsWith(".")) {
-        if (!rule.packages.includes(spec) && !rule.packages.some((p) => spec.startsWith(`${p}/`))) violations.push(`${file} imports package ${spec}`);
+        if (!rule.packages.includes(spec) && !rule.packages.some((p) => spec.startsWith(`${p}/`)))
+          violations.push(`${file} imports package ${spec}`);
         continue;
       }
       let target = path.relative(ROOT, path.resolve(path.dirname(full), spec));

@@ -17,7 +17,9 @@ function shellFiles(dir: string): string[] {
   });
 }
 
-const files = shellFiles(ROOT).map((f) => path.relative(ROOT, f)).sort();
+const files = shellFiles(ROOT)
+  .map((f) => path.relative(ROOT, f))
+  .sort();
 
 test("there are shell scripts to check (the finder works)", () => {
   expect(files).toEqual(expect.arrayContaining([".ci/run", "lib/postgres/files/backup-now.sh", "images/build.sh"]));

@@ -41,8 +41,12 @@ export interface Outcome {
   ms: number;
 }
 
-export function run(file: string, args: string[], env: Record<string, string> = {}, timeoutMs = 60_000):
-  Promise<{ code: number; stdout: string; stderr: string; ms: number }> {
+export function run(
+  file: string,
+  args: string[],
+  env: Record<string, string> = {},
+  timeoutMs = 60_000,
+): Promise<{ code: number; stdout: string; stderr: string; ms: number }> {
   const started = Date.now();
   return new Promise((resolve) => {
     execFile(file, args, { env: { ...process.env, ...env }, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
@@ -62,11 +66,17 @@ export async function ensureClient(ca: string): Promise<void> {
   mkdirSync(CLIENT_DIR, { recursive: true });
   writeFileSync(path.join(CLIENT_DIR, caFileName(ca)), ca);
   writeFileSync(path.join(CLIENT_DIR, "ca.pem"), ca);
-  const existing = await docker.getContainer(CLIENT_NAME).inspect().catch(() => undefined);
+  const existing = await docker
+    .getContainer(CLIENT_NAME)
+    .inspect()
+    .catch(() => undefined);
   if (existing?.State.Running) return;
   if (existing) await docker.getContainer(CLIENT_NAME).remove({ force: true, v: true });
   const container = await docker.createContainer({
-    name: CLIENT_NAME, Image: CLIENT_IMAGE, Entrypoint: ["sleep", "infinity"], Labels: TEST_LABEL,
+    name: CLIENT_NAME,
+    Image: CLIENT_IMAGE,
+    Entrypoint: ["sleep", "infinity"],
+    Labels: TEST_LABEL,
     // A tmpfs over the image's VOLUME, so that no anonymous volume is made for it.
     HostConfig: { NetworkMode: "host", Binds: [`${CLIENT_DIR}:/e2e:ro`], AutoRemove: false, Tmpfs: { [dataMountPath(18)]: "size=1m" } },
   });
@@ -82,19 +92,30 @@ export interface PsqlOptions {
 
 export function conninfo(e: Omit<Endpoint, "password">, params: Record<string, string> = {}): string {
   const all: Record<string, string> = {
-    host: e.hostname, hostaddr: e.address ?? LOOPBACK, port: String(e.port), dbname: e.database, user: e.user,
-    sslmode: "verify-full", sslrootcert: `/e2e/${e.caFile ?? "ca.pem"}`, connect_timeout: "10", ...params,
+    host: e.hostname,
+    hostaddr: e.address ?? LOOPBACK,
+    port: String(e.port),
+    dbname: e.database,
+    user: e.user,
+    sslmode: "verify-full",
+    sslrootcert: `/e2e/${e.caFile ?? "ca.pem"}`,
+    connect_timeout: "10",
+    ...params,
   };
-  return Object.entries(all).map(([k, v]) => `${k}=${v}`).join(" ");
+  return Object.entries(all)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(" ");
 }
 
 /** psql -tA -c SQL through the ingress; the password goes through the exec environment. */
 export async function psql(e: Endpoint, sql: string, options: PsqlOptions = {}): Promise<Outcome> {
   const password = options.password ?? e.password;
-  const r = await run("docker", [
-    "exec", "-e", "PGPASSWORD", CLIENT_NAME,
-    "psql", conninfo(e, options.params), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-tA", "-c", sql,
-  ], { PGPASSWORD: password }, options.timeoutMs ?? 60_000);
+  const r = await run(
+    "docker",
+    ["exec", "-e", "PGPASSWORD", CLIENT_NAME, "psql", conninfo(e, options.params), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-tA", "-c", sql],
+    { PGPASSWORD: password },
+    options.timeoutMs ?? 60_000,
+  );
   return { ok: r.code === 0, out: (r.code === 0 ? r.stdout : r.stderr).trim(), ms: r.ms };
 }
 
@@ -111,14 +132,18 @@ export interface NodeOptions {
 function boundSocket(localAddress: string): Socket {
   const socket = new Socket();
   const connect = socket.connect.bind(socket) as (options: object) => Socket;
-  (socket as unknown as { connect: (port: number, host: string) => Socket }).connect =
-    (port, host) => connect({ port, host, localAddress });
+  (socket as unknown as { connect: (port: number, host: string) => Socket }).connect = (port, host) =>
+    connect({ port, host, localAddress });
   return socket;
 }
 
 export function nodeClient(e: Endpoint, options: NodeOptions = {}): Client {
   return new Client({
-    host: e.address ?? LOOPBACK, port: e.port, database: e.database, user: e.user, password: options.password ?? e.password,
+    host: e.address ?? LOOPBACK,
+    port: e.port,
+    database: e.database,
+    user: e.user,
+    password: options.password ?? e.password,
     ssl: { ca: readCa(), servername: options.servername ?? e.hostname },
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
     ...(options.sourceAddress ? { stream: () => boundSocket(options.sourceAddress!) } : {}),
@@ -126,7 +151,9 @@ export function nodeClient(e: Endpoint, options: NodeOptions = {}): Client {
 }
 
 let caPem = "";
-export function setCa(ca: string): void { caPem = ca; }
+export function setCa(ca: string): void {
+  caPem = ca;
+}
 function readCa(): string {
   if (!caPem) throw new Error("e2e: CA not set (apply the stack first)");
   return caPem;

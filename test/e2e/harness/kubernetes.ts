@@ -15,13 +15,26 @@ export const KUBECTL = path.join(HOME, "bin", "kubectl");
 /** Where NodePorts answer: the node's address on the cluster's bridge. */
 export const NODE_ADDRESS = "10.88.0.1";
 
-export interface Ran { code: number; stdout: string; stderr: string }
+export interface Ran {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 function run(file: string, args: string[], options: { input?: string; timeoutMs?: number } = {}): Promise<Ran> {
   return new Promise((resolve) => {
-    const child = execFile(file, args, { timeout: options.timeoutMs ?? 120_000, maxBuffer: 64 * 1024 * 1024, cwd: PROJECT_DIR }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : 1) : 0, stdout, stderr });
-    });
+    const child = execFile(
+      file,
+      args,
+      { timeout: options.timeoutMs ?? 120_000, maxBuffer: 64 * 1024 * 1024, cwd: PROJECT_DIR },
+      (err, stdout, stderr) => {
+        resolve({
+          code: err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : 1) : 0,
+          stdout,
+          stderr,
+        });
+      },
+    );
     child.stdin?.end(options.input ?? "");
   });
 }
@@ -45,10 +58,12 @@ export async function ensureCluster(): Promise<void> {
   for (const command of ["up", "images"]) {
     const r = await run("bash", [path.join(PROJECT_DIR, "scripts", "kubernetes.sh"), command], { timeoutMs: 900_000 });
     if (r.code !== 0) {
-      throw new Error(`e2e: scripts/kubernetes.sh ${command} failed (exit ${r.code}); the Kubernetes suite needs the local cluster:\n${(r.stdout + r.stderr).trim().split("\n").slice(-15).join("\n")}`);
+      throw new Error(
+        `e2e: scripts/kubernetes.sh ${command} failed (exit ${r.code}); the Kubernetes suite needs the local cluster:\n${(r.stdout + r.stderr).trim().split("\n").slice(-15).join("\n")}`,
+      );
     }
   }
-  const ready = await kubectlOk(["get", "nodes", "-o", "jsonpath={.items[*].status.conditions[?(@.type==\"Ready\")].status}"]);
+  const ready = await kubectlOk(["get", "nodes", "-o", 'jsonpath={.items[*].status.conditions[?(@.type=="Ready")].status}']);
   if (!ready.includes("True")) throw new Error(`e2e: the local cluster's node is not Ready (${ready})`);
 }
 

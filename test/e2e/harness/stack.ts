@@ -3,7 +3,7 @@
  * stack's config, tenants.yaml, a local file backend and passphrase), opened through the same
  * Automation API code as `pgs up` (lib/engine), against the local Docker engine.
  */
-import { ChildProcess, execFile, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, execFile, spawn, spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -13,11 +13,11 @@ import { stringify } from "yaml";
 import { StepLog } from "../../../lib/engine/changes";
 import { ENGINE } from "../../../lib/engine/environment";
 import { recoverInterrupted } from "../../../lib/engine/recovery";
-import { openStack, OpenedStack } from "../../../lib/engine/workspace";
+import { openStack, type OpenedStack } from "../../../lib/engine/workspace";
 import { LOCAL_IMAGES, localImageConfig } from "../../../lib/localImages";
 import { Naming } from "../../../lib/naming";
 import { SOURCE_DIR } from "../../../lib/project";
-import { caFileName, ensureClient, Endpoint, setCa, TEST_LABEL } from "./clients";
+import { caFileName, ensureClient, type Endpoint, setCa, TEST_LABEL } from "./clients";
 import { danglingVolumes, docker } from "./facts";
 
 export const PROJECT_DIR = SOURCE_DIR;
@@ -50,9 +50,12 @@ export function tenantsYaml(tenants: TenantEntry[], defaults: object = SMALL_DEF
 /** Every image the suite needs must be local: nothing can be pulled, and a missing one fails loudly. */
 export async function requireImages(): Promise<void> {
   for (const ref of [LOCAL_IMAGES.traefik, ...[17, 18].map((m) => LOCAL_IMAGES.postgres.replace("{major}", String(m)))]) {
-    await docker.getImage(ref).inspect().catch((err: Error) => {
-      throw new Error(`e2e: image ${ref} is missing (run bash test/e2e/env.sh): ${err.message}`);
-    });
+    await docker
+      .getImage(ref)
+      .inspect()
+      .catch((err: Error) => {
+        throw new Error(`e2e: image ${ref} is missing (run bash test/e2e/env.sh): ${err.message}`);
+      });
   }
 }
 
@@ -61,15 +64,25 @@ export async function cleanupDocker(stack: string): Promise<void> {
   const filters = [`pgs.stack=${stack}`, `pgs.test=${TEST_LABEL["pgs.test"]}`];
   for (const label of filters) {
     for (const c of await docker.listContainers({ all: true, filters: { label: [label] } })) {
-      await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
+      await docker
+        .getContainer(c.Id)
+        .remove({ force: true, v: true })
+        .catch(() => undefined);
     }
   }
   for (const label of filters) {
     for (const n of await docker.listNetworks({ filters: { label: [label] } })) {
-      await docker.getNetwork(n.Id).remove().catch(() => undefined);
+      await docker
+        .getNetwork(n.Id)
+        .remove()
+        .catch(() => undefined);
     }
     const { Volumes } = await docker.listVolumes({ filters: { label: [label] } });
-    for (const v of Volumes ?? []) await docker.getVolume(v.Name).remove().catch(() => undefined);
+    for (const v of Volumes ?? [])
+      await docker
+        .getVolume(v.Name)
+        .remove()
+        .catch(() => undefined);
   }
 }
 
@@ -91,18 +104,37 @@ export interface ConfigChange {
 }
 
 /** How a `pgs up` that a test interrupted ended, and what it printed. */
-export interface Interrupted { code: number | null; signal: string | null; stdout: string; stderr: string }
+export interface Interrupted {
+  code: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+}
 
 export interface Applied {
   steps: StepLog;
   ms: number;
 }
 
-function run(file: string, args: string[], env: Record<string, string>, cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(
+  file: string,
+  args: string[],
+  env: Record<string, string>,
+  cwd: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(file, args, { env: { ...process.env, ...env }, cwd, maxBuffer: 256 * 1024 * 1024, timeout: 600_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : 1) : 0, stdout, stderr });
-    });
+    execFile(
+      file,
+      args,
+      { env: { ...process.env, ...env }, cwd, maxBuffer: 256 * 1024 * 1024, timeout: 600_000 },
+      (err, stdout, stderr) => {
+        resolve({
+          code: err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : 1) : 0,
+          stdout,
+          stderr,
+        });
+      },
+    );
   });
 }
 
@@ -114,7 +146,10 @@ export class TestStack {
   private configKeys = new Set<string>();
   private readonly danglingBefore: Promise<string[]>;
 
-  private constructor(readonly options: StackOptions, readonly projectDir: string) {
+  private constructor(
+    readonly options: StackOptions,
+    readonly projectDir: string,
+  ) {
     this.naming = new Naming(options.stack, `pgs-${options.stack}-`);
     this.tenantsFile = path.join(projectDir, "tenants.yaml");
     this.danglingBefore = danglingVolumes();
@@ -201,15 +236,29 @@ export class TestStack {
    * `pgs up --yes` of `tenants` in its own process, as an operator runs it; `interrupt` is called
    * once, as soon as `ready()` holds (polled), and the run is awaited to its end.
    */
-  async upInterrupted(tenants: string, change: ConfigChange, ready: () => Promise<boolean>, interrupt: (child: ChildProcess) => void): Promise<Interrupted> {
+  async upInterrupted(
+    tenants: string,
+    change: ConfigChange,
+    ready: () => Promise<boolean>,
+    interrupt: (child: ChildProcess) => void,
+  ): Promise<Interrupted> {
     await this.prepare(tenants, change);
     const child = this.spawnPgs(["up", "--yes"]);
     let stdout = "";
     let stderr = "";
-    child.stdout!.on("data", (d: Buffer) => { stdout += d.toString(); });
-    child.stderr!.on("data", (d: Buffer) => { stderr += d.toString(); });
+    child.stdout!.on("data", (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr!.on("data", (d: Buffer) => {
+      stderr += d.toString();
+    });
     let done = false;
-    const exited = new Promise<Pick<Interrupted, "code" | "signal">>((resolve) => child.on("exit", (code, signal) => { done = true; resolve({ code, signal }); }));
+    const exited = new Promise<Pick<Interrupted, "code" | "signal">>((resolve) =>
+      child.on("exit", (code, signal) => {
+        done = true;
+        resolve({ code, signal });
+      }),
+    );
     while (!done && !(await ready())) await new Promise((r) => setTimeout(r, 100));
     if (done) throw new Error(`e2e: pgs up ended before the moment to interrupt it:\n${stdout}${stderr}`);
     interrupt(child);
@@ -225,12 +274,19 @@ export class TestStack {
   }
 
   /** Writes tenants.yaml (unless undefined), sets the config, runs `pulumi up` and reads the outputs. */
-  async up(tenants: string | undefined, change: ConfigChange = {}, options: { signal?: AbortSignal; onEvent?: (e: EngineEvent) => void } = {}): Promise<Applied> {
+  async up(
+    tenants: string | undefined,
+    change: ConfigChange = {},
+    options: { signal?: AbortSignal; onEvent?: (e: EngineEvent) => void } = {},
+  ): Promise<Applied> {
     const started = Date.now();
     if (tenants !== undefined) writeFileSync(this.tenantsFile, tenants);
     await this.setConfig(change);
     const steps = new StepLog();
-    const onEvent = (e: EngineEvent) => { steps.onEvent(e); options.onEvent?.(e); };
+    const onEvent = (e: EngineEvent) => {
+      steps.onEvent(e);
+      options.onEvent?.(e);
+    };
     await this.stack.up({ onEvent, ...(options.signal ? { signal: options.signal } : {}) });
     await this.readOutputs();
     return { steps, ms: Date.now() - started };
@@ -278,7 +334,11 @@ export class TestStack {
     const url = new URL((this.outputs.connectionStrings as Record<string, string>)[id]);
     const address = (this.outputs.ingressEndpoint as { address?: string } | undefined)?.address;
     return {
-      hostname: e.hostname, port: e.port, database: e.database, user: e.user, password: decodeURIComponent(url.password),
+      hostname: e.hostname,
+      port: e.port,
+      database: e.database,
+      user: e.user,
+      password: decodeURIComponent(url.password),
       caFile: caFileName(this.ca()),
       ...(address && address !== "0.0.0.0" ? { address } : {}),
     };
@@ -299,13 +359,28 @@ export class TestStack {
 }
 
 /** What an up did to Docker objects, by logical name. */
-export interface DockerChanges { created: string[]; replaced: string[]; updated: string[]; deleted: string[]; retained: string[] }
+export interface DockerChanges {
+  created: string[];
+  replaced: string[];
+  updated: string[];
+  deleted: string[];
+  retained: string[];
+}
 
 export function dockerChanges(steps: StepLog): DockerChanges {
-  const of = (op: string) => steps.steps.filter((s) => s.type.startsWith("docker:") && s.op === op).map((s) => s.name).sort();
+  const of = (op: string) =>
+    steps.steps
+      .filter((s) => s.type.startsWith("docker:") && s.op === op)
+      .map((s) => s.name)
+      .sort();
   return {
-    created: of("create"), replaced: of("replace"), updated: of("update"),
+    created: of("create"),
+    replaced: of("replace"),
+    updated: of("update"),
     deleted: [...of("delete"), ...of("discard")].sort(),
-    retained: steps.steps.filter((s) => s.type.startsWith("docker:") && s.retained).map((s) => s.name).sort(),
+    retained: steps.steps
+      .filter((s) => s.type.startsWith("docker:") && s.retained)
+      .map((s) => s.name)
+      .sort(),
   };
 }

@@ -7,7 +7,9 @@ const TENANTS = tenantsYaml("  - id: acme\n  - id: globex\n    state: stopped\n 
 
 describe("backend: kubernetes", () => {
   let graph: Graph;
-  beforeAll(async () => { graph = new Graph(await plan({ tenants: TENANTS, config: K8S })); });
+  beforeAll(async () => {
+    graph = new Graph(await plan({ tenants: TENANTS, config: K8S }));
+  });
 
   test("reaches the cluster through one kubernetes provider given the kubeconfig's path, relative to the project folder", () => {
     const providers = graph.ofType("pulumi:providers:kubernetes");
@@ -15,7 +17,11 @@ describe("backend: kubernetes", () => {
   });
 
   test("registers the Kubernetes components and no Docker resource", () => {
-    expect(graph.resources.filter((r) => r.type.startsWith("docker:") || r.type.startsWith("pgs:index:Tenant") || r.type === "pgs:index:TraefikIngress")).toEqual([]);
+    expect(
+      graph.resources.filter(
+        (r) => r.type.startsWith("docker:") || r.type.startsWith("pgs:index:Tenant") || r.type === "pgs:index:TraefikIngress",
+      ),
+    ).toEqual([]);
     expect(graph.ofType("pgs:kubernetes:TenantDatabase").map((r) => r.name)).toEqual(["acme", "globex"]);
     expect(graph.ofType("pgs:kubernetes:TraefikIngress")).toHaveLength(1);
     expect(graph.ofType("pgs:kubernetes:TenantBackup").map((r) => r.name)).toEqual(["globex"]);
@@ -24,11 +30,31 @@ describe("backend: kubernetes", () => {
   test("publishes the same outputs as on Docker, on the node port: endpoints, secret connection strings, the CA and the ingress endpoint", () => {
     const { outputs, secretOutputs } = graph.result;
     expect(outputs.tenantEndpoints).toEqual({
-      acme: { hostname: "acme.pgs.example.com", port: 30432, database: "acme", user: "acme", access: "enabled", state: "running", postgresVersion: 18, superuser: false },
-      globex: { hostname: "globex.pgs.example.com", port: 30432, database: "globex", user: "globex", access: "enabled", state: "stopped", postgresVersion: 18, superuser: false },
+      acme: {
+        hostname: "acme.pgs.example.com",
+        port: 30432,
+        database: "acme",
+        user: "acme",
+        access: "enabled",
+        state: "running",
+        postgresVersion: 18,
+        superuser: false,
+      },
+      globex: {
+        hostname: "globex.pgs.example.com",
+        port: 30432,
+        database: "globex",
+        user: "globex",
+        access: "enabled",
+        state: "stopped",
+        postgresVersion: 18,
+        superuser: false,
+      },
     });
     expect(outputs.ingressEndpoint).toEqual({ address: "10.88.0.1", port: 30432 });
-    expect((outputs.connectionStrings as Record<string, string>).acme).toMatch(/^postgresql:\/\/acme:Gen3rated-acme-password-Pw9x@acme\.pgs\.example\.com:30432\/acme\?sslmode=verify-full$/);
+    expect((outputs.connectionStrings as Record<string, string>).acme).toMatch(
+      /^postgresql:\/\/acme:Gen3rated-acme-password-Pw9x@acme\.pgs\.example\.com:30432\/acme\?sslmode=verify-full$/,
+    );
     expect(secretOutputs).toEqual(["connectionStrings"]);
     expect(outputs.caCertificate).toBe("-----BEGIN CERTIFICATE----- ingress-tls-ca");
   });
@@ -41,7 +67,11 @@ describe("backend: kubernetes", () => {
   test("tenants the cluster cannot hold stop the program before anything is registered, every problem at once", async () => {
     const mocks = recordingMocks();
     const long = "a".repeat(60);
-    const err = await planError({ tenants: tenantsYaml(`  - id: ${long}\n  - id: acme\n    backup: { every: 90m, keep: 2 }`), config: K8S, mocks });
+    const err = await planError({
+      tenants: tenantsYaml(`  - id: ${long}\n  - id: acme\n    backup: { every: 90m, keep: 2 }`),
+      config: K8S,
+      mocks,
+    });
     const message = (err as Error).message;
     expect(message).toMatch(/^invalid input, nothing was changed:\n/);
     expect(message).toContain(`tenant "${long}": its namespace pgs-unit-${long} would be 69 characters, and Kubernetes allows 63`);
@@ -51,7 +81,11 @@ describe("backend: kubernetes", () => {
 
   test("the Docker backend stays the default and registers no Kubernetes resource", async () => {
     const g = new Graph(await plan({ tenants: TENANTS }));
-    expect(g.resources.filter((r) => r.type.startsWith("kubernetes:") || r.type.startsWith("pgs:kubernetes:") || r.type.startsWith("pulumi:providers:kubernetes"))).toEqual([]);
+    expect(
+      g.resources.filter(
+        (r) => r.type.startsWith("kubernetes:") || r.type.startsWith("pgs:kubernetes:") || r.type.startsWith("pulumi:providers:kubernetes"),
+      ),
+    ).toEqual([]);
     expect(g.ofType("pgs:index:TenantDatabase").map((r) => r.name)).toEqual(["acme", "globex"]);
   });
 });

@@ -21,7 +21,9 @@ test("the bundle leaves @pulumi/* to node_modules: the program and the provider 
 });
 
 test("the bundle makes no real import(): bin/pgs.js runs it as a vm.Script, which has no loader for one", () => {
-  const code = readFileSync(BUNDLE, "utf8").split("\n").map((line) => line.replace(/\/\/.*$/, ""));
+  const code = readFileSync(BUNDLE, "utf8")
+    .split("\n")
+    .map((line) => line.replace(/\/\/.*$/, ""));
   const calls = code.map((line, i) => ({ line: i + 1, text: line.trim() })).filter(({ text }) => /(^|[^\w.$])import\s*\(/.test(text));
   expect(calls).toEqual([]);
 });
@@ -48,7 +50,10 @@ describe("the V8 code caches beside the bundle, one per command", () => {
   const BIN = path.join(ROOT, "bin", "pgs.js");
   const DIST = path.dirname(BUNDLE);
   // Other test files run bin/pgs.js meanwhile (validate, create, ...): only these commands' caches count.
-  const caches = () => readdirSync(DIST).filter((n) => /^pgs\.js\.[^.]+\.(pgs|schema|no-such-command)\.v8cache$/.test(n) || n.startsWith("pgs.js.1-1.")).sort();
+  const caches = () =>
+    readdirSync(DIST)
+      .filter((n) => /^pgs\.js\.[^.]+\.(pgs|schema|no-such-command)\.v8cache$/.test(n) || n.startsWith("pgs.js.1-1."))
+      .sort();
   const pgs = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: "utf8", timeout: 30_000 });
   const build = () => {
     const { size, mtimeMs } = statSync(BUNDLE);
@@ -86,7 +91,9 @@ describe("the V8 code caches beside the bundle, one per command", () => {
 describe("bin/pgs, the command operators run", () => {
   const LAUNCHER = path.join(ROOT, "bin", "pgs");
   let dir: string;
-  beforeAll(() => { dir = mkdtempSync(path.join(tmpdir(), "pgs-launcher-")); });
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), "pgs-launcher-"));
+  });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   test("runs through a symlink elsewhere, as node_modules/.bin/pgs is", () => {
@@ -105,7 +112,12 @@ describe("bin/pgs, the command operators run", () => {
     const env = { ...process.env, NODE_EXTRA_CA_CERTS: NOT_A_FILE };
     const launched = spawnSync(LAUNCHER, ["--version"], { cwd: ROOT, encoding: "utf8", env, timeout: 30_000 });
     expect({ status: launched.status, stderr: launched.stderr }).toEqual({ status: 0, stderr: "" });
-    const direct = spawnSync(process.execPath, [path.join(ROOT, "bin", "pgs.js"), "--version"], { cwd: ROOT, encoding: "utf8", env, timeout: 30_000 });
+    const direct = spawnSync(process.execPath, [path.join(ROOT, "bin", "pgs.js"), "--version"], {
+      cwd: ROOT,
+      encoding: "utf8",
+      env,
+      timeout: 30_000,
+    });
     expect(direct.stderr).toContain(WARNING);
   });
 
@@ -114,9 +126,17 @@ describe("bin/pgs, the command operators run", () => {
     const probe = path.join(dir, "probe.js");
     const seen = path.join(dir, "seen.json");
     rmSync(seen, { force: true });
-    writeFileSync(probe, `process.on("exit", () => require("node:fs").writeFileSync(${JSON.stringify(seen)},
-      JSON.stringify({ extra: process.env.NODE_EXTRA_CA_CERTS ?? null, aside: process.env.PGS_NODE_EXTRA_CA_CERTS ?? null })));`);
-    const r = spawnSync(LAUNCHER, ["--version"], { cwd: ROOT, encoding: "utf8", env: { ...env, NODE_OPTIONS: `--require ${probe}` }, timeout: 30_000 });
+    writeFileSync(
+      probe,
+      `process.on("exit", () => require("node:fs").writeFileSync(${JSON.stringify(seen)},
+      JSON.stringify({ extra: process.env.NODE_EXTRA_CA_CERTS ?? null, aside: process.env.PGS_NODE_EXTRA_CA_CERTS ?? null })));`,
+    );
+    const r = spawnSync(LAUNCHER, ["--version"], {
+      cwd: ROOT,
+      encoding: "utf8",
+      env: { ...env, NODE_OPTIONS: `--require ${probe}` },
+      timeout: 30_000,
+    });
     expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: "" });
     return JSON.parse(readFileSync(seen, "utf8"));
   }

@@ -7,9 +7,29 @@ import { thrownBy, underMocks } from "../helpers/component";
 import { Graph, plan, planError, tenantsYaml } from "../helpers/program";
 
 const dir = mkdtempSync(path.join(tmpdir(), "pgs-cert-"));
-execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
-  "-subj", "/CN=corp.example", "-addext", "subjectAltName=DNS:*.corp.example,DNS:db.other.example",
-  "-keyout", path.join(dir, "key.pem"), "-out", path.join(dir, "cert.pem")], { stdio: "ignore" });
+execFileSync(
+  "openssl",
+  [
+    "req",
+    "-x509",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:P-256",
+    "-nodes",
+    "-days",
+    "2",
+    "-subj",
+    "/CN=corp.example",
+    "-addext",
+    "subjectAltName=DNS:*.corp.example,DNS:db.other.example",
+    "-keyout",
+    path.join(dir, "key.pem"),
+    "-out",
+    path.join(dir, "cert.pem"),
+  ],
+  { stdio: "ignore" },
+);
 const certificatePem = readFileSync(path.join(dir, "cert.pem"), "utf8");
 const privateKeyPem = readFileSync(path.join(dir, "key.pem"), "utf8");
 
@@ -21,11 +41,13 @@ const providedConfig = {
 };
 
 test("a provided certificate replaces the generated CA: no tls resources, its PEMs go to Traefik, the key as a secret", async () => {
-  const graph = new Graph(await plan({
-    tenants: tenantsYaml("  - id: acme\n  - id: globex\n    hostname: db.other.example"),
-    config: providedConfig,
-    secretConfig: { tlsPrivateKey: privateKeyPem },
-  }));
+  const graph = new Graph(
+    await plan({
+      tenants: tenantsYaml("  - id: acme\n  - id: globex\n    hostname: db.other.example"),
+      config: providedConfig,
+      secretConfig: { tlsPrivateKey: privateKeyPem },
+    }),
+  );
   expect(graph.resources.filter((r) => r.type.startsWith("tls:"))).toEqual([]);
   const uploads = graph.ingressContainer().displayInputs.uploads as { file: string; content: string }[];
   expect(uploads.find((u) => u.file.endsWith("tls.crt"))?.content).toBe(certificatePem);
@@ -41,20 +63,30 @@ test("tenant hostnames must be covered by the provided certificate's names", asy
     secretConfig: { tlsPrivateKey: privateKeyPem },
   });
   expect((err as Error).message).toMatch(
-    /:4:15: tenant "acme": hostname acme\.pgs\.example\.com is not covered by the ingress certificate \(the certificate covers \*\.corp\.example, db\.other\.example; a wildcard matches exactly one label\)/);
+    /:4:15: tenant "acme": hostname acme\.pgs\.example\.com is not covered by the ingress certificate \(the certificate covers \*\.corp\.example, db\.other\.example; a wildcard matches exactly one label\)/,
+  );
 });
 
 test("provided mode without the private key in secret config fails with the command to set it", async () => {
   const err = await planError({ tenants: tenantsYaml("  - id: acme"), config: providedConfig });
-  expect((err as Error).message).toContain("pgs:tlsPrivateKey is not set: certificateMode is provided, so the certificate's private key is needed (pulumi config set --secret tlsPrivateKey ... --stack unit)");
+  expect((err as Error).message).toContain(
+    "pgs:tlsPrivateKey is not set: certificateMode is provided, so the certificate's private key is needed (pulumi config set --secret tlsPrivateKey ... --stack unit)",
+  );
 });
 
 test("IngressCertificate itself refuses provided mode without a private key", async () => {
   const thrown = await underMocks(async () => {
     const { IngressCertificate } = await import("../../../components/ingressCertificate");
-    return thrownBy(() => new IngressCertificate("tls", {
-      certificate: { mode: "provided", certificatePem }, dnsNames: ["*.corp.example"], stack: "unit",
-    }));
+    return thrownBy(
+      () =>
+        new IngressCertificate("tls", {
+          certificate: { mode: "provided", certificatePem },
+          dnsNames: ["*.corp.example"],
+          stack: "unit",
+        }),
+    );
   });
-  expect((thrown as Error).message).toBe("IngressCertificate tls: certificateMode is provided, so `providedPrivateKeyPem` is needed (pulumi config set --secret tlsPrivateKey < key.pem).");
+  expect((thrown as Error).message).toBe(
+    "IngressCertificate tls: certificateMode is provided, so `providedPrivateKeyPem` is needed (pulumi config set --secret tlsPrivateKey < key.pem).",
+  );
 });

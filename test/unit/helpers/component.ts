@@ -10,10 +10,15 @@ export async function underMocks<T>(build: (pulumi: typeof pulumiType) => Promis
   let result: T | undefined;
   await jest.isolateModulesAsync(async () => {
     const pulumi = await import("@pulumi/pulumi");
-    await pulumi.runtime.setMocks({
-      newResource: ({ name, inputs }) => ({ id: `${name}-id`, state: { ...inputs, result: `generated-${name}` } }),
-      call: () => ({}),
-    }, "pgs", "unit", false);
+    await pulumi.runtime.setMocks(
+      {
+        newResource: ({ name, inputs }) => ({ id: `${name}-id`, state: { ...inputs, result: `generated-${name}` } }),
+        call: () => ({}),
+      },
+      "pgs",
+      "unit",
+      false,
+    );
     result = await build(pulumi);
     // Registrations still in flight would otherwise reach the next test's mock monitor.
     await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
@@ -31,7 +36,7 @@ export function thrownBy(construct: () => unknown): unknown {
   return undefined;
 }
 
-export const valueOf = <V>(o: pulumiType.Output<V>) => new Promise<V>((resolve) => o.apply(resolve));
+export const promiseOf = <V>(o: pulumiType.Output<V>) => new Promise<V>((resolve) => o.apply(resolve));
 
 /**
  * Runs `build` as a program under the mock runtime (lib/offline/programRunner) and records every

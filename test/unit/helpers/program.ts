@@ -30,7 +30,9 @@ export const TYPES = {
  * What a mocked provider answers: recognisable passwords and image ids, and a log of every call.
  * `lastOutputs` is what the program's StackReference to its own stack reads (the last deployment).
  */
-export function recordingMocks(lastOutputs: Record<string, unknown> = {}): ResourceMocks & { calls: { type: string; name: string }[]; passwords: string[] } {
+export function recordingMocks(
+  lastOutputs: Record<string, unknown> = {},
+): ResourceMocks & { calls: { type: string; name: string }[]; passwords: string[] } {
   const calls: { type: string; name: string }[] = [];
   const passwords: string[] = [];
   return {
@@ -58,7 +60,9 @@ export function recordingMocks(lastOutputs: Record<string, unknown> = {}): Resou
 export const imageIdOf = (ref: string) => `sha256:id-of-${ref}`;
 
 let tmp: string | undefined;
-afterAll(() => { if (tmp) rmSync(tmp, { recursive: true, force: true }); });
+afterAll(() => {
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
 
 export function writeTenants(yaml: string): string {
   tmp ??= mkdtempSync(path.join(tmpdir(), "pgs-program-"));
@@ -109,17 +113,28 @@ export const tenantsYaml = (entries: string, defaults = "") =>
 export class Graph {
   constructor(readonly result: RunResult) {}
 
-  get resources(): RecordedResource[] { return this.result.resources; }
-
-  ofType(type: string): RecordedResource[] { return this.resources.filter((r) => r.type === type); }
-
-  tenant(id: string): RecordedResource {
-    return this.one(this.ofType(TYPES.tenant).filter((r) => r.name === id), `TenantDatabase ${id}`);
+  get resources(): RecordedResource[] {
+    return this.result.resources;
   }
 
-  hasTenant(id: string): boolean { return this.ofType(TYPES.tenant).some((r) => r.name === id); }
+  ofType(type: string): RecordedResource[] {
+    return this.resources.filter((r) => r.type === type);
+  }
 
-  childrenOf(parent: RecordedResource): RecordedResource[] { return this.resources.filter((r) => r.parent === parent.urn); }
+  tenant(id: string): RecordedResource {
+    return this.one(
+      this.ofType(TYPES.tenant).filter((r) => r.name === id),
+      `TenantDatabase ${id}`,
+    );
+  }
+
+  hasTenant(id: string): boolean {
+    return this.ofType(TYPES.tenant).some((r) => r.name === id);
+  }
+
+  childrenOf(parent: RecordedResource): RecordedResource[] {
+    return this.resources.filter((r) => r.parent === parent.urn);
+  }
 
   /** Every resource below `parent`, at any depth. */
   subtree(parent: RecordedResource): RecordedResource[] {
@@ -131,17 +146,30 @@ export class Graph {
     return this.childrenOf(this.tenant(id)).filter((r) => r.type === type);
   }
 
-  container(id: string): RecordedResource { return this.one(this.tenantChildren(id, TYPES.container), `container of ${id}`); }
-  volume(id: string): RecordedResource { return this.one(this.tenantChildren(id, TYPES.volume), `volume of ${id}`); }
-  network(id: string): RecordedResource { return this.one(this.tenantChildren(id, TYPES.network), `network of ${id}`); }
+  container(id: string): RecordedResource {
+    return this.one(this.tenantChildren(id, TYPES.container), `container of ${id}`);
+  }
+  volume(id: string): RecordedResource {
+    return this.one(this.tenantChildren(id, TYPES.volume), `volume of ${id}`);
+  }
+  network(id: string): RecordedResource {
+    return this.one(this.tenantChildren(id, TYPES.network), `network of ${id}`);
+  }
 
-  ingress(): RecordedResource { return this.one(this.ofType(TYPES.ingress), "TraefikIngress"); }
+  ingress(): RecordedResource {
+    return this.one(this.ofType(TYPES.ingress), "TraefikIngress");
+  }
   ingressContainer(): RecordedResource {
-    return this.one(this.subtree(this.ingress()).filter((r) => r.type === TYPES.container), "Traefik container");
+    return this.one(
+      this.subtree(this.ingress()).filter((r) => r.type === TYPES.container),
+      "Traefik container",
+    );
   }
 
   /** Postgres images: RemoteImages at the top level (Traefik's image is a child of the ingress). */
-  postgresImages(): RecordedResource[] { return this.ofType(TYPES.image).filter((r) => r.parent === undefined || !r.parent.includes("TraefikIngress")); }
+  postgresImages(): RecordedResource[] {
+    return this.ofType(TYPES.image).filter((r) => r.parent === undefined || !r.parent.includes("TraefikIngress"));
+  }
 
   private one(found: RecordedResource[], what: string): RecordedResource {
     if (found.length !== 1) throw new Error(`expected exactly one ${what}, found ${found.length}`);

@@ -39,7 +39,11 @@ export class Sandbox {
   /** Runs `script` (a file name under lib/postgres/files) with sh, `args` and exactly `env` (+ PATH). */
   run(script: string, args: string[], env: Record<string, string>, input = ""): ScriptRun {
     const r = spawnSync("sh", [path.join(SCRIPTS, script), ...args], {
-      env: { PATH: `${this.bin}:/usr/bin:/bin`, ...env }, input, encoding: "utf8", timeout: 20_000, cwd: this.dir,
+      env: { PATH: `${this.bin}:/usr/bin:/bin`, ...env },
+      input,
+      encoding: "utf8",
+      timeout: 20_000,
+      cwd: this.dir,
     });
     return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
   }

@@ -1,10 +1,15 @@
 /** Stack configuration: Pulumi.yaml's defaults, checked and typed, every mistake reported at once. */
 import * as path from "node:path";
 import { stackConfig } from "../../../lib/project";
-import { readStackSettings, StackConfigError, StackSettings } from "../../../lib/stackSettings";
+import { readStackSettings, StackConfigError, type StackSettings } from "../../../lib/stackSettings";
 
 const ROOT = path.resolve(__dirname, "../../..");
-const S3_CONFIG = { backupS3Endpoint: "http://s3.internal:8333", backupS3Bucket: "pgs-backups", backupS3Prefix: "prod/eu", rcloneImage: "pgs-local/rclone:1.75.2" };
+const S3_CONFIG = {
+  backupS3Endpoint: "http://s3.internal:8333",
+  backupS3Bucket: "pgs-backups",
+  backupS3Prefix: "prod/eu",
+  rcloneImage: "pgs-local/rclone:1.75.2",
+};
 
 function settings(overrides: Record<string, string> = {}, stack = "unit", secrets?: Record<string, string>): StackSettings {
   const { project, config } = stackConfig(ROOT, stack, overrides);
@@ -28,8 +33,13 @@ describe("with Pulumi.yaml's defaults only", () => {
     expect(s.certificate).toEqual({ mode: "selfSigned", validityDays: 365 });
     expect(s.certificateNames).toEqual(["*.pgs.example.com"]);
     expect(s.ingress).toEqual({
-      address: "0.0.0.0", port: 5432, adminAddress: "127.0.0.1:8080", ping: true, metrics: false,
-      dockerSocket: "/var/run/docker.sock", dialTimeout: "5s",
+      address: "0.0.0.0",
+      port: 5432,
+      adminAddress: "127.0.0.1:8080",
+      ping: true,
+      metrics: false,
+      dockerSocket: "/var/run/docker.sock",
+      dialTimeout: "5s",
     });
     expect(s.naming.prefix).toBe("pgs-unit-");
     expect(s.tenantsFile).toBe("tenants.yaml");
@@ -39,21 +49,40 @@ describe("with Pulumi.yaml's defaults only", () => {
   test("tenants run on Docker; the Kubernetes settings are parsed anyway, with their defaults", () => {
     const s = settings();
     expect(s.backend).toBe("docker");
-    expect(s.kubernetes).toEqual({ kubeconfig: "", ingressServiceType: "NodePort", ingressNodePort: 30432, storageClass: "", volumeSize: "10Gi" });
+    expect(s.kubernetes).toEqual({
+      kubeconfig: "",
+      ingressServiceType: "NodePort",
+      ingressNodePort: 30432,
+      storageClass: "",
+      volumeSize: "10Gi",
+    });
   });
 });
 
 describe("the Kubernetes backend", () => {
   test("is chosen with backend: kubernetes, with its own settings", () => {
     const s = settings({
-      backend: "kubernetes", kubeconfig: "~/.kube/prod", ingressServiceType: "LoadBalancer", ingressNodePort: "31000", storageClass: "fast-ssd.example.com", volumeSize: "50Gi",
+      backend: "kubernetes",
+      kubeconfig: "~/.kube/prod",
+      ingressServiceType: "LoadBalancer",
+      ingressNodePort: "31000",
+      storageClass: "fast-ssd.example.com",
+      volumeSize: "50Gi",
     });
     expect(s.backend).toBe("kubernetes");
-    expect(s.kubernetes).toEqual({ kubeconfig: "~/.kube/prod", ingressServiceType: "LoadBalancer", ingressNodePort: 31000, storageClass: "fast-ssd.example.com", volumeSize: "50Gi" });
+    expect(s.kubernetes).toEqual({
+      kubeconfig: "~/.kube/prod",
+      ingressServiceType: "LoadBalancer",
+      ingressNodePort: 31000,
+      storageClass: "fast-ssd.example.com",
+      volumeSize: "50Gi",
+    });
   });
 
   test("an unknown backend, service type, node port, class or size is refused, each on its own line", () => {
-    expect(problems({ backend: "nomad", ingressServiceType: "Ingress", ingressNodePort: "0", storageClass: "Fast_SSD", volumeSize: "10GB" })).toEqual([
+    expect(
+      problems({ backend: "nomad", ingressServiceType: "Ingress", ingressNodePort: "0", storageClass: "Fast_SSD", volumeSize: "10GB" }),
+    ).toEqual([
       'pgs:backend must be docker or kubernetes, got "nomad"',
       'pgs:ingressNodePort must be a whole number from 1 to 65535, got "0"',
       'pgs:ingressServiceType must be NodePort, LoadBalancer or ClusterIP, got "Ingress"',
@@ -114,7 +143,9 @@ describe("mistakes", () => {
 
   test("adminAddress must be host:port with a real port", () => {
     expect(problems({ adminAddress: "8080" })).toEqual(['pgs:adminAddress must be host:port, e.g. 127.0.0.1:8080, got "8080"']);
-    expect(problems({ adminAddress: "127.0.0.1:99999" })).toEqual(['pgs:adminAddress must be host:port, e.g. 127.0.0.1:8080, got "127.0.0.1:99999"']);
+    expect(problems({ adminAddress: "127.0.0.1:99999" })).toEqual([
+      'pgs:adminAddress must be host:port, e.g. 127.0.0.1:8080, got "127.0.0.1:99999"',
+    ]);
   });
 
   test("provided certificates must be PEM", () => {
@@ -148,7 +179,13 @@ describe("secrets the settings need", () => {
 describe("the S3 target of off-host backup copies", () => {
   test("is off without an endpoint, and parsed with one", () => {
     expect(settings().backupS3).toBeUndefined();
-    expect(settings(S3_CONFIG).backupS3).toEqual({ endpoint: "http://s3.internal:8333", bucket: "pgs-backups", prefix: "prod/eu", rcloneImage: "pgs-local/rclone:1.75.2", network: "" });
+    expect(settings(S3_CONFIG).backupS3).toEqual({
+      endpoint: "http://s3.internal:8333",
+      bucket: "pgs-backups",
+      prefix: "prod/eu",
+      rcloneImage: "pgs-local/rclone:1.75.2",
+      network: "",
+    });
   });
 
   test("uses Pulumi.yaml's rclone image unless the stack names another", () => {

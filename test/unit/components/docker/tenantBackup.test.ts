@@ -6,18 +6,26 @@ import { thrownBy, underMocks } from "../../helpers/component";
 import { Graph, labelMap, plan, PREFIX, STACK, tenantsYaml, TYPES } from "../../helpers/program";
 
 const BACKUP_TYPE = "pgs:index:TenantBackup";
-const S3_CONFIG = { backupS3Endpoint: "http://s3.internal:8333", backupS3Bucket: "pgs-backups", backupS3Prefix: "prod/eu", rcloneImage: "pgs-local/rclone:1.75.2" };
+const S3_CONFIG = {
+  backupS3Endpoint: "http://s3.internal:8333",
+  backupS3Bucket: "pgs-backups",
+  backupS3Prefix: "prod/eu",
+  rcloneImage: "pgs-local/rclone:1.75.2",
+};
 const S3_SECRETS = { backupS3AccessKeyId: "AKIDEXAMPLE", backupS3SecretAccessKey: "s3-Secret-Key-Example-123" };
 
 describe("TenantBackup in the program", () => {
-  const yaml = tenantsYaml(`
+  const yaml = tenantsYaml(
+    `
   - id: acme
   - id: globex
     backup: off
   - id: umbrella
     state: stopped
   - id: hooli
-    onRemove: delete`, `  backup: { every: 1h, keep: 3 }`);
+    onRemove: delete`,
+    `  backup: { every: 1h, keep: 3 }`,
+  );
 
   test("a tenant with backups gets a kept backup volume and a backup container on its own network only", async () => {
     const g = new Graph(await plan({ tenants: yaml }));
@@ -36,7 +44,11 @@ describe("TenantBackup in the program", () => {
     expect(inputs.image).toBe(g.container("acme").inputs.image);
     expect(inputs.networksAdvanced).toEqual([{ name: `${PREFIX}acme-net` }]);
     expect(inputs.ports).toBeUndefined();
-    const acme = resolveTenant({ id: "acme" }, { apiVersion: "pgs/v1", defaults: { backup: { every: "1h", keep: 3 } }, tenants: [] }, "pgs.example.com");
+    const acme = resolveTenant(
+      { id: "acme" },
+      { apiVersion: "pgs/v1", defaults: { backup: { every: "1h", keep: 3 } }, tenants: [] },
+      "pgs.example.com",
+    );
     expect(inputs.envs).toEqual(envList(backupEnv(acme, acme.backup!, "postgres")));
     expect(inputs.entrypoints).toEqual([BACKUP_FILES.loop]);
     // The image's VOLUME gets a small tmpfs, so no anonymous volume is left behind.
@@ -58,7 +70,12 @@ describe("TenantBackup in the program", () => {
 
   test("backup: off, a stopped tenant and onRemove: delete", async () => {
     const g = new Graph(await plan({ tenants: yaml }));
-    expect(g.ofType(BACKUP_TYPE).map((r) => r.name).sort()).toEqual(["acme", "hooli", "umbrella"]);
+    expect(
+      g
+        .ofType(BACKUP_TYPE)
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(["acme", "hooli", "umbrella"]);
     const umbrella = g.childrenOf(g.ofType(BACKUP_TYPE).find((r) => r.name === "umbrella")!);
     expect(umbrella.map((r) => r.type)).toEqual([TYPES.volume]);
     const hooli = g.childrenOf(g.ofType(BACKUP_TYPE).find((r) => r.name === "hooli")!).find((r) => r.type === TYPES.volume)!;
@@ -87,26 +104,34 @@ describe("TenantBackup in the program", () => {
     expect(g.ofType(BACKUP_TYPE)).toEqual([]);
     await expect(plan({ tenants: tenantsYaml("  - id: acme"), config: S3_CONFIG })).rejects.toThrow(/pgs:backupS3AccessKeyId is not set/);
   });
-
 });
 
 describe("TenantBackup's own checks", () => {
   const file = { apiVersion: "pgs/v1" as const, tenants: [] };
-  const construct = (entry: Record<string, unknown>, args: Record<string, unknown>) => underMocks(async (p) => {
-    const { TenantBackup } = await import("../../../../components/docker/tenantBackup");
-    const { Naming } = await import("../../../../lib/naming");
-    return thrownBy(() => new TenantBackup("acme", {
-      tenant: resolveTenant({ id: "acme", ...entry }, file, "pgs.example.com"), naming: new Naming("unit", PREFIX),
-      networkName: "net", password: p.output("pw"), ...args,
-    }));
-  });
+  const construct = (entry: Record<string, unknown>, args: Record<string, unknown>) =>
+    underMocks(async (p) => {
+      const { TenantBackup } = await import("../../../../components/docker/tenantBackup");
+      const { Naming } = await import("../../../../lib/naming");
+      return thrownBy(
+        () =>
+          new TenantBackup("acme", {
+            tenant: resolveTenant({ id: "acme", ...entry }, file, "pgs.example.com"),
+            naming: new Naming("unit", PREFIX),
+            networkName: "net",
+            password: p.output("pw"),
+            ...args,
+          }),
+      );
+    });
 
   test("throws when the tenant has no backup policy", async () => {
     expect(await construct({}, { imageId: "img" })).toEqual(new Error("TenantBackup acme: tenant acme has no `backup` policy."));
   });
 
   test("throws when a running tenant has no imageId or no server", async () => {
-    expect(await construct({ backup: { every: "1h", keep: 1 } }, {})).toEqual(new Error("TenantBackup acme: a running tenant needs `imageId` and `server`."));
+    expect(await construct({ backup: { every: "1h", keep: 1 } }, {})).toEqual(
+      new Error("TenantBackup acme: a running tenant needs `imageId` and `server`."),
+    );
   });
 
   test("a stopped tenant needs neither", async () => {

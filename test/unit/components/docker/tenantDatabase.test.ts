@@ -1,6 +1,6 @@
 /** TenantDatabase constructed directly: its own checks and what it exports. */
 import { resolveTenant } from "../../../../lib/tenants/tenant";
-import { thrownBy, underMocks, valueOf } from "../../helpers/component";
+import { thrownBy, underMocks, promiseOf } from "../../helpers/component";
 
 const file = { apiVersion: "pgs/v1" as const, tenants: [] };
 const tenant = (entry: Record<string, unknown>) => resolveTenant({ id: "acme", ...entry }, file, "pgs.example.com");
@@ -25,16 +25,30 @@ test("exports its password and connection string as secrets, even from a plain c
     const naming = new Naming("unit", "pgs-unit-");
     const generated = new TenantDatabase("acme", { tenant: tenant({}), naming, imageId: "img", ingressPort: 5432 });
     const custom = new TenantDatabase("globex", {
-      tenant: tenant({ id: "globex" }), naming, imageId: "img", ingressPort: 5432, customPassword: p.output("plain custom/pw"),
+      tenant: tenant({ id: "globex" }),
+      naming,
+      imageId: "img",
+      ingressPort: 5432,
+      customPassword: p.output("plain custom/pw"),
     });
-    return Promise.all([generated, custom].map(async (db) => ({
-      secret: [await p.isSecret(db.password), await p.isSecret(db.connectionString)],
-      password: await valueOf(db.password),
-      connectionString: await valueOf(db.connectionString),
-    })));
+    return Promise.all(
+      [generated, custom].map(async (db) => ({
+        secret: [await p.isSecret(db.password), await p.isSecret(db.connectionString)],
+        password: await promiseOf(db.password),
+        connectionString: await promiseOf(db.connectionString),
+      })),
+    );
   });
   expect(seen).toEqual([
-    { secret: [true, true], password: "generated-acme-password", connectionString: "postgresql://acme:generated-acme-password@acme.pgs.example.com:5432/acme?sslmode=verify-full" },
-    { secret: [true, true], password: "plain custom/pw", connectionString: "postgresql://globex:plain%20custom%2Fpw@globex.pgs.example.com:5432/globex?sslmode=verify-full" },
+    {
+      secret: [true, true],
+      password: "generated-acme-password",
+      connectionString: "postgresql://acme:generated-acme-password@acme.pgs.example.com:5432/acme?sslmode=verify-full",
+    },
+    {
+      secret: [true, true],
+      password: "plain custom/pw",
+      connectionString: "postgresql://globex:plain%20custom%2Fpw@globex.pgs.example.com:5432/globex?sslmode=verify-full",
+    },
   ]);
 });

@@ -18,7 +18,14 @@ async function build(entry: Record<string, unknown>): Promise<RunResult> {
   return recordComponents(async () => {
     const { TenantBackup } = await import("../../../../components/kubernetes/tenantBackup");
     const { Naming } = await import("../../../../lib/naming");
-    new TenantBackup("acme", { tenant: tenant(entry), naming: new Naming("unit", "pgs-unit-"), image: "pgs-local/postgres:17", kubernetes: KUBERNETES, serverAddress: SERVER, dependsOn: [] });
+    new TenantBackup("acme", {
+      tenant: tenant(entry),
+      naming: new Naming("unit", "pgs-unit-"),
+      image: "pgs-local/postgres:17",
+      kubernetes: KUBERNETES,
+      serverAddress: SERVER,
+      dependsOn: [],
+    });
   }, recordingMocks());
 }
 const one = (result: RunResult, type: string): RecordedResource => {
@@ -26,7 +33,10 @@ const one = (result: RunResult, type: string): RecordedResource => {
   if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.length}`);
   return found[0];
 };
-type JobSpec = { backoffLimit: number; template: { metadata: { labels: Record<string, string> }; spec: { containers: Record<string, any>[]; volumes: Record<string, any>[] } } };
+type JobSpec = {
+  backoffLimit: number;
+  template: { metadata: { labels: Record<string, string> }; spec: { containers: Record<string, any>[]; volumes: Record<string, any>[] } };
+};
 const jobOf = (cron: RecordedResource) => (cron.inputs.spec as { jobTemplate: { spec: JobSpec } }).jobTemplate.spec;
 
 const DAILY = { backup: { every: "6h", at: "03:00", keep: 3 } };
@@ -34,7 +44,11 @@ const DAILY = { backup: { every: "6h", at: "03:00", keep: 3 } };
 test("the backups claim is kept when the tenant is removed, unless onRemove: delete", async () => {
   expect(one(await build(DAILY), CLAIM).options.retainOnDelete).toBe(true);
   expect(one(await build({ ...DAILY, onRemove: "delete" }), CLAIM).options.retainOnDelete).toBe(false);
-  expect(one(await build(DAILY), CLAIM).inputs.spec).toEqual({ accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "20Gi" } }, storageClassName: "standard" });
+  expect(one(await build(DAILY), CLAIM).inputs.spec).toEqual({
+    accessModes: ["ReadWriteOnce"],
+    resources: { requests: { storage: "20Gi" } },
+    storageClassName: "standard",
+  });
 });
 
 test("the CronJob fires at the Docker loop's instants, in UTC, one run at a time, and a failed run waits for the next slot", async () => {
@@ -50,9 +64,12 @@ test("its job runs backup-now.sh from the same script file, in the tenant's imag
   expect(container).toMatchObject({ image: "pgs-local/postgres:17", command: [BACKUP_FILES.now], args: ["scheduled"] });
   const t = tenant(DAILY);
   expect(container.env).toEqual(envVars(backupJobEnv(t, t.backup!, SERVER)));
-  expect(one(result, "kubernetes:core/v1:ConfigMap").inputs.data).toEqual({ "backup-now.sh": backupScripts().find((f) => f.path === BACKUP_FILES.now)!.content });
+  expect(one(result, "kubernetes:core/v1:ConfigMap").inputs.data).toEqual({
+    "backup-now.sh": backupScripts().find((f) => f.path === BACKUP_FILES.now)!.content,
+  });
   expect(job.template.spec.volumes).toContainEqual({
-    name: "credentials", secret: { secretName: "credentials", defaultMode: 0o444, items: [{ key: "tenant-password", path: "password", mode: 0o444 }] },
+    name: "credentials",
+    secret: { secretName: "credentials", defaultMode: 0o444, items: [{ key: "tenant-password", path: "password", mode: 0o444 }] },
   });
   expect(job.template.spec.volumes).toContainEqual({ name: "backups", persistentVolumeClaim: { claimName: "backups" } });
   // The server's NetworkPolicy admits pods with these labels.
@@ -69,7 +86,13 @@ test("guards its arguments with plain sentences", async () => {
   const errors = await underMocks(async () => {
     const { TenantBackup } = await import("../../../../components/kubernetes/tenantBackup");
     const { Naming } = await import("../../../../lib/naming");
-    const args = { naming: new Naming("unit", "pgs-unit-"), image: "pgs-local/postgres:18", kubernetes: KUBERNETES, serverAddress: SERVER, dependsOn: [] };
+    const args = {
+      naming: new Naming("unit", "pgs-unit-"),
+      image: "pgs-local/postgres:18",
+      kubernetes: KUBERNETES,
+      serverAddress: SERVER,
+      dependsOn: [],
+    };
     return [
       thrownBy(() => new TenantBackup("acme", { ...args, tenant: tenant({}) })),
       thrownBy(() => new TenantBackup("globex", { ...args, tenant: tenant({ id: "globex", backup: { every: "90m", keep: 1 } }) })),

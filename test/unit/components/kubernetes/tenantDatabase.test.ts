@@ -5,7 +5,7 @@ import type { RecordedResource, RunResult } from "../../../../lib/offline/progra
 import { ACCEPTING_PROBE, HEALTH_PROBE, SERVER_FILES, serverCommand, serverEnv, serverFiles } from "../../../../lib/postgres/server";
 import { scramSha256Verifier } from "../../../../lib/postgres/scram";
 import { resolveTenant } from "../../../../lib/tenants/tenant";
-import { recordComponents, thrownBy, underMocks, valueOf } from "../../helpers/component";
+import { recordComponents, thrownBy, underMocks, promiseOf } from "../../helpers/component";
 import { recordingMocks } from "../../helpers/program";
 
 const file = { apiVersion: "pgs/v1" as const, tenants: [] };
@@ -13,7 +13,7 @@ const tenant = (entry: Record<string, unknown>) => resolveTenant({ id: "acme", .
 const KUBERNETES = { storageClass: "", volumeSize: "10Gi" };
 const IMAGE = "pgs-local/postgres:18";
 
-export const K8S = {
+const K8S = {
   tenant: "pgs:kubernetes:TenantDatabase",
   namespace: "kubernetes:core/v1:Namespace",
   secret: "kubernetes:core/v1:Secret",
@@ -45,18 +45,27 @@ async function build(entries: Record<string, unknown>[], customPasswords: Record
     const { Naming } = await import("../../../../lib/naming");
     const naming = new Naming("unit", "pgs-unit-");
     // Stands for the ingress's CRDs, which every route waits for.
-    const crds = new k8s.apiextensions.v1.CustomResourceDefinition("crds", { metadata: { name: "ingressroutetcps.traefik.io" }, spec: {} as never });
+    const crds = new k8s.apiextensions.v1.CustomResourceDefinition("crds", {
+      metadata: { name: "ingressroutetcps.traefik.io" },
+      spec: {} as never,
+    });
     for (const entry of entries) {
       const t = tenant(entry);
       new TenantDatabase(t.id, {
-        tenant: t, naming, image: IMAGE, ingressPort: 30432, kubernetes: KUBERNETES, routeDependsOn: [crds],
+        tenant: t,
+        naming,
+        image: IMAGE,
+        ingressPort: 30432,
+        kubernetes: KUBERNETES,
+        routeDependsOn: [crds],
         ...(customPasswords[t.id] ? { customPassword: pulumi.output(customPasswords[t.id]) } : {}),
       });
     }
   }, recordingMocks());
   const under = (id: string) => {
     const root = result.resources.find((r) => r.type === K8S.tenant && r.name === id)!;
-    const below = (urn: string): RecordedResource[] => result.resources.filter((r) => r.parent === urn).flatMap((r) => [r, ...below(r.urn)]);
+    const below = (urn: string): RecordedResource[] =>
+      result.resources.filter((r) => r.parent === urn).flatMap((r) => [r, ...below(r.urn)]);
     return below(root.urn);
   };
   const of = (id: string, type: string) => under(id).filter((r) => r.type === type);
@@ -69,24 +78,51 @@ async function build(entries: Record<string, unknown>[], customPasswords: Record
 }
 
 type PodSpec = {
-  shareProcessNamespace: boolean; terminationGracePeriodSeconds: number; automountServiceAccountToken: boolean;
-  containers: Record<string, any>[]; initContainers: Record<string, any>[]; volumes: Record<string, any>[];
+  shareProcessNamespace: boolean;
+  terminationGracePeriodSeconds: number;
+  automountServiceAccountToken: boolean;
+  containers: Record<string, any>[];
+  initContainers: Record<string, any>[];
+  volumes: Record<string, any>[];
 };
-const podOf = (sts: RecordedResource) => (sts.inputs.spec as { template: { metadata: { annotations: Record<string, string> }; spec: PodSpec } }).template;
+const podOf = (sts: RecordedResource) =>
+  (sts.inputs.spec as { template: { metadata: { annotations: Record<string, string> }; spec: PodSpec } }).template;
 
 describe("one tenant", () => {
   let built: Built;
-  beforeAll(async () => { built = await build([{ id: "acme", postgres: { version: 17, settings: { work_mem: "8MB" } } }]); });
+  beforeAll(async () => {
+    built = await build([{ id: "acme", postgres: { version: 17, settings: { work_mem: "8MB" } } }]);
+  });
 
   test("is a namespace of its own with a Secret, a ConfigMap, a data claim, a StatefulSet, a ClusterIP Service, a NetworkPolicy and a route", () => {
     const children = built.under("acme");
-    expect(children.map((r) => r.type).sort()).toEqual([K8S.configMap, K8S.namespace, K8S.claim, K8S.secret, K8S.service, K8S.route, K8S.networkPolicy, K8S.statefulSet, K8S.password, K8S.password].sort());
-    expect(built.one("acme", K8S.namespace).inputs.metadata).toEqual({ name: "pgs-unit-acme", labels: { "pgs.stack": "unit", "pgs.tenant": "acme", "pgs.role": "tenant" } });
+    expect(children.map((r) => r.type).sort()).toEqual(
+      [
+        K8S.configMap,
+        K8S.namespace,
+        K8S.claim,
+        K8S.secret,
+        K8S.service,
+        K8S.route,
+        K8S.networkPolicy,
+        K8S.statefulSet,
+        K8S.password,
+        K8S.password,
+      ].sort(),
+    );
+    expect(built.one("acme", K8S.namespace).inputs.metadata).toEqual({
+      name: "pgs-unit-acme",
+      labels: { "pgs.stack": "unit", "pgs.tenant": "acme", "pgs.role": "tenant" },
+    });
     for (const r of children.filter((x) => x.type.startsWith("kubernetes:") && x.type !== K8S.namespace)) {
-      expect({ name: r.name, namespace: (r.inputs.metadata as { namespace: string }).namespace }).toEqual({ name: r.name, namespace: "pgs-unit-acme" });
+      expect({ name: r.name, namespace: (r.inputs.metadata as { namespace: string }).namespace }).toEqual({
+        name: r.name,
+        namespace: "pgs-unit-acme",
+      });
     }
     expect(built.one("acme", K8S.service).inputs.spec).toEqual({
-      type: "ClusterIP", selector: { "pgs.stack": "unit", "pgs.tenant": "acme", "pgs.role": "postgres" },
+      type: "ClusterIP",
+      selector: { "pgs.stack": "unit", "pgs.tenant": "acme", "pgs.role": "postgres" },
       ports: [{ name: "postgres", protocol: "TCP", port: 5432, targetPort: "postgres" }],
     });
   });
@@ -132,15 +168,26 @@ describe("one tenant", () => {
 
   test("the ConfigMap holds the files of lib/postgres/files, verbatim", () => {
     const data = built.one("acme", K8S.configMap).inputs.data as Record<string, string>;
-    expect(Object.keys(data).sort()).toEqual(serverFiles().map((f) => f.path.split("/").pop()).sort());
+    expect(Object.keys(data).sort()).toEqual(
+      serverFiles()
+        .map((f) => f.path.split("/").pop())
+        .sort(),
+    );
     for (const f of serverFiles()) expect(data[f.path.split("/").pop()!]).toBe(f.content);
   });
 
   test("only the stack's Traefik pods and the tenant's backup jobs may reach the server", () => {
-    const policy = built.one("acme", K8S.networkPolicy).inputs.spec as { podSelector: unknown; ingress: { from: unknown[] }[]; egress: unknown[] };
+    const policy = built.one("acme", K8S.networkPolicy).inputs.spec as {
+      podSelector: unknown;
+      ingress: { from: unknown[] }[];
+      egress: unknown[];
+    };
     expect(policy.podSelector).toEqual({ matchLabels: { "pgs.stack": "unit", "pgs.tenant": "acme", "pgs.role": "postgres" } });
     expect(policy.ingress[0].from).toEqual([
-      { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "pgs-unit-traefik" } }, podSelector: { matchLabels: { "pgs.stack": "unit", "pgs.role": "ingress" } } },
+      {
+        namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "pgs-unit-traefik" } },
+        podSelector: { matchLabels: { "pgs.stack": "unit", "pgs.role": "ingress" } },
+      },
       { podSelector: { matchLabels: { "pgs.stack": "unit", "pgs.tenant": "acme", "pgs.role": "backup" } } },
     ]);
     expect(policy.egress).toEqual([]);
@@ -161,19 +208,38 @@ describe("one tenant", () => {
 describe("what a removed tenant leaves behind", () => {
   test("the namespace and the data claim are kept (retainOnDelete) unless onRemove: delete; nothing else is", async () => {
     const built = await build([{ id: "acme" }, { id: "hooli", onRemove: "delete" }]);
-    for (const [id, retained] of [["acme", true], ["hooli", false]] as const) {
-      const kept = built.result.resources.filter((r) => r.urn.includes(`::${id}-`) && r.options.retainOnDelete).map((r) => r.type).sort();
+    for (const [id, retained] of [
+      ["acme", true],
+      ["hooli", false],
+    ] as const) {
+      const kept = built.result.resources
+        .filter((r) => r.urn.includes(`::${id}-`) && r.options.retainOnDelete)
+        .map((r) => r.type)
+        .sort();
       expect({ id, kept }).toEqual({ id, kept: retained ? [K8S.namespace, K8S.claim].sort() : [] });
     }
   });
 
   test("the data claim's inputs depend on the stack and the id only, and a new storageClass never touches an existing claim", async () => {
     const plain = await build([{ id: "acme" }]);
-    const edited = await build([{ id: "acme", hostname: "db.pgs.example.com", postgres: { settings: { work_mem: "8MB" } }, resources: { memory: "1Gi" }, access: "disabled", state: "stopped", superuser: true }]);
+    const edited = await build([
+      {
+        id: "acme",
+        hostname: "db.pgs.example.com",
+        postgres: { settings: { work_mem: "8MB" } },
+        resources: { memory: "1Gi" },
+        access: "disabled",
+        state: "stopped",
+        superuser: true,
+      },
+    ]);
     expect(edited.one("acme", K8S.claim).inputs).toEqual(plain.one("acme", K8S.claim).inputs);
     expect(plain.one("acme", K8S.claim).options.replaceOnChanges).toEqual([]);
     expect(plain.one("acme", K8S.claim).options.ignoreChanges).toEqual(["spec.storageClassName"]);
-    expect(plain.one("acme", K8S.claim).inputs.spec).toEqual({ accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "10Gi" } } });
+    expect(plain.one("acme", K8S.claim).inputs.spec).toEqual({
+      accessModes: ["ReadWriteOnce"],
+      resources: { requests: { storage: "10Gi" } },
+    });
   });
 });
 
@@ -189,7 +255,8 @@ describe("tenants.yaml switches", () => {
 
   test("state: stopped is zero replicas; the claim, the Service, the NetworkPolicy and the route stay", () => {
     expect((built.one("umbrella", K8S.statefulSet).inputs.spec as { replicas: number }).replicas).toBe(0);
-    for (const type of [K8S.claim, K8S.service, K8S.networkPolicy, K8S.route, K8S.namespace]) expect(built.of("umbrella", type)).toHaveLength(1);
+    for (const type of [K8S.claim, K8S.service, K8S.networkPolicy, K8S.route, K8S.namespace])
+      expect(built.of("umbrella", type)).toHaveLength(1);
   });
 
   test("access: disabled is no IngressRouteTCP (and no allowlist); the server keeps running", () => {
@@ -200,7 +267,9 @@ describe("tenants.yaml switches", () => {
 
   test("allowFrom is a MiddlewareTCP ipAllowList that the tenant's route names", () => {
     expect(built.one("acme", K8S.middleware).inputs.spec).toEqual({ ipAllowList: { sourceRange: ["203.0.113.0/24", "198.51.100.7"] } });
-    expect((built.one("acme", K8S.route).inputs.spec as { routes: { middlewares: unknown }[] }).routes[0].middlewares).toEqual([{ name: "allow-from" }]);
+    expect((built.one("acme", K8S.route).inputs.spec as { routes: { middlewares: unknown }[] }).routes[0].middlewares).toEqual([
+      { name: "allow-from" },
+    ]);
     expect(built.of("umbrella", K8S.middleware)).toEqual([]);
   });
 });
@@ -214,28 +283,44 @@ describe("secrets", () => {
     const generated = (name: string) => `Gen3rated-${name}-Pw9x`;
     const context = (id: string) => `unit/${id}`;
     secrets = [
-      generated("acme-password"), generated("acme-superuser-password"), generated("globex-superuser-password"), CUSTOM,
-      scramSha256Verifier(generated("acme-password"), context("acme")), scramSha256Verifier(generated("acme-superuser-password"), context("acme")),
-      scramSha256Verifier(CUSTOM, context("globex")), scramSha256Verifier(generated("globex-superuser-password"), context("globex")),
+      generated("acme-password"),
+      generated("acme-superuser-password"),
+      generated("globex-superuser-password"),
+      CUSTOM,
+      scramSha256Verifier(generated("acme-password"), context("acme")),
+      scramSha256Verifier(generated("acme-superuser-password"), context("acme")),
+      scramSha256Verifier(CUSTOM, context("globex")),
+      scramSha256Verifier(generated("globex-superuser-password"), context("globex")),
     ];
   });
 
   test("passwords and verifiers are only in the tenants' Secrets: never in a ConfigMap, env, label, annotation or any other input", () => {
-    const leaks = built.result.resources.filter((r) => r.type !== K8S.secret)
+    const leaks = built.result.resources
+      .filter((r) => r.type !== K8S.secret)
       .flatMap((r) => secrets.filter((s) => JSON.stringify(r.inputs).includes(s)).map((s) => `${r.type} ${r.name}: ${s}`));
     expect(leaks).toEqual([]);
     for (const id of ["acme", "globex"]) {
       const secret = built.one(id, K8S.secret);
       expect(secret.displayInputs.stringData).toBe("[secret]");
       expect(Object.keys(secret.inputs.stringData as object).sort()).toEqual(
-        [CREDENTIAL_KEYS.superuserPassword, CREDENTIAL_KEYS.superuserVerifier, CREDENTIAL_KEYS.tenantVerifier, ...(id === "acme" ? [CREDENTIAL_KEYS.tenantPassword] : [])].sort());
+        [
+          CREDENTIAL_KEYS.superuserPassword,
+          CREDENTIAL_KEYS.superuserVerifier,
+          CREDENTIAL_KEYS.tenantVerifier,
+          ...(id === "acme" ? [CREDENTIAL_KEYS.tenantPassword] : []),
+        ].sort(),
+      );
     }
   });
 
   test("the server's container holds only the verifiers and its initdb password: the tenant's password is for the backup job alone", () => {
     const pod = podOf(built.one("acme", K8S.statefulSet)).spec;
     const credentials = pod.volumes.find((v) => v.name === "credentials")!;
-    expect(credentials.secret.items.map((i: { key: string }) => i.key)).toEqual([CREDENTIAL_KEYS.tenantVerifier, CREDENTIAL_KEYS.superuserVerifier, CREDENTIAL_KEYS.superuserPassword]);
+    expect(credentials.secret.items.map((i: { key: string }) => i.key)).toEqual([
+      CREDENTIAL_KEYS.tenantVerifier,
+      CREDENTIAL_KEYS.superuserVerifier,
+      CREDENTIAL_KEYS.superuserPassword,
+    ]);
     expect(JSON.stringify(built.one("acme", K8S.secret).inputs.stringData)).toContain("Gen3rated-acme-password-Pw9x");
   });
 
@@ -257,8 +342,28 @@ describe("the component", () => {
       const naming = new Naming("unit", "pgs-unit-");
       const crds = new p.ComponentResource("test:index:Crds", "crds");
       return [
-        thrownBy(() => new TenantDatabase("acme", { tenant: tenant({}), naming, image: "", ingressPort: 30432, kubernetes: KUBERNETES, routeDependsOn: [crds] })),
-        thrownBy(() => new TenantDatabase("globex", { tenant: tenant({ id: "globex" }), naming, image: IMAGE, ingressPort: 30432, kubernetes: KUBERNETES, routeDependsOn: [] })),
+        thrownBy(
+          () =>
+            new TenantDatabase("acme", {
+              tenant: tenant({}),
+              naming,
+              image: "",
+              ingressPort: 30432,
+              kubernetes: KUBERNETES,
+              routeDependsOn: [crds],
+            }),
+        ),
+        thrownBy(
+          () =>
+            new TenantDatabase("globex", {
+              tenant: tenant({ id: "globex" }),
+              naming,
+              image: IMAGE,
+              ingressPort: 30432,
+              kubernetes: KUBERNETES,
+              routeDependsOn: [],
+            }),
+        ),
       ];
     });
     expect(errors).toEqual([
@@ -273,10 +378,21 @@ describe("the component", () => {
       const { Naming } = await import("../../../../lib/naming");
       const crds = new p.ComponentResource("test:index:Crds", "crds");
       const db = new TenantDatabase("acme", {
-        tenant: tenant({}), naming: new Naming("unit", "pgs-unit-"), image: IMAGE, ingressPort: 30432, kubernetes: KUBERNETES, routeDependsOn: [crds],
+        tenant: tenant({}),
+        naming: new Naming("unit", "pgs-unit-"),
+        image: IMAGE,
+        ingressPort: 30432,
+        kubernetes: KUBERNETES,
+        routeDependsOn: [crds],
       });
-      return { secret: [await p.isSecret(db.password), await p.isSecret(db.connectionString)], connectionString: await valueOf(db.connectionString) };
+      return {
+        secret: [await p.isSecret(db.password), await p.isSecret(db.connectionString)],
+        connectionString: await promiseOf(db.connectionString),
+      };
     });
-    expect(seen).toEqual({ secret: [true, true], connectionString: "postgresql://acme:generated-acme-password@acme.pgs.example.com:30432/acme?sslmode=verify-full" });
+    expect(seen).toEqual({
+      secret: [true, true],
+      connectionString: "postgresql://acme:generated-acme-password@acme.pgs.example.com:30432/acme?sslmode=verify-full",
+    });
   });
 });

@@ -68,9 +68,25 @@ function expectOnly(from: string, to: string): void {
 }
 
 test("create appends the entry in the list's own style and says the next step", async () => {
-  const r = await pgs("create", "hooli", "--version", "17", "--memory", "1Gi", "--cpus", "0.5", "--allow", "10.0.0.0/8", "--allow", "192.0.2.1");
+  const r = await pgs(
+    "create",
+    "hooli",
+    "--version",
+    "17",
+    "--memory",
+    "1Gi",
+    "--cpus",
+    "0.5",
+    "--allow",
+    "10.0.0.0/8",
+    "--allow",
+    "192.0.2.1",
+  );
   expect(r.code).toBe(0);
-  expectOnly("  - id: initech\n", "  - id: initech\n  - id: hooli\n    allowFrom: [10.0.0.0/8, 192.0.2.1]\n    postgres: { version: 17 }\n    resources: { memory: 1Gi, cpus: 0.5 }\n");
+  expectOnly(
+    "  - id: initech\n",
+    "  - id: initech\n  - id: hooli\n    allowFrom: [10.0.0.0/8, 192.0.2.1]\n    postgres: { version: 17 }\n    resources: { memory: 1Gi, cpus: 0.5 }\n",
+  );
   expect(r.out).toContain("+   - id: hooli");
   expect(r.out).toContain("Next: pgs up --stack dev");
 });
@@ -78,11 +94,14 @@ test("create appends the entry in the list's own style and says the next step", 
 test("remove takes the entry and the comment written above it, and says the volume is kept", async () => {
   const r = await pgs("remove", "acme");
   expect(r.code).toBe(0);
-  expectOnly(`  # the first customer
+  expectOnly(
+    `  # the first customer
   - id: acme
     allowFrom: [203.0.113.0/24, '198.51.100.7']
     postgres: { version: 17, settings: { work_mem: "8MB" } }
-`, "");
+`,
+    "",
+  );
   expect(r.out).toContain("The data volume pgs-dev-acme-data is kept: pgs create acme brings the tenant back with its data");
 });
 
@@ -91,9 +110,12 @@ test("start removes state: stopped (running is the default); stop of every tenan
   expectOnly("    state: stopped    # until March\n", "");
   writeFileSync(file(), ORIGINAL);
   expect((await pgs("stop")).code).toBe(0);
-  expect(read()).toBe(ORIGINAL
-    .replace(`    postgres: { version: 17, settings: { work_mem: "8MB" } }\n`, `    postgres: { version: 17, settings: { work_mem: "8MB" } }\n    state: stopped\n`)
-    .replace("  - id: initech\n", "  - id: initech\n    state: stopped\n"));
+  expect(read()).toBe(
+    ORIGINAL.replace(
+      `    postgres: { version: 17, settings: { work_mem: "8MB" } }\n`,
+      `    postgres: { version: 17, settings: { work_mem: "8MB" } }\n    state: stopped\n`,
+    ).replace("  - id: initech\n", "  - id: initech\n    state: stopped\n"),
+  );
 });
 
 test("disable-access adds access: disabled; enable-access takes it away again, back to the original bytes", async () => {
@@ -118,7 +140,11 @@ test("allow adds to allowFrom in place; deny removes, but never the last address
 test("an edit whose result is invalid is refused with FILE:LINE:COL lines and the file is untouched", async () => {
   const r = await pgs("create", "globex-db", "--hostname", "globex.elsewhere.example");
   expect(r.code).toBe(1);
-  expect(r.err).toMatch(new RegExp(`^${file().replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:19:15: tenant "globex-db": hostname globex\\.elsewhere\\.example is not covered by the ingress certificate`));
+  expect(r.err).toMatch(
+    new RegExp(
+      `^${file().replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:19:15: tenant "globex-db": hostname globex\\.elsewhere\\.example is not covered by the ingress certificate`,
+    ),
+  );
   expect(read()).toBe(ORIGINAL);
   expect((await pgs("create", "acme")).err).toBe('tenant "acme" already exists in the tenants file');
   expect(read()).toBe(ORIGINAL);
@@ -129,8 +155,14 @@ test("an edit whose result is invalid is refused with FILE:LINE:COL lines and th
 test.each([
   [["frobnicate"], "error: unknown command 'frobnicate' (pgs --help)"],
   [["create"], "error: missing required argument 'id' (pgs create --help)"],
-  [["create", "x", "--cpus", "zero"], "error: option '--cpus <n>' argument 'zero' is invalid. must be a number above 0, e.g. 1 or 0.5 (pgs create --help)"],
-  [["create", "x", "--version", "eighteen"], "error: option '--version <major>' argument 'eighteen' is invalid. --version must be a whole number (pgs create --help)"],
+  [
+    ["create", "x", "--cpus", "zero"],
+    "error: option '--cpus <n>' argument 'zero' is invalid. must be a number above 0, e.g. 1 or 0.5 (pgs create --help)",
+  ],
+  [
+    ["create", "x", "--version", "eighteen"],
+    "error: option '--version <major>' argument 'eighteen' is invalid. --version must be a whole number (pgs create --help)",
+  ],
   [["restore", "acme", "--from"], "error: option '--from <name>' argument missing (pgs restore --help)"],
   [["allow", "acme", "not-an-address"], "not an IPv4/IPv6 address or CIDR: not-an-address"],
   [["upgrade", "acme"], "error: required option '--to <major>' not specified (pgs upgrade --help)"],
@@ -145,10 +177,39 @@ test("--help works on every command, from one definition", async () => {
   const top = await pgs("--help");
   expect(top.code).toBe(0);
   const commands = [...top.out.matchAll(/^ {2}([a-z-]+) /gm)].map((m) => m[1]).filter((c) => c !== "help");
-  expect(commands).toEqual(expect.arrayContaining(["setup", "create", "remove", "start", "stop", "enable-access", "disable-access", "allow", "deny", "list", "status", "credentials", "preview", "up", "validate", "plan", "schema", "upgrade", "backup", "backups", "restore", "completion"]));
+  expect(commands).toEqual(
+    expect.arrayContaining([
+      "setup",
+      "create",
+      "remove",
+      "start",
+      "stop",
+      "enable-access",
+      "disable-access",
+      "allow",
+      "deny",
+      "list",
+      "status",
+      "credentials",
+      "preview",
+      "up",
+      "validate",
+      "plan",
+      "schema",
+      "upgrade",
+      "backup",
+      "backups",
+      "restore",
+      "completion",
+    ]),
+  );
   for (const command of commands) {
     const [own, viaHelp] = [await pgs(command, "--help"), await pgs("help", command)];
-    expect({ command, code: own.code, usage: own.out.split("\n")[0] }).toEqual({ command, code: 0, usage: expect.stringMatching(new RegExp(`^Usage: pgs ${command} `)) });
+    expect({ command, code: own.code, usage: own.out.split("\n")[0] }).toEqual({
+      command,
+      code: 0,
+      usage: expect.stringMatching(new RegExp(`^Usage: pgs ${command} `)),
+    });
     expect(viaHelp.out).toBe(own.out);
   }
 });
@@ -162,12 +223,21 @@ test("completion knows every command and its options", async () => {
 
 test("two editors at once: both changes are in the file", async () => {
   const bin = path.join(ROOT, "bin", "pgs");
-  const run = (...argv: string[]) => new Promise<number>((resolve) => {
-    spawn(bin, argv, { cwd: dir, stdio: "ignore" }).on("exit", (code) => resolve(code ?? 1));
-  });
-  const codes = await Promise.all([run("create", "one"), run("create", "two"), run("stop", "acme"), run("allow", "initech", "10.9.0.0/16")]);
+  const run = (...argv: string[]) =>
+    new Promise<number>((resolve) => {
+      spawn(bin, argv, { cwd: dir, stdio: "ignore" }).on("exit", (code) => resolve(code ?? 1));
+    });
+  const codes = await Promise.all([
+    run("create", "one"),
+    run("create", "two"),
+    run("stop", "acme"),
+    run("allow", "initech", "10.9.0.0/16"),
+  ]);
   expect(codes).toEqual([0, 0, 0, 0]);
   const text = read();
-  for (const piece of ["  - id: one\n", "  - id: two\n", "    state: stopped\n", "  - id: initech\n    allowFrom: [10.9.0.0/16]\n"]) expect(text).toContain(piece);
-  expect(text.startsWith(ORIGINAL.split("  - id: initech")[0].replace(`work_mem: "8MB" } }\n`, `work_mem: "8MB" } }\n    state: stopped\n`))).toBe(true);
+  for (const piece of ["  - id: one\n", "  - id: two\n", "    state: stopped\n", "  - id: initech\n    allowFrom: [10.9.0.0/16]\n"])
+    expect(text).toContain(piece);
+  expect(
+    text.startsWith(ORIGINAL.split("  - id: initech")[0].replace(`work_mem: "8MB" } }\n`, `work_mem: "8MB" } }\n    state: stopped\n`)),
+  ).toBe(true);
 }, 60_000);

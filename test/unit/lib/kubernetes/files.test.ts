@@ -27,13 +27,21 @@ test("the ConfigMap data is the files' content, verbatim, by name", () => {
 });
 
 test("a Secret volume maps keys to file names", () => {
-  expect(filesVolume("credentials", { secret: "credentials" }, [{ path: "/run/x/password", key: "tenant-password", executable: false }]).volume)
-    .toEqual({ name: "credentials", secret: { secretName: "credentials", defaultMode: 0o444, items: [{ key: "tenant-password", path: "password", mode: 0o444 }] } });
+  expect(
+    filesVolume("credentials", { secret: "credentials" }, [{ path: "/run/x/password", key: "tenant-password", executable: false }]).volume,
+  ).toEqual({
+    name: "credentials",
+    secret: { secretName: "credentials", defaultMode: 0o444, items: [{ key: "tenant-password", path: "password", mode: 0o444 }] },
+  });
 });
 
 test("files of two directories cannot share a volume", () => {
-  expect(() => filesVolume("v", { configMap: "c" }, [{ path: "/a/x", executable: false }, { path: "/b/y", executable: false }]))
-    .toThrow("filesVolume v: the files must share one directory, got /a, /b");
+  expect(() =>
+    filesVolume("v", { configMap: "c" }, [
+      { path: "/a/x", executable: false },
+      { path: "/b/y", executable: false },
+    ]),
+  ).toThrow("filesVolume v: the files must share one directory, got /a, /b");
 });
 
 test("the checksum follows the content and not the order", () => {

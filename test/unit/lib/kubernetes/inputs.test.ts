@@ -10,5 +10,8 @@ test("MiB: whole GiB as Gi, the rest as Mi", () => {
 });
 
 test("environment variables are sorted by name", () => {
-  expect(envVars({ B: "2", A: "1" })).toEqual([{ name: "A", value: "1" }, { name: "B", value: "2" }]);
+  expect(envVars({ B: "2", A: "1" })).toEqual([
+    { name: "A", value: "1" },
+    { name: "B", value: "2" },
+  ]);
 });

@@ -7,16 +7,19 @@ const policy = (every: string, at?: string) => resolveBackup(undefined, { every,
 /** Does a five-field cron schedule (numbers, lists, `*`, `a-b/step`) fire at this UTC minute? */
 function fires(schedule: string, t: Date): boolean {
   const values = [t.getUTCMinutes(), t.getUTCHours(), t.getUTCDate(), t.getUTCMonth() + 1, t.getUTCDay()];
-  return schedule.split(" ").every((field, i) => field.split(",").some((part) => {
-    if (part === "*") return true;
-    const [range, step] = part.split("/");
-    const [from, to] = range.includes("-") ? range.split("-").map(Number) : [Number(range), step ? 59 : Number(range)];
-    return values[i] >= from && values[i] <= to && (values[i] - from) % Number(step ?? 1) === 0;
-  }));
+  return schedule.split(" ").every((field, i) =>
+    field.split(",").some((part) => {
+      if (part === "*") return true;
+      const [range, step] = part.split("/");
+      const [from, to] = range.includes("-") ? range.split("-").map(Number) : [Number(range), step ? 59 : Number(range)];
+      return values[i] >= from && values[i] <= to && (values[i] - from) % Number(step ?? 1) === 0;
+    }),
+  );
 }
 
 /** The Docker loop's slots (lib/postgres/files/backup-loop.sh): at + k × every since the epoch. */
-const dockerSlot = (p: ReturnType<typeof policy>, t: Date) => ((t.getTime() / 1000 - p.anchorSeconds) % p.everySeconds + p.everySeconds) % p.everySeconds === 0;
+const dockerSlot = (p: ReturnType<typeof policy>, t: Date) =>
+  (((t.getTime() / 1000 - p.anchorSeconds) % p.everySeconds) + p.everySeconds) % p.everySeconds === 0;
 
 test.each([
   ["1m", undefined, "* * * * *"],
@@ -36,18 +39,26 @@ test.each(["90m", "45m", "5h", "2d", "14d"])("every %s has no CronJob schedule",
   expect(cronSchedule(policy(every))).toBeUndefined();
 });
 
-test.each([["1m", "00:00"], ["7m", "00:00"], ["20m", "00:05"], ["2h", "01:45"], ["8h", "07:00"], ["12h", "13:13"], ["24h", "03:00"], ["7d", "02:00"]])(
-  "every %s at %s fires at exactly the Docker loop's instants over two weeks, when it can be said at all", (every, at) => {
-    const p = policy(every, at);
-    const schedule = cronSchedule(p);
-    const start = Date.UTC(2026, 0, 1);
-    const mismatches: string[] = [];
-    for (let t = start; t < start + 15 * 86_400_000; t += 60_000) {
-      const when = new Date(t);
-      const docker = dockerSlot(p, when);
-      if (schedule === undefined ? false : fires(schedule, when) !== docker) mismatches.push(when.toISOString());
-    }
-    if (every === "7m") expect(schedule).toBeUndefined();
-    else expect(schedule).toBeDefined();
-    expect(mismatches.slice(0, 3)).toEqual([]);
-  });
+test.each([
+  ["1m", "00:00"],
+  ["7m", "00:00"],
+  ["20m", "00:05"],
+  ["2h", "01:45"],
+  ["8h", "07:00"],
+  ["12h", "13:13"],
+  ["24h", "03:00"],
+  ["7d", "02:00"],
+])("every %s at %s fires at exactly the Docker loop's instants over two weeks, when it can be said at all", (every, at) => {
+  const p = policy(every, at);
+  const schedule = cronSchedule(p);
+  const start = Date.UTC(2026, 0, 1);
+  const mismatches: string[] = [];
+  for (let t = start; t < start + 15 * 86_400_000; t += 60_000) {
+    const when = new Date(t);
+    const docker = dockerSlot(p, when);
+    if (schedule === undefined ? false : fires(schedule, when) !== docker) mismatches.push(when.toISOString());
+  }
+  if (every === "7m") expect(schedule).toBeUndefined();
+  else expect(schedule).toBeDefined();
+  expect(mismatches.slice(0, 3)).toEqual([]);
+});

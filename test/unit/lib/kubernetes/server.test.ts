@@ -1,5 +1,12 @@
 /** The pod-level facts of a tenant's server on Kubernetes. */
-import { serverNetworkPolicy, serverProbes, serverResources, serverSecretFiles, shmVolume, volumeOwnerCommand } from "../../../../lib/kubernetes/server";
+import {
+  serverNetworkPolicy,
+  serverProbes,
+  serverResources,
+  serverSecretFiles,
+  shmVolume,
+  volumeOwnerCommand,
+} from "../../../../lib/kubernetes/server";
 import { Naming } from "../../../../lib/naming";
 import { ACCEPTING_PROBE, HEALTH_PROBE, SERVER_SECRET_FILES } from "../../../../lib/postgres/server";
 
@@ -14,13 +21,15 @@ test("readiness is Docker's healthcheck (roles synced); liveness and startup onl
 
 test("limits are the tenant's resources; memory is requested in full, CPU a tenth", () => {
   expect(serverResources({ memoryMiB: 512, cpus: 2, shmMiB: 128 })).toEqual({
-    limits: { cpu: "2", memory: "512Mi" }, requests: { cpu: "200m", memory: "512Mi" },
+    limits: { cpu: "2", memory: "512Mi" },
+    requests: { cpu: "200m", memory: "512Mi" },
   });
 });
 
 test("/dev/shm is a memory-backed emptyDir of the shm size", () => {
   expect(shmVolume({ memoryMiB: 512, cpus: 1, shmMiB: 128 })).toEqual({
-    volume: { name: "shm", emptyDir: { medium: "Memory", sizeLimit: "128Mi" } }, volumeMount: { name: "shm", mountPath: "/dev/shm" },
+    volume: { name: "shm", emptyDir: { medium: "Memory", sizeLimit: "128Mi" } },
+    volumeMount: { name: "shm", mountPath: "/dev/shm" },
   });
 });
 
@@ -37,13 +46,18 @@ test("only the stack's Traefik pods and the tenant's backup jobs reach the serve
   expect(serverNetworkPolicy(new Naming("prod", "pgs-prod-"), "acme")).toEqual({
     podSelector: { matchLabels: { "pgs.stack": "prod", "pgs.tenant": "acme", "pgs.role": "postgres" } },
     policyTypes: ["Ingress", "Egress"],
-    ingress: [{
-      from: [
-        { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "pgs-prod-traefik" } }, podSelector: { matchLabels: { "pgs.stack": "prod", "pgs.role": "ingress" } } },
-        { podSelector: { matchLabels: { "pgs.stack": "prod", "pgs.tenant": "acme", "pgs.role": "backup" } } },
-      ],
-      ports: [{ protocol: "TCP", port: 5432 }],
-    }],
+    ingress: [
+      {
+        from: [
+          {
+            namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "pgs-prod-traefik" } },
+            podSelector: { matchLabels: { "pgs.stack": "prod", "pgs.role": "ingress" } },
+          },
+          { podSelector: { matchLabels: { "pgs.stack": "prod", "pgs.tenant": "acme", "pgs.role": "backup" } } },
+        ],
+        ports: [{ protocol: "TCP", port: 5432 }],
+      },
+    ],
     egress: [],
   });
 });

@@ -2,12 +2,25 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import {
-  backupEnv, backupScripts, BACKUP_FILES, dumpTime, DUMP_NAME, offsiteEnv, offsiteScripts, OFFSITE_FILES, parseLogLine, remoteFolder,
+  backupEnv,
+  backupScripts,
+  BACKUP_FILES,
+  dumpTime,
+  DUMP_NAME,
+  offsiteEnv,
+  offsiteScripts,
+  OFFSITE_FILES,
+  parseLogLine,
+  remoteFolder,
 } from "../../../../lib/postgres/backup";
 import { resolveTenant } from "../../../../lib/tenants/tenant";
 
 const FILES = path.resolve(__dirname, "../../../../lib/postgres/files");
-const tenant = resolveTenant({ id: "acme", backup: { every: "6h", at: "03:30", keep: 4 } }, { apiVersion: "pgs/v1", tenants: [] }, "pgs.example.com");
+const tenant = resolveTenant(
+  { id: "acme", backup: { every: "6h", at: "03:30", keep: 4 } },
+  { apiVersion: "pgs/v1", tenants: [] },
+  "pgs.example.com",
+);
 
 describe("dump names", () => {
   test("dump names carry their UTC time", () => {
@@ -50,7 +63,13 @@ describe("the containers' scripts", () => {
 
   test("pg_dump finds the server by the tenant network's alias, as the tenant's own role", () => {
     expect(backupEnv(tenant, tenant.backup!, "postgres")).toMatchObject({
-      PGHOST: "postgres", PGPORT: "5432", PGUSER: "acme", PGDATABASE: "acme", PGS_KEEP: "4", PGS_EVERY_SECONDS: "21600", PGS_ANCHOR_SECONDS: "12600",
+      PGHOST: "postgres",
+      PGPORT: "5432",
+      PGUSER: "acme",
+      PGDATABASE: "acme",
+      PGS_KEEP: "4",
+      PGS_EVERY_SECONDS: "21600",
+      PGS_ANCHOR_SECONDS: "12600",
     });
   });
 
@@ -63,13 +82,17 @@ describe("the containers' scripts", () => {
 describe("log lines", () => {
   test("an ok line gives its fields, a quoted one whole", () => {
     expect(parseLogLine('pgs-offsite: ok tenant=acme remote=s3:b/acme/ local="a.dump a.dump.sha256 " pruned=1')).toEqual({
-      tag: "pgs-offsite", ok: true, fields: { tenant: "acme", remote: "s3:b/acme/", local: "a.dump a.dump.sha256 ", pruned: "1" },
+      tag: "pgs-offsite",
+      ok: true,
+      fields: { tenant: "acme", remote: "s3:b/acme/", local: "a.dump a.dump.sha256 ", pruned: "1" },
     });
   });
 
   test("a FAILED line's reason runs to the end of the line, spaces, equals signs and all", () => {
     expect(parseLogLine("pgs-backup: FAILED tenant=acme trigger=manual reason=pg_dump: error: x=y failed: no route")).toEqual({
-      tag: "pgs-backup", ok: false, fields: { tenant: "acme", trigger: "manual", reason: "pg_dump: error: x=y failed: no route" },
+      tag: "pgs-backup",
+      ok: false,
+      fields: { tenant: "acme", trigger: "manual", reason: "pg_dump: error: x=y failed: no route" },
     });
   });
 

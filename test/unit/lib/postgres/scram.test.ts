@@ -20,4 +20,3 @@ describe("SCRAM verifiers", () => {
     expect(scramSha256Verifier("p".repeat(32), "dev/acme")).not.toBe(scramSha256Verifier("p".repeat(32), "dev/globex"));
   });
 });
-

@@ -25,8 +25,10 @@ describe("certificate names", () => {
   });
 
   test("validation accepts a hostname any certificate name covers", () => {
-    const [t] = parseTenantsFile("apiVersion: pgs/v1\ntenants:\n  - id: acme\n    hostname: db.example.org\n", "f",
-      { baseDomain: BASE, certificateNames: ["*.pgs.example.com", "db.example.org"] });
+    const [t] = parseTenantsFile("apiVersion: pgs/v1\ntenants:\n  - id: acme\n    hostname: db.example.org\n", "f", {
+      baseDomain: BASE,
+      certificateNames: ["*.pgs.example.com", "db.example.org"],
+    });
     expect(t.hostname).toBe("db.example.org");
   });
 });

@@ -9,14 +9,16 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { InvalidInputError } from "../../../../lib/tenants/problems";
-import { loadTenantsFile, parseTenantsFile, ValidationContext } from "../../../../lib/tenants/file";
+import { loadTenantsFile, parseTenantsFile, type ValidationContext } from "../../../../lib/tenants/file";
 import { MAX_FILE_BYTES } from "../../../../lib/tenants/schema";
 
 const ROOT = path.resolve(__dirname, "../../../..");
 const CORPUS = path.join(__dirname, "invalid");
 const CONTEXT: ValidationContext = { baseDomain: "pgs.example.com", certificateNames: ["*.pgs.example.com"] };
 
-const corpusFiles = readdirSync(CORPUS).filter((f) => f.endsWith(".yaml")).sort();
+const corpusFiles = readdirSync(CORPUS)
+  .filter((f) => f.endsWith(".yaml"))
+  .sort();
 
 function expectedLines(file: string): string[] {
   const text = readFileSync(path.join(CORPUS, file), "utf8");
@@ -45,7 +47,11 @@ function problemLines(load: () => unknown): string[] {
 
 const withFile = (lines: string[], file: string) => lines.map((l) => l.split("{file}").join(file));
 
-interface Cli { code: number | null; stdout: string; stderr: string }
+interface Cli {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 function pgs(args: string[], cwd = ROOT): Promise<Cli> {
   return new Promise((resolve) => {
     execFile(path.join(ROOT, "bin", "pgs"), args, { cwd, timeout: 60_000 }, (err, stdout, stderr) => {
@@ -56,7 +62,9 @@ function pgs(args: string[], cwd = ROOT): Promise<Cli> {
 const nonEmptyLines = (text: string) => text.split("\n").filter((l) => l.trim() !== "");
 
 let tmp: string;
-beforeAll(() => { tmp = mkdtempSync(path.join(tmpdir(), "pgs-invalid-")); });
+beforeAll(() => {
+  tmp = mkdtempSync(path.join(tmpdir(), "pgs-invalid-"));
+});
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe("the invalid corpus", () => {
@@ -76,8 +84,7 @@ describe("the invalid corpus", () => {
   test("parsing text reports the same lines as loading the file, under the name it is given", () => {
     for (const file of ["unknown-key-acess.yaml", "several-problems.yaml", "setting-key-injection.yaml"]) {
       const text = readFileSync(path.join(CORPUS, file), "utf8");
-      expect(problemLines(() => parseTenantsFile(text, "tenants.yaml", CONTEXT)))
-        .toEqual(withFile(expectedLines(file), "tenants.yaml"));
+      expect(problemLines(() => parseTenantsFile(text, "tenants.yaml", CONTEXT))).toEqual(withFile(expectedLines(file), "tenants.yaml"));
     }
   });
 });
@@ -107,7 +114,7 @@ describe("input that cannot carry its own expectation", () => {
 
   test("a file of exactly 1 MiB is still read", () => {
     const head = "apiVersion: pgs/v1\ntenants: []\n";
-    const text = head + "#".repeat(MAX_FILE_BYTES - Buffer.byteLength(head) - 1) + "\n";
+    const text = `${head + "#".repeat(MAX_FILE_BYTES - Buffer.byteLength(head) - 1)}\n`;
     expect(Buffer.byteLength(text)).toBe(MAX_FILE_BYTES);
     const file = path.join(tmp, "exact.yaml");
     writeFileSync(file, text);
@@ -118,7 +125,11 @@ describe("input that cannot carry its own expectation", () => {
     const file = path.join(tmp, "nope.yaml");
     const [line, ...rest] = problemLines(() => loadTenantsFile(file, CONTEXT));
     expect(rest).toEqual([]);
-    expect(line).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:1:1: cannot read the tenants file: .*ENOENT.* \\(set pgs:tenantsFile or create tenants\\.yaml\\)$`));
+    expect(line).toMatch(
+      new RegExp(
+        `^${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:1:1: cannot read the tenants file: .*ENOENT.* \\(set pgs:tenantsFile or create tenants\\.yaml\\)$`,
+      ),
+    );
   });
 
   test("CRLF line endings do not shift reported positions", () => {
@@ -135,8 +146,10 @@ describe("input that cannot carry its own expectation", () => {
       'f:4:21: tenant "acme": passwordSecret "acmePassword" is not set as a secret in the stack config ' +
         "(run: pulumi config set --secret acmePassword <password> --stack prod)",
     ]);
-    expect(parseTenantsFile(text, "f", { ...context, secretConfig: (key) => (key === "acmePassword" ? "a-long-enough-password" : undefined) })[0].passwordSecret)
-      .toBe("acmePassword");
+    expect(
+      parseTenantsFile(text, "f", { ...context, secretConfig: (key) => (key === "acmePassword" ? "a-long-enough-password" : undefined) })[0]
+        .passwordSecret,
+    ).toBe("acmePassword");
   });
 });
 
@@ -148,31 +161,43 @@ describe("valid edge cases pass", () => {
   });
 
   test("IPv6 addresses and CIDRs in allowFrom, and the widest prefixes", () => {
-    const [t] = parse("apiVersion: pgs/v1\ntenants:\n  - id: acme\n    allowFrom: ['2001:db8::/32', '::1', 0.0.0.0/0, 10.1.2.3/32, '::/0', '2001:db8::1/128']\n");
+    const [t] = parse(
+      "apiVersion: pgs/v1\ntenants:\n  - id: acme\n    allowFrom: ['2001:db8::/32', '::1', 0.0.0.0/0, 10.1.2.3/32, '::/0', '2001:db8::1/128']\n",
+    );
     expect(t.allowFrom).toEqual(["2001:db8::/32", "::1", "0.0.0.0/0", "10.1.2.3/32", "::/0", "2001:db8::1/128"]);
   });
 
   test("settings with numbers and booleans become their Postgres text", () => {
-    const [t] = parse([
-      "apiVersion: pgs/v1",
-      "tenants:",
-      "  - id: acme",
-      "    postgres:",
-      "      settings: { max_connections: 200, jit: false, log_checkpoints: true, random_page_cost: 1.1, work_mem: 8MB }",
-      "",
-    ].join("\n"));
+    const [t] = parse(
+      [
+        "apiVersion: pgs/v1",
+        "tenants:",
+        "  - id: acme",
+        "    postgres:",
+        "      settings: { max_connections: 200, jit: false, log_checkpoints: true, random_page_cost: 1.1, work_mem: 8MB }",
+        "",
+      ].join("\n"),
+    );
     expect(t.postgres.settings).toEqual({
-      max_connections: "200", jit: "false", log_checkpoints: "true", random_page_cost: "1.1", work_mem: "8MB",
+      max_connections: "200",
+      jit: "false",
+      log_checkpoints: "true",
+      random_page_cost: "1.1",
+      work_mem: "8MB",
     });
   });
 
   test("extension parameter names such as pg_stat_statements.max are plain names", () => {
-    const [t] = parse("apiVersion: pgs/v1\ntenants:\n  - id: acme\n    postgres:\n      settings:\n        pg_stat_statements.max: 10000\n        auto_explain.log_min_duration: 250ms\n");
+    const [t] = parse(
+      "apiVersion: pgs/v1\ntenants:\n  - id: acme\n    postgres:\n      settings:\n        pg_stat_statements.max: 10000\n        auto_explain.log_min_duration: 250ms\n",
+    );
     expect(t.postgres.settings).toEqual({ "pg_stat_statements.max": "10000", "auto_explain.log_min_duration": "250ms" });
   });
 
   test("a few YAML aliases are fine", () => {
-    const tenants = parse("apiVersion: pgs/v1\ntenants:\n  - id: acme\n    allowFrom: &office [203.0.113.0/24]\n  - id: globex\n    allowFrom: *office\n");
+    const tenants = parse(
+      "apiVersion: pgs/v1\ntenants:\n  - id: acme\n    allowFrom: &office [203.0.113.0/24]\n  - id: globex\n    allowFrom: *office\n",
+    );
     expect(tenants.map((t) => t.allowFrom)).toEqual([["203.0.113.0/24"], ["203.0.113.0/24"]]);
   });
 
@@ -197,8 +222,12 @@ describe("pgs validate", () => {
 
     cases.forEach((file, i) => {
       const full = path.join(CORPUS, file);
-      expect({ file, code: invalid[i].code, stdout: invalid[i].stdout, stderr: nonEmptyLines(invalid[i].stderr) })
-        .toEqual({ file, code: 1, stdout: "", stderr: withFile(expectedLines(file), full) });
+      expect({ file, code: invalid[i].code, stdout: invalid[i].stdout, stderr: nonEmptyLines(invalid[i].stderr) }).toEqual({
+        file,
+        code: 1,
+        stdout: "",
+        stderr: withFile(expectedLines(file), full),
+      });
     });
 
     expect(oversize.code).toBe(1);

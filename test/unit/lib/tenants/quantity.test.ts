@@ -2,7 +2,12 @@ import { quantityToMiB } from "../../../../lib/tenants/quantity";
 
 describe("quantities", () => {
   test.each([
-    ["512Mi", 512], ["1Gi", 1024], ["2Gi", 2048], ["128Mi", 128], ["1024Ki", 1], ["2048Ki", 2],
+    ["512Mi", 512],
+    ["1Gi", 1024],
+    ["2Gi", 2048],
+    ["128Mi", 128],
+    ["1024Ki", 1],
+    ["2048Ki", 2],
   ])("%s is %d MiB", (quantity, mib) => {
     expect(quantityToMiB(quantity)).toBe(mib);
   });

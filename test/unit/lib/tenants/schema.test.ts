@@ -38,7 +38,8 @@ function schemaErrors(schema: JsonSchema, value: unknown, at = "$"): string[] {
   }
   if ("const" in schema && value !== schema.const) errors.push(`${at}: expected ${JSON.stringify(schema.const)}`);
   if (schema.enum && !schema.enum.includes(value)) errors.push(`${at}: not one of ${schema.enum.join(", ")}`);
-  if (typeof value === "string" && schema.pattern && !new RegExp(schema.pattern, "u").test(value)) errors.push(`${at}: does not match ${schema.pattern}`);
+  if (typeof value === "string" && schema.pattern && !new RegExp(schema.pattern, "u").test(value))
+    errors.push(`${at}: does not match ${schema.pattern}`);
   if (typeof value === "number") {
     if (schema.minimum !== undefined && value < schema.minimum) errors.push(`${at}: below minimum`);
     if (schema.maximum !== undefined && value > schema.maximum) errors.push(`${at}: above maximum`);
@@ -52,15 +53,34 @@ function schemaErrors(schema: JsonSchema, value: unknown, at = "$"): string[] {
       const property = schema.properties?.[key];
       if (property) errors.push(...schemaErrors(property, child, `${at}.${key}`));
       else if (schema.additionalProperties === false) errors.push(`${at}: unknown key ${key}`);
-      else if (typeof schema.additionalProperties === "object") errors.push(...schemaErrors(schema.additionalProperties, child, `${at}.${key}`));
+      else if (typeof schema.additionalProperties === "object")
+        errors.push(...schemaErrors(schema.additionalProperties, child, `${at}.${key}`));
     }
   }
-  if (kind === "array" && schema.items) (value as unknown[]).forEach((item, i) => errors.push(...schemaErrors(schema.items!, item, `${at}[${i}]`)));
+  if (kind === "array" && schema.items) {
+    for (const [i, item] of (value as unknown[]).entries()) errors.push(...schemaErrors(schema.items, item, `${at}[${i}]`));
+  }
   return errors;
 }
 
-const KNOWN_KEYWORDS = new Set(["$schema", "$id", "title", "description", "type", "const", "enum", "pattern", "minimum", "maximum",
-  "exclusiveMinimum", "properties", "required", "additionalProperties", "propertyNames", "items"]);
+const KNOWN_KEYWORDS = new Set([
+  "$schema",
+  "$id",
+  "title",
+  "description",
+  "type",
+  "const",
+  "enum",
+  "pattern",
+  "minimum",
+  "maximum",
+  "exclusiveMinimum",
+  "properties",
+  "required",
+  "additionalProperties",
+  "propertyNames",
+  "items",
+]);
 function keywordsIn(schema: JsonSchema): string[] {
   const children = [
     ...Object.values(schema.properties ?? {}),

@@ -1,11 +1,21 @@
 /** A tenant entry as the components see it: defaults applied, names derived, units converted. */
 import { parseTenantsFile } from "../../../../lib/tenants/file";
 import type { TenantEntry, TenantsFile } from "../../../../lib/tenants/schema";
-import { BUILT_IN_DEFAULTS, defaultDatabaseName, defaultHostname, resolveBackup, resolveTenant, Tenant } from "../../../../lib/tenants/tenant";
+import {
+  BUILT_IN_DEFAULTS,
+  defaultDatabaseName,
+  defaultHostname,
+  resolveBackup,
+  resolveTenant,
+  type Tenant,
+} from "../../../../lib/tenants/tenant";
 
 const BASE = "pgs.example.com";
-const file = (tenants: TenantEntry[], defaults?: TenantsFile["defaults"]): TenantsFile =>
-  ({ apiVersion: "pgs/v1", ...(defaults ? { defaults } : {}), tenants });
+const file = (tenants: TenantEntry[], defaults?: TenantsFile["defaults"]): TenantsFile => ({
+  apiVersion: "pgs/v1",
+  ...(defaults ? { defaults } : {}),
+  tenants,
+});
 const resolve = (entry: TenantEntry, defaults?: TenantsFile["defaults"]) => resolveTenant(entry, file([entry], defaults), BASE);
 const parse = (yaml: string) => parseTenantsFile(yaml, "tenants.yaml", { baseDomain: BASE, certificateNames: [`*.${BASE}`] });
 
@@ -51,8 +61,11 @@ describe("defaults: merging", () => {
   });
 
   test("an entry with empty settings keeps every default setting", () => {
-    expect(resolve({ id: "acme", postgres: { settings: {} } }, defaults).postgres.settings)
-      .toEqual({ max_connections: "50", work_mem: "4MB", jit: "true" });
+    expect(resolve({ id: "acme", postgres: { settings: {} } }, defaults).postgres.settings).toEqual({
+      max_connections: "50",
+      work_mem: "4MB",
+      jit: "true",
+    });
   });
 
   test("resources merge field by field, falling back to the built-in value for fields neither sets", () => {
@@ -67,18 +80,20 @@ describe("defaults: merging", () => {
   });
 
   test("defaults in tenants.yaml reach every tenant that does not override them", () => {
-    const tenants = parse([
-      "apiVersion: pgs/v1",
-      "defaults:",
-      "  postgres: { version: 17, settings: { max_connections: 50 } }",
-      "  resources: { memory: 2Gi }",
-      "tenants:",
-      "  - id: acme",
-      "  - id: globex",
-      "    postgres: { version: 18, settings: { max_connections: 200 } }",
-      "    resources: { memory: 256Mi, cpus: 4 }",
-      "",
-    ].join("\n"));
+    const tenants = parse(
+      [
+        "apiVersion: pgs/v1",
+        "defaults:",
+        "  postgres: { version: 17, settings: { max_connections: 50 } }",
+        "  resources: { memory: 2Gi }",
+        "tenants:",
+        "  - id: acme",
+        "  - id: globex",
+        "    postgres: { version: 18, settings: { max_connections: 200 } }",
+        "    resources: { memory: 256Mi, cpus: 4 }",
+        "",
+      ].join("\n"),
+    );
     expect(tenants.map((t) => [t.id, t.postgres, t.resources])).toEqual([
       ["acme", { version: 17, settings: { max_connections: "50" } }, { memoryMiB: 2048, cpus: 1, shmMiB: 128 }],
       ["globex", { version: 18, settings: { max_connections: "200" } }, { memoryMiB: 256, cpus: 4, shmMiB: 128 }],
@@ -111,14 +126,6 @@ describe("derived names", () => {
       expect({ id, database: defaultDatabaseName(id) }).toEqual({ id, database: expect.stringMatching(/^[a-z_][a-z0-9_]{0,62}$/) });
     }
   });
-
-
-
-
-
-
-
-
 });
 
 describe("the backup policy", () => {

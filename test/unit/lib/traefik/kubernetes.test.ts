@@ -2,9 +2,16 @@
 import { parse } from "yaml";
 import { Naming } from "../../../../lib/naming";
 import type { TenantEntry } from "../../../../lib/tenants/schema";
-import { resolveTenant, Tenant } from "../../../../lib/tenants/tenant";
+import { resolveTenant, type Tenant } from "../../../../lib/tenants/tenant";
 import {
-  plaintextRefusal, tenantRouteObjects, TRAEFIK_POD_PORTS, traefikClusterRules, traefikCrds, traefikKubernetesArgs, tlsOptionSpec, tlsStoreSpec,
+  plaintextRefusal,
+  tenantRouteObjects,
+  TRAEFIK_POD_PORTS,
+  traefikClusterRules,
+  traefikCrds,
+  traefikKubernetesArgs,
+  tlsOptionSpec,
+  tlsStoreSpec,
 } from "../../../../lib/traefik/kubernetes";
 import { INGRESS, traefikDynamicConfig } from "../../../../lib/traefik/staticConfig";
 
@@ -13,8 +20,16 @@ const tenant = (entry: TenantEntry): Tenant => resolveTenant(entry, { apiVersion
 
 /** What Traefik 3.7's CRD provider watches and waits for (pkg/provider/kubernetes/crd/client.go, WatchAll). */
 const WATCHED_KINDS = [
-  "IngressRoute", "IngressRouteTCP", "IngressRouteUDP", "Middleware", "MiddlewareTCP", "ServersTransport", "ServersTransportTCP", "TLSOption",
-  "TLSStore", "TraefikService",
+  "IngressRoute",
+  "IngressRouteTCP",
+  "IngressRouteUDP",
+  "Middleware",
+  "MiddlewareTCP",
+  "ServersTransport",
+  "ServersTransportTCP",
+  "TLSOption",
+  "TLSStore",
+  "TraefikService",
 ];
 
 describe("the CRDs", () => {
@@ -23,8 +38,12 @@ describe("the CRDs", () => {
     expect(crds.map((c) => c.spec.names.kind).sort()).toEqual(WATCHED_KINDS);
     for (const crd of crds) {
       const { plural } = crd.spec.names;
-      expect({ name: crd.metadata.name, group: crd.spec.group, scope: crd.spec.scope, api: crd.apiVersion })
-        .toEqual({ name: `${plural}.traefik.io`, group: "traefik.io", scope: "Namespaced", api: "apiextensions.k8s.io/v1" });
+      expect({ name: crd.metadata.name, group: crd.spec.group, scope: crd.spec.scope, api: crd.apiVersion }).toEqual({
+        name: `${plural}.traefik.io`,
+        group: "traefik.io",
+        scope: "Namespaced",
+        api: "apiextensions.k8s.io/v1",
+      });
       expect(plural).toBe(`${crd.spec.names.kind.toLowerCase()}s`);
     }
   });
@@ -32,13 +51,23 @@ describe("the CRDs", () => {
   test("have a structural schema that keeps spec and status as given, and a status subresource", () => {
     for (const crd of traefikCrds()) {
       const versions = crd.spec.versions as { name: string; served: boolean; storage: boolean; schema: unknown; subresources: unknown }[];
-      expect(versions).toEqual([{
-        name: "v1alpha1", served: true, storage: true, subresources: { status: {} },
-        schema: { openAPIV3Schema: { type: "object", properties: {
-          spec: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
-          status: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
-        } } },
-      }]);
+      expect(versions).toEqual([
+        {
+          name: "v1alpha1",
+          served: true,
+          storage: true,
+          subresources: { status: {} },
+          schema: {
+            openAPIV3Schema: {
+              type: "object",
+              properties: {
+                spec: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
+                status: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
+              },
+            },
+          },
+        },
+      ]);
     }
   });
 });
@@ -47,22 +76,29 @@ describe("Traefik's flags on Kubernetes", () => {
   const args = traefikKubernetesArgs({ dialTimeout: "5s", metrics: false }, "prod");
 
   test("the CRD provider sees only this stack's objects, may follow routes to the shared TLSOption, and reads no node", () => {
-    expect(args).toEqual(expect.arrayContaining([
-      "--providers.kubernetescrd=true",
-      "--providers.kubernetescrd.labelselector=pgs.stack=prod",
-      "--providers.kubernetescrd.allowcrossnamespace=true",
-      "--providers.kubernetescrd.safenaming=true",
-      "--providers.kubernetescrd.disableclusterscoperesources=true",
-    ]));
+    expect(args).toEqual(
+      expect.arrayContaining([
+        "--providers.kubernetescrd=true",
+        "--providers.kubernetescrd.labelselector=pgs.stack=prod",
+        "--providers.kubernetescrd.allowcrossnamespace=true",
+        "--providers.kubernetescrd.safenaming=true",
+        "--providers.kubernetescrd.disableclusterscoperesources=true",
+      ]),
+    );
     expect(args.filter((a) => a.includes("providers.docker") || a.includes("providers.file"))).toEqual([]);
   });
 
   test("the postgres entrypoint and /ping listen on the pod's own ports; /ping is always on for the probes", () => {
-    expect(args).toEqual(expect.arrayContaining([
-      `--entryPoints.${INGRESS.entrypoint}.address=:${TRAEFIK_POD_PORTS.postgres}`,
-      `--entryPoints.${INGRESS.adminEntrypoint}.address=:${TRAEFIK_POD_PORTS.admin}`, "--ping=true", "--tcpServersTransport.dialTimeout=5s",
-      "--global.checkNewVersion=false", "--global.sendAnonymousUsage=false",
-    ]));
+    expect(args).toEqual(
+      expect.arrayContaining([
+        `--entryPoints.${INGRESS.entrypoint}.address=:${TRAEFIK_POD_PORTS.postgres}`,
+        `--entryPoints.${INGRESS.adminEntrypoint}.address=:${TRAEFIK_POD_PORTS.admin}`,
+        "--ping=true",
+        "--tcpServersTransport.dialTimeout=5s",
+        "--global.checkNewVersion=false",
+        "--global.sendAnonymousUsage=false",
+      ]),
+    );
   });
 
   test("RBAC: reads what the provider watches and writes only its own objects' status; no node", () => {
@@ -83,7 +119,10 @@ describe("the ingress's TLS and refusal objects", () => {
   });
 
   test("the default store holds the certificate Secret", () => {
-    expect(tlsStoreSpec("traefik-tls")).toEqual({ defaultCertificate: { secretName: "traefik-tls" }, certificates: [{ secretName: "traefik-tls" }] });
+    expect(tlsStoreSpec("traefik-tls")).toEqual({
+      defaultCertificate: { secretName: "traefik-tls" },
+      certificates: [{ secretName: "traefik-tls" }],
+    });
   });
 
   test("plaintext clients meet a non-TLS catch-all that admits nobody", () => {
@@ -120,7 +159,9 @@ describe("a tenant's route objects", () => {
   });
 
   test("a custom hostname is the SNI the route matches", () => {
-    expect((tenantRouteObjects(tenant({ id: "acme", hostname: "db.pgs.example.com" }), naming).route!.spec.routes as { match: string }[])[0].match)
-      .toBe("HostSNI(`db.pgs.example.com`)");
+    expect(
+      (tenantRouteObjects(tenant({ id: "acme", hostname: "db.pgs.example.com" }), naming).route!.spec.routes as { match: string }[])[0]
+        .match,
+    ).toBe("HostSNI(`db.pgs.example.com`)");
   });
 });

@@ -1,12 +1,11 @@
 /** The Traefik routing a tenant's container carries as labels. */
 import { Naming } from "../../../../lib/naming";
-import { resolveTenant, Tenant } from "../../../../lib/tenants/tenant";
+import { resolveTenant, type Tenant } from "../../../../lib/tenants/tenant";
 import { tenantRouterLabels } from "../../../../lib/traefik/labels";
 import type { TenantEntry } from "../../../../lib/tenants/schema";
 
 const naming = new Naming("prod", "pgs-prod-");
 const tenant = (entry: TenantEntry): Tenant => resolveTenant(entry, { apiVersion: "pgs/v1", tenants: [entry] }, "pgs.example.com");
-
 
 describe("tenant router labels", () => {
   test("a tenant is routed by SNI on the postgres entrypoint to port 5432 over its own network", () => {
@@ -23,8 +22,11 @@ describe("tenant router labels", () => {
   });
 
   test("an explicit hostname is the SNI rule", () => {
-    expect(tenantRouterLabels(tenant({ id: "globex", hostname: "globex-db.pgs.example.com" }), naming)["traefik.tcp.routers.pgs-prod-globex.rule"])
-      .toBe("HostSNI(`globex-db.pgs.example.com`)");
+    expect(
+      tenantRouterLabels(tenant({ id: "globex", hostname: "globex-db.pgs.example.com" }), naming)[
+        "traefik.tcp.routers.pgs-prod-globex.rule"
+      ],
+    ).toBe("HostSNI(`globex-db.pgs.example.com`)");
   });
 
   test("allowFrom adds an ipallowlist middleware and attaches it to the router", () => {
@@ -52,4 +54,3 @@ describe("tenant router labels", () => {
     expect(shared.sort()).toEqual(["traefik.docker.network", "traefik.enable"]);
   });
 });
-

@@ -1,8 +1,16 @@
 /** What Traefik is told: its static flags, its health check and the TLS file configuration. */
 import { parse } from "yaml";
 import { Naming } from "../../../../lib/naming";
-import { resolveTenant, Tenant } from "../../../../lib/tenants/tenant";
-import { IngressSettings, INGRESS, PLAINTEXT_REFUSAL, TRAEFIK_PATHS, traefikDynamicConfig, traefikHealthcheckCommand, traefikStaticArgs } from "../../../../lib/traefik/staticConfig";
+import { resolveTenant, type Tenant } from "../../../../lib/tenants/tenant";
+import {
+  type IngressSettings,
+  INGRESS,
+  PLAINTEXT_REFUSAL,
+  TRAEFIK_PATHS,
+  traefikDynamicConfig,
+  traefikHealthcheckCommand,
+  traefikStaticArgs,
+} from "../../../../lib/traefik/staticConfig";
 import { tenantRouterLabels } from "../../../../lib/traefik/labels";
 import type { TenantEntry } from "../../../../lib/tenants/schema";
 
@@ -33,7 +41,9 @@ describe("Traefik static configuration", () => {
   });
 
   test("loads the TLS options from the file provider directory, without watching it", () => {
-    expect(args()).toEqual(expect.arrayContaining([`--providers.file.directory=${TRAEFIK_PATHS.dynamicDir}`, "--providers.file.watch=false"]));
+    expect(args()).toEqual(
+      expect.arrayContaining([`--providers.file.directory=${TRAEFIK_PATHS.dynamicDir}`, "--providers.file.watch=false"]),
+    );
     expect(TRAEFIK_PATHS.dynamicConfig.startsWith(`${TRAEFIK_PATHS.dynamicDir}/`)).toBe(true);
   });
 
@@ -61,8 +71,13 @@ describe("Traefik static configuration", () => {
 
   test("metrics on, ping off: the admin entrypoint serves Prometheus metrics only", () => {
     const a = args({ ping: false, metrics: true });
-    expect(a).toEqual(expect.arrayContaining([
-      "--entryPoints.traefik.address=127.0.0.1:8080", "--metrics.prometheus=true", "--metrics.prometheus.entryPoint=traefik"]));
+    expect(a).toEqual(
+      expect.arrayContaining([
+        "--entryPoints.traefik.address=127.0.0.1:8080",
+        "--metrics.prometheus=true",
+        "--metrics.prometheus.entryPoint=traefik",
+      ]),
+    );
     expect(a.filter((x) => x.startsWith("--ping"))).toEqual([]);
   });
 
@@ -94,7 +109,9 @@ describe("TLS file configuration", () => {
 
   test("defines the options the tenant routers refer to as pgs@file", () => {
     expect(Object.keys(config.tls.options)).toEqual([INGRESS.tlsOptions]);
-    expect(tenantRouterLabels(tenant({ id: "acme" }), naming)["traefik.tcp.routers.pgs-prod-acme.tls.options"]).toBe(`${INGRESS.tlsOptions}@file`);
+    expect(tenantRouterLabels(tenant({ id: "acme" }), naming)["traefik.tcp.routers.pgs-prod-acme.tls.options"]).toBe(
+      `${INGRESS.tlsOptions}@file`,
+    );
   });
 
   test("offers ALPN postgresql (libpq 17+ requires it), refuses clients without SNI, and needs TLS 1.2 or newer", () => {
@@ -112,12 +129,14 @@ describe("TLS file configuration", () => {
 });
 
 describe("plaintext clients", () => {
-  const tcp = (parse(traefikDynamicConfig()) as {
-    tcp: {
-      routers: Record<string, { entryPoints: string[]; rule: string; middlewares: string[]; service: string; tls?: unknown }>;
-      middlewares: Record<string, { ipAllowList: { sourceRange: string[] } }>;
-    };
-  }).tcp;
+  const tcp = (
+    parse(traefikDynamicConfig()) as {
+      tcp: {
+        routers: Record<string, { entryPoints: string[]; rule: string; middlewares: string[]; service: string; tls?: unknown }>;
+        middlewares: Record<string, { ipAllowList: { sourceRange: string[] } }>;
+      };
+    }
+  ).tcp;
 
   test("a non-TLS catch-all router on the postgres entrypoint refuses them at once", () => {
     const router = tcp.routers[PLAINTEXT_REFUSAL.router];
@@ -140,7 +159,11 @@ describe("plaintext clients", () => {
 describe("Traefik's health check", () => {
   test("asks /ping on the admin entrypoint, with exactly the flags that say where it is", () => {
     expect(traefikHealthcheckCommand(SETTINGS)).toEqual([
-      "traefik", "healthcheck", "--entryPoints.traefik.address=127.0.0.1:8080", "--ping=true", "--ping.entryPoint=traefik",
+      "traefik",
+      "healthcheck",
+      "--entryPoints.traefik.address=127.0.0.1:8080",
+      "--ping=true",
+      "--ping.entryPoint=traefik",
     ]);
   });
 

@@ -31,7 +31,11 @@ test.each([
 });
 
 test("the scheduler says when it starts and what its schedule is", () => {
-  const tenant = resolveTenant({ id: "acme", backup: { every: "6h", at: "03:30", keep: 4 } }, { apiVersion: "pgs/v1", tenants: [] }, "pgs.example.com");
+  const tenant = resolveTenant(
+    { id: "acme", backup: { every: "6h", at: "03:30", keep: 4 } },
+    { apiVersion: "pgs/v1", tenants: [] },
+    "pgs.example.com",
+  );
   const r = box.run("backup-loop.sh", [], { ...backupEnv(tenant, tenant.backup!, "postgres"), FAKE_NOW: "0" });
   expect(r.stdout.split("\n")[0]).toBe("pgs-backup: scheduler started: tenant=acme every=6h at=03:30Z keep=4");
 });

@@ -22,16 +22,22 @@ beforeEach(() => {
     PGS_CONTAINER_LOG: box.path("container.log"),
   };
   // Writes a recognisable archive where -f says, and records how it was called.
-  box.stub("pg_dump", `printf '%s\\n' "$*" >"${box.path("pg_dump.args")}"
+  box.stub(
+    "pg_dump",
+    `printf '%s\\n' "$*" >"${box.path("pg_dump.args")}"
 printf '%s' "$PGPASSWORD" >"${box.path("pg_dump.password")}"
 while [ $# -gt 0 ]; do [ "$1" = -f ] && out=$2; shift; done
-printf 'archive of %s@%s:%s/%s' "$PGUSER" "$PGHOST" "$PGPORT" "$PGDATABASE" >"$out"`);
+printf 'archive of %s@%s:%s/%s' "$PGUSER" "$PGHOST" "$PGPORT" "$PGDATABASE" >"$out"`,
+  );
 });
 afterEach(() => box.remove());
 
 /** The lock every run takes (and leaves) in the backup directory. */
 const LOCK = ".pgs-backup.lock";
-const files = () => readdirSync(box.path("backups")).filter((name) => name !== LOCK).sort();
+const files = () =>
+  readdirSync(box.path("backups"))
+    .filter((name) => name !== LOCK)
+    .sort();
 const put = (name: string, content = "old") => writeFileSync(box.path("backups", name), content);
 
 test("a backup writes the dump and its checksum, logs one ok line, and keeps only the newest `keep` of this tenant's dumps", () => {
@@ -47,9 +53,16 @@ test("a backup writes the dump and its checksum, logs one ok line, and keeps onl
   expect(line).toMatchObject({ tag: "pgs-backup", ok: true, fields: { tenant: "acme", trigger: "scheduled", pruned: "2" } });
   const name = line.fields.file;
   expect(name).toMatch(/^acme-[0-9]{8}T[0-9]{6}Z\.dump$/);
-  expect(files()).toEqual([
-    "acme-20240103T000000Z.dump", "acme-20240103T000000Z.dump.sha256", name, `${name}.sha256`, "acme-latest.dump", "other-20240101T000000Z.dump",
-  ].sort());
+  expect(files()).toEqual(
+    [
+      "acme-20240103T000000Z.dump",
+      "acme-20240103T000000Z.dump.sha256",
+      name,
+      `${name}.sha256`,
+      "acme-latest.dump",
+      "other-20240101T000000Z.dump",
+    ].sort(),
+  );
   const archive = readFileSync(box.path("backups", name), "utf8");
   expect(archive).toBe("archive of acme@postgres:5432/acme");
   expect(line.fields.bytes).toBe(String(archive.length));
@@ -77,16 +90,21 @@ test("a failed pg_dump logs FAILED with the reason, leaves no partial file and p
   const r = box.run("backup-now.sh", ["scheduled"], env);
   expect(r.code).toBe(1);
   expect(parseLogLine(r.stdout.trim())).toEqual({
-    tag: "pgs-backup", ok: false, fields: { tenant: "acme", trigger: "scheduled", reason: "pg_dump: connection to server failed: no route" },
+    tag: "pgs-backup",
+    ok: false,
+    fields: { tenant: "acme", trigger: "scheduled", reason: "pg_dump: connection to server failed: no route" },
   });
   expect(files()).toEqual(before);
 });
 
 test("a refused connection is tried again (a new pod's address not yet admitted by the NetworkPolicy agent)", () => {
-  box.stub("pg_dump", `n=$(cat "${box.path("tries")}" 2>/dev/null || echo 0); echo $((n + 1)) >"${box.path("tries")}"
+  box.stub(
+    "pg_dump",
+    `n=$(cat "${box.path("tries")}" 2>/dev/null || echo 0); echo $((n + 1)) >"${box.path("tries")}"
 if [ "$n" -lt 2 ]; then echo 'connection to server at "10.96.0.9", port 5432 failed: Connection refused' >&2; exit 1; fi
 while [ $# -gt 0 ]; do [ "$1" = -f ] && out=$2; shift; done
-printf 'archive' >"$out"`);
+printf 'archive' >"$out"`,
+  );
   const r = box.run("backup-now.sh", ["scheduled"], env);
   expect({ code: r.code, tries: readFileSync(box.path("tries"), "utf8").trim() }).toEqual({ code: 0, tries: "3" });
   expect(parseLogLine(r.stdout.trim())).toMatchObject({ ok: true });

@@ -28,9 +28,16 @@ test("list gives every dump with its size and whether its checksum holds", () =>
   dump("acme-20250102T000000Z.dump", "PGDMP two!", "bad");
   dump("acme-20250103T000000Z.dump", "PGDMP three", "none");
   const r = box.run("backup-volume.sh", ["list"], env);
-  expect(r).toEqual({ code: 0, stderr: "", stdout: [
-    "acme-20250101T000000Z.dump\t9\tok", "acme-20250102T000000Z.dump\t10\tBAD", "acme-20250103T000000Z.dump\t11\tmissing", "",
-  ].join("\n") });
+  expect(r).toEqual({
+    code: 0,
+    stderr: "",
+    stdout: [
+      "acme-20250101T000000Z.dump\t9\tok",
+      "acme-20250102T000000Z.dump\t10\tBAD",
+      "acme-20250103T000000Z.dump\t11\tmissing",
+      "",
+    ].join("\n"),
+  });
 });
 
 test("an empty volume lists nothing", () => {

@@ -24,7 +24,9 @@ beforeEach(() => {
     REMOTE_ROOT: box.path("s3"),
     RCLONE_LOG: box.path("rclone.log"),
   };
-  box.stub("rclone", String.raw`printf '%s | key=%s secret=%s\n' "$*" "$RCLONE_CONFIG_S3_ACCESS_KEY_ID" "$RCLONE_CONFIG_S3_SECRET_ACCESS_KEY" >>"$RCLONE_LOG"
+  box.stub(
+    "rclone",
+    String.raw`printf '%s | key=%s secret=%s\n' "$*" "$RCLONE_CONFIG_S3_ACCESS_KEY_ID" "$RCLONE_CONFIG_S3_SECRET_ACCESS_KEY" >>"$RCLONE_LOG"
 [ "$RCLONE_FAIL" = "$1" ] && { echo "rclone: connection refused" >&2; exit 1; }
 map() { case "$1" in s3:*) echo "$REMOTE_ROOT/${"$"}{1#s3:}" ;; *) echo "$1" ;; esac; }
 cmd=$1; shift
@@ -45,7 +47,8 @@ case $cmd in
   lsf) d=$(map "$1"); [ -d "$d" ] || exit 0
     for f in "$d"/*; do [ -f "$f" ] && matches "${"$"}{f##*/}" && echo "${"$"}{f##*/}"; done; true ;;
   deletefile) rm "$(map "$1")" ;;
-esac`);
+esac`,
+  );
   // One pass of the loop, then the loop ends.
   box.stub("sleep", "kill -TERM $PPID");
 });
@@ -72,7 +75,10 @@ test("the loop copies new dumps and checksums, then keeps only the newest `keep`
   expect(lines[0]).toBe("pgs-offsite: started: tenant=acme remote=s3:bucket/prod/eu/acme/ keep=2");
   expect(parseLogLine(lines[1])).toMatchObject({ tag: "pgs-offsite", ok: true, fields: { tenant: "acme", pruned: "2" } });
   expect(remote()).toEqual([
-    "acme-20240103T000000Z.dump", "acme-20240103T000000Z.dump.sha256", "acme-20250101T000000Z.dump", "acme-20250101T000000Z.dump.sha256",
+    "acme-20240103T000000Z.dump",
+    "acme-20240103T000000Z.dump.sha256",
+    "acme-20250101T000000Z.dump",
+    "acme-20250101T000000Z.dump.sha256",
   ]);
 });
 
@@ -118,8 +124,11 @@ test("fetch copies the newest dump and its checksum from the bucket and prints i
 test("fetch of a name the bucket does not have, or of an empty bucket, exits 3 with a message", () => {
   putRemote("acme-20240101T000000Z.dump");
   const credentials = s3CredentialLines(KEY_ID, SECRET);
-  expect(box.run("offsite.sh", ["fetch", "acme-20990101T000000Z.dump"], env, credentials))
-    .toMatchObject({ code: 3, stderr: "no backup named acme-20990101T000000Z.dump in s3:bucket/prod/eu/acme/\n" });
-  expect(box.run("offsite.sh", ["fetch"], { ...env, PGS_TENANT: "globex", PGS_REMOTE: "s3:bucket/prod/eu/globex/" }, credentials))
-    .toMatchObject({ code: 3, stderr: "no backups of globex in s3:bucket/prod/eu/globex/\n" });
+  expect(box.run("offsite.sh", ["fetch", "acme-20990101T000000Z.dump"], env, credentials)).toMatchObject({
+    code: 3,
+    stderr: "no backup named acme-20990101T000000Z.dump in s3:bucket/prod/eu/acme/\n",
+  });
+  expect(
+    box.run("offsite.sh", ["fetch"], { ...env, PGS_TENANT: "globex", PGS_REMOTE: "s3:bucket/prod/eu/globex/" }, credentials),
+  ).toMatchObject({ code: 3, stderr: "no backups of globex in s3:bucket/prod/eu/globex/\n" });
 });

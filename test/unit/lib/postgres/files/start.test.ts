@@ -41,7 +41,8 @@ test("on data of its own major, the hook hands over to the image's entrypoint an
   expect(r.stdout.split("\n").sort()).toEqual(["", "entrypoint postgres -c work_mem=8MB", "pgs: tenant role and password are in sync"]);
   await eventually("the role sync", () => existsSync(box.path("psql.args")) && existsSync(box.path("ready")));
   expect(readFileSync(box.path("psql.args"), "utf8").trim()).toMatch(
-    /^-X -q -v ON_ERROR_STOP=1 -U postgres -d postgres -v role=acme_role -v database=acme_db -v superuser=off -f .*\/sync-roles\.sql$/);
+    /^-X -q -v ON_ERROR_STOP=1 -U postgres -d postgres -v role=acme_role -v database=acme_db -v superuser=off -f .*\/sync-roles\.sql$/,
+  );
   expect(readFileSync(box.path("ready"), "utf8")).toBe("");
 });
 
@@ -55,7 +56,9 @@ test.each([
   const r = box.run("start.sh", ["postgres"], env);
   expect(r.code).toBe(1);
   expect(r.stdout).toBe("");
-  expect(r.stderr).toContain(`pgs: tenant acme: the data volume holds PostgreSQL ${found} data (${box.path(...file)}) but this container runs PostgreSQL 18`);
+  expect(r.stderr).toContain(
+    `pgs: tenant acme: the data volume holds PostgreSQL ${found} data (${box.path(...file)}) but this container runs PostgreSQL 18`,
+  );
   expect(r.stderr).toContain("npx pgs upgrade acme --to 18");
 });
 
@@ -73,7 +76,11 @@ test("a failed role sync leaves the container unready", () => {
 });
 
 test("superuser: true reaches the SQL as superuser=on", () => {
-  box.run("sync-roles.sh", [], { ...env, ...serverEnv({ tenantId: "acme", role: "acme", database: "acme", superuser: true, major: 18 }), PGS_READY_FILE: box.path("ready") });
+  box.run("sync-roles.sh", [], {
+    ...env,
+    ...serverEnv({ tenantId: "acme", role: "acme", database: "acme", superuser: true, major: 18 }),
+    PGS_READY_FILE: box.path("ready"),
+  });
   expect(readFileSync(box.path("psql.args"), "utf8")).toContain("-v superuser=on");
 });
 
