@@ -7,8 +7,8 @@
  * directory); pgs's own runners pass the project folder.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { deployOnDocker } from "./backends/docker";
-import { deployOnKubernetes } from "./backends/kubernetes";
+import { deployOnDocker } from "./backends/docker/deploy";
+import { deployOnKubernetes } from "./backends/kubernetes/deploy";
 import { type LoadedStack, loadStack } from "./lib/project";
 import { StackConfigError, type StackSettings } from "./lib/stackSettings";
 import { tenantEndpoint } from "./lib/tenants/endpoint";

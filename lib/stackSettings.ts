@@ -1,6 +1,6 @@
 /**
  * The stack's configuration, checked and typed. Defaults live in Pulumi.yaml (the engine
- * applies them; lib/offline/programRunner.ts does the same offline), so this file only parses.
+ * applies them; app/offline/programRunner.ts does the same offline), so this file only parses.
  */
 import { isIP } from "node:net";
 import { certificateDnsNames, selfSignedCertificateNames } from "./tenants/certificateNames";

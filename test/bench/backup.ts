@@ -3,7 +3,7 @@
  * pgbench data (scale 7), through pgs's own backup and restore code on a real engine's stack.
  */
 import { LOCAL_IMAGES } from "../../lib/localImages";
-import { backupNow, restoreTenant } from "../../lib/ops/backups";
+import { backupNow, restoreTenant } from "../../app/ops/backups";
 import { run } from "../e2e/harness/clients";
 import { eventually } from "../e2e/harness/facts";
 import { freePort, tenantsYaml, TestStack } from "../e2e/harness/stack";

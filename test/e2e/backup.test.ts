@@ -13,7 +13,7 @@ import { type ConfigChange, dockerChanges, freePort, type TenantEntry, tenantsYa
 import { TEST_LABEL } from "./harness/clients";
 import { LOCAL_IMAGES } from "../../lib/localImages";
 import type { Naming } from "../../lib/naming";
-import { type BackupContext, BackupError, backupNow, listBackups, restoreTenant, type S3Source } from "../../lib/ops/backups";
+import { type BackupContext, BackupError, backupNow, listBackups, restoreTenant, type S3Source } from "../../app/ops/backups";
 import { offsiteEnv } from "../../lib/postgres/backup";
 
 const RCLONE_IMAGE = LOCAL_IMAGES.rclone;

@@ -6,7 +6,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import type { ResourceStep } from "../../lib/engine/changes";
+import type { ResourceStep } from "../../app/engine/changes";
 import { LOCAL_IMAGES } from "../../lib/localImages";
 import { run } from "./harness/clients";
 import { container, docker, note, notes } from "./harness/facts";

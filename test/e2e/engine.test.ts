@@ -6,8 +6,8 @@
 import type { ChildProcess } from "node:child_process";
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { planMocks } from "../../lib/offline/planMocks";
-import { runProgram } from "../../lib/offline/programRunner";
+import { planMocks } from "../../app/offline/planMocks";
+import { runProgram } from "../../app/offline/programRunner";
 import { psql } from "./harness/clients";
 import { container, docker, eventually, note, notes, volumeExists } from "./harness/facts";
 import { dockerChanges, freePort, PROJECT_DIR, type TenantEntry, tenantsYaml, TestStack } from "./harness/stack";

@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { envList } from "../../lib/docker/inputs";
 import { scramSha256Verifier } from "../../lib/postgres/scram";
 import { HEALTH_PROBE, SERVER_FILES, SERVER_SECRET_FILES, serverEnv } from "../../lib/postgres/server";
-import type { RunResult } from "../../lib/offline/programRunner";
+import type { RunResult } from "../../app/offline/programRunner";
 import {
   Graph,
   imageIdOf,

@@ -1,7 +1,7 @@
 /**
  * One end-to-end stack on the real Pulumi engine: a project folder of its own (Pulumi.yaml, the
  * stack's config, tenants.yaml, a local file backend and passphrase), opened through the same
- * Automation API code as `pgs up` (lib/engine), against the local Docker engine.
+ * Automation API code as `pgs up` (app/engine), against the local Docker engine.
  */
 import { type ChildProcess, execFile, spawn, spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -10,10 +10,10 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import type { ConfigMap, EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { stringify } from "yaml";
-import { StepLog } from "../../../lib/engine/changes";
-import { ENGINE } from "../../../lib/engine/environment";
-import { recoverInterrupted } from "../../../lib/engine/recovery";
-import { openStack, type OpenedStack } from "../../../lib/engine/workspace";
+import { StepLog } from "../../../app/engine/changes";
+import { ENGINE } from "../../../app/engine/environment";
+import { recoverInterrupted } from "../../../app/engine/recovery";
+import { openStack, type OpenedStack } from "../../../app/engine/workspace";
 import { LOCAL_IMAGES, localImageConfig } from "../../../lib/localImages";
 import { Naming } from "../../../lib/naming";
 import { SOURCE_DIR } from "../../../lib/project";

@@ -4,7 +4,7 @@
  */
 import * as path from "node:path";
 import type * as pulumiType from "@pulumi/pulumi";
-import type { ResourceMocks, RunResult } from "../../../lib/offline/programRunner";
+import type { ResourceMocks, RunResult } from "../../../app/offline/programRunner";
 
 export async function underMocks<T>(build: (pulumi: typeof pulumiType) => Promise<T>): Promise<T> {
   let result: T | undefined;
@@ -39,14 +39,14 @@ export function thrownBy(construct: () => unknown): unknown {
 export const promiseOf = <V>(o: pulumiType.Output<V>) => new Promise<V>((resolve) => o.apply(resolve));
 
 /**
- * Runs `build` as a program under the mock runtime (lib/offline/programRunner) and records every
+ * Runs `build` as a program under the mock runtime (app/offline/programRunner) and records every
  * resource it registers, with its options (retainOnDelete, dependsOn, ...), which
  * `underMocks` cannot see. Like there, `build` imports what it constructs itself.
  */
 export async function recordComponents(build: () => Promise<unknown>, mocks: ResourceMocks): Promise<RunResult> {
   let result: RunResult | undefined;
   await jest.isolateModulesAsync(async () => {
-    const { runProgram } = await import("../../../lib/offline/programRunner");
+    const { runProgram } = await import("../../../app/offline/programRunner");
     result = await runProgram({
       projectDir: path.resolve(__dirname, "../../.."),
       stack: "unit",

@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import type { RecordedResource, ResourceMocks, RunResult } from "../../../lib/offline/programRunner";
+import type { RecordedResource, ResourceMocks, RunResult } from "../../../app/offline/programRunner";
 
 export const ROOT = path.resolve(__dirname, "../../..");
 /** No Pulumi.unit.yaml exists: the stack runs on Pulumi.yaml's defaults alone. */
@@ -84,7 +84,7 @@ export async function plan(options: PlanOptions): Promise<RunResult> {
   const tenantsFile = writeTenants(options.tenants);
   let result: RunResult | undefined;
   await jest.isolateModulesAsync(async () => {
-    const { runProgram } = await import("../../../lib/offline/programRunner");
+    const { runProgram } = await import("../../../app/offline/programRunner");
     result = await runProgram({
       projectDir: options.projectDir ?? ROOT,
       stack: STACK,

@@ -1,7 +1,7 @@
 /** TenantBackup on Kubernetes, constructed directly: a retained claim and a CronJob running the same backup-now.sh. */
 import { backupJobEnv } from "../../../../lib/kubernetes/backup";
 import { envVars } from "../../../../lib/kubernetes/inputs";
-import type { RecordedResource, RunResult } from "../../../../lib/offline/programRunner";
+import type { RecordedResource, RunResult } from "../../../../app/offline/programRunner";
 import { BACKUP_FILES, backupScripts } from "../../../../lib/postgres/backup";
 import { resolveTenant } from "../../../../lib/tenants/tenant";
 import { recordComponents, thrownBy, underMocks } from "../../helpers/component";

@@ -1,7 +1,7 @@
 /** TenantDatabase on Kubernetes, constructed directly: what a tenant is made of, what survives it, and what stays secret. */
 import { ANNOTATION, CREDENTIAL_KEYS } from "../../../../lib/kubernetes/server";
 import { envVars } from "../../../../lib/kubernetes/inputs";
-import type { RecordedResource, RunResult } from "../../../../lib/offline/programRunner";
+import type { RecordedResource, RunResult } from "../../../../app/offline/programRunner";
 import { ACCEPTING_PROBE, HEALTH_PROBE, SERVER_FILES, serverCommand, serverEnv, serverFiles } from "../../../../lib/postgres/server";
 import { scramSha256Verifier } from "../../../../lib/postgres/scram";
 import { resolveTenant } from "../../../../lib/tenants/tenant";

@@ -1,5 +1,5 @@
 /** TraefikIngress on Kubernetes: the CRD provider's Traefik, its CRDs, RBAC, TLS objects and Service; no tenant input anywhere. */
-import type { RecordedResource, RunResult } from "../../../../lib/offline/programRunner";
+import type { RecordedResource, RunResult } from "../../../../app/offline/programRunner";
 import { traefikCrds, traefikKubernetesArgs } from "../../../../lib/traefik/kubernetes";
 import { recordComponents, underMocks, promiseOf } from "../../helpers/component";
 import { Graph, plan, recordingMocks, tenantsYaml } from "../../helpers/program";

@@ -1,0 +1,257 @@
+/**
+ * The commands that go through the real engine (Automation API): preview and up with progress
+ * resource by resource, and the stack's outputs for list, status and credentials.
+ */
+import * as path from "node:path";
+import { createInterface } from "node:readline/promises";
+import type { EngineEvent, OpType } from "@pulumi/pulumi/automation";
+import { StepLog } from "../engine/changes";
+import { dockerObject, type ExistingObject, recoverInterrupted } from "../engine/recovery";
+import { type OpenedStack, selectStack } from "../engine/workspace";
+import type { Target } from "./context";
+import { CliError, EXIT, type Io, paint } from "./io";
+
+/** The stack, which `pgs setup` must have created. */
+export async function existingStack(t: Target): Promise<OpenedStack> {
+  try {
+    return await selectStack({ projectDir: t.projectDir, stack: t.stack });
+  } catch (err) {
+    const message = (err as Error).message;
+    if (/no stack named|not found|does not exist/i.test(message)) {
+      throw new CliError(`stack ${t.stack} does not exist yet: run pgs setup --stack ${t.stack} first`);
+    }
+    throw err;
+  }
+}
+
+const SYMBOL: Partial<Record<OpType, string>> = {
+  create: "+",
+  update: "~",
+  replace: "+-",
+  delete: "-",
+  discard: "-",
+  "create-replacement": "+-",
+  "delete-replaced": "+-",
+};
+const DONE: Partial<Record<OpType, string>> = {
+  create: "created",
+  update: "updated",
+  replace: "replaced",
+  delete: "deleted",
+  discard: "kept (retained)",
+};
+
+/** `docker:index/container:Container` → `docker Container`. */
+const shortType = (type: string) => (type.startsWith("pgs:") ? type.split(":").pop()! : `${type.split(":")[0]} ${type.split(":").pop()}`);
+
+/** Prints each resource step as it finishes, and the engine's errors, from engine events. */
+class Progress {
+  private readonly started = new Map<string, number>();
+  readonly errors: string[] = [];
+
+  constructor(
+    private readonly io: Io,
+    private readonly live: boolean,
+  ) {}
+
+  readonly onEvent = (event: EngineEvent): void => {
+    const pre = event.resourcePreEvent?.metadata;
+    if (pre && pre.op !== "same" && pre.op !== "refresh" && pre.op !== "read") this.started.set(`${pre.urn} ${pre.op}`, Date.now());
+    const done = event.resOutputsEvent?.metadata;
+    if (done && this.live && done.op !== "same" && done.op !== "refresh" && done.op !== "read" && DONE[done.op]) {
+      const since = this.started.get(`${done.urn} ${done.op}`);
+      const name = done.urn.slice(done.urn.lastIndexOf("::") + 2);
+      const retained = done.op === "delete" && done.old?.retainOnDelete;
+      const what = retained ? "kept (retained)" : DONE[done.op]!;
+      this.io.out(
+        `  ${paint(this.io, done.op === "delete" ? "red" : "green", (SYMBOL[done.op] ?? " ").padEnd(2))} ${name.padEnd(32)} ${shortType(done.type).padEnd(22)} ${what}${since ? paint(this.io, "dim", ` ${((Date.now() - since) / 1000).toFixed(1)} s`) : ""}`,
+      );
+    }
+    const diagnostic = event.diagnosticEvent;
+    if (diagnostic && diagnostic.severity === "error" && !/^\s*$/.test(diagnostic.message)) this.errors.push(diagnostic.message.trim());
+  };
+}
+
+/** The summary line of a run: "2 created, 1 replaced, 14 unchanged". */
+export function summary(steps: StepLog, preview: boolean): string {
+  const count = (ops: OpType[]) => steps.steps.filter((s) => ops.includes(s.op)).length;
+  const parts = [
+    [count(["create"]), preview ? "to create" : "created"],
+    [count(["update"]), preview ? "to update" : "updated"],
+    [count(["replace"]), preview ? "to replace" : "replaced"],
+    [steps.steps.filter((s) => (s.op === "delete" || s.op === "discard") && !s.retained).length, preview ? "to delete" : "deleted"],
+    [steps.steps.filter((s) => s.retained).length, preview ? "to keep (retained)" : "kept (retained)"],
+    [count(["same"]), "unchanged"],
+  ]
+    .filter(([n]) => n !== 0)
+    .map(([n, what]) => `${n} ${what}`);
+  return parts.join(", ") || "no resources";
+}
+
+/** The program's own message (e.g. FILE:LINE:COL lines), or the engine's, without stack traces. */
+function failure(progress: Progress, err: Error, t: Target): CliError {
+  const message = err.message;
+  // execa's words when the CLI died of a signal someone else sent (the OOM killer, kill -9)
+  const killed = /Command was killed with (SIG[A-Z0-9]+)/.exec(message);
+  if (killed) {
+    return new CliError(
+      `the Pulumi engine (pulumi) was killed (${killed[1]}) before it finished; ` +
+        "run pgs up again: it recovers what the engine left (a stale lock, operations left pending)",
+    );
+  }
+  const lock = /the stack is currently locked by \d+ lock\(s\)[^\n]*/.exec(message);
+  if (lock) {
+    return new CliError(
+      `stack ${t.stack} is locked by another pulumi operation (${lock[0]}). Wait for it to finish; ` +
+        "a lock left by a pulumi that no longer runs on this machine is removed by the next pgs up.",
+    );
+  }
+  const lines = progress.errors.length > 0 ? progress.errors : message.split("\n").filter((l) => /error:/.test(l));
+  const cleaned = lines
+    .join("\n")
+    .split("\n")
+    .filter((l) => !/^\s+at .*:\d+:\d+\)?$/.test(l))
+    .join("\n");
+  return new CliError(cleaned || message.split("\n").slice(-5).join("\n"));
+}
+
+/** Where what an interrupted run made is looked up: the stack's cluster, or the Docker engine. */
+async function existingObjects(t: Target): Promise<ExistingObject> {
+  const { loadOffline } = await import("./context");
+  const { settings } = loadOffline(t);
+  if (settings.backend !== "kubernetes") return dockerObject;
+  const { kubernetesObject } = await import("../../backends/kubernetes/objects");
+  const { kubeconfig } = settings.kubernetes;
+  return kubernetesObject(kubeconfig ? path.resolve(t.projectDir, kubeconfig) : undefined);
+}
+
+/**
+ * An engine run that a signal cancels cleanly. At a terminal, Ctrl-C reaches pgs and the pulumi
+ * it started alike (one process group): pulumi cancels, finishing the steps in flight, and stops
+ * at once on a second Ctrl-C. pgs must outlive it, since it serves the inline program pulumi is
+ * running, so it only says what happens. A SIGTERM, or a SIGINT when not at a terminal, is taken
+ * to have reached pgs alone: it is passed on to pulumi as one SIGINT (cancel); a second one ends
+ * pgs, and pulumi with it (the next pgs up recovers what that leaves).
+ */
+async function interruptible<T>(io: Io, what: string, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  let received: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    const fromTerminal = signal === "SIGINT" && io.interactive;
+    if (received === undefined) {
+      received = signal;
+      io.err(
+        `pgs: ${signal}: cancelling the ${what}; the engine finishes the steps in flight, then stops ` +
+          `(${fromTerminal ? "Ctrl-C" : signal} again stops it at once; the next pgs up recovers what that leaves)`,
+      );
+      if (!fromTerminal) controller.abort();
+    } else if (fromTerminal) {
+      io.err("pgs: stopping at once");
+    } else {
+      io.err(`pgs: ${signal} again: stopping at once; run pgs up to recover`);
+      process.exit(EXIT.interrupted);
+    }
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    return await run(controller.signal);
+  } catch (err) {
+    if (received !== undefined) {
+      throw new CliError(
+        `${what} interrupted (${received}): ${
+          what === "preview" ? "nothing was changed" : "the steps it finished are in the stack's state; run pgs up again to finish"
+        }`,
+        EXIT.interrupted,
+      );
+    }
+    throw err;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+
+export async function preview(t: Target, io: Io, opened?: OpenedStack): Promise<StepLog> {
+  const { stack } = opened ?? (await existingStack(t));
+  const steps = new StepLog();
+  const progress = new Progress(io, false);
+  io.out(`Previewing stack ${t.stack} (${stack.workspace.workDir})...`);
+  try {
+    await interruptible(io, "preview", (signal) =>
+      stack.preview({
+        signal,
+        onEvent: (e) => {
+          steps.onEvent(e);
+          progress.onEvent(e);
+        },
+      }),
+    );
+  } catch (err) {
+    if (err instanceof CliError) throw err;
+    throw failure(progress, err as Error, t);
+  }
+  for (const step of steps.steps.filter((s) => s.op !== "same")) {
+    const what = step.retained ? "keep (retained, not deleted)" : step.op;
+    io.out(
+      `  ${(SYMBOL[step.op] ?? " ").padEnd(2)} ${step.name.padEnd(32)} ${shortType(step.type).padEnd(22)} ${what}${step.diffs.length > 0 ? paint(io, "dim", ` [${step.diffs.join(", ")}]`) : ""}`,
+    );
+  }
+  io.out(`Preview: ${summary(steps, true)}.`);
+  return steps;
+}
+
+async function confirm(io: Io, question: string): Promise<boolean> {
+  const rl = createInterface({ input: io.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+/**
+ * `pulumi up`: recovers from an interrupted run first, previews and asks unless `yes`, then
+ * applies with progress and ends with what changed.
+ */
+export async function up(t: Target, io: Io, options: { yes: boolean }): Promise<StepLog> {
+  const opened = await existingStack(t);
+  for (const line of await recoverInterrupted(opened, await existingObjects(t))) io.out(`recovered: ${line}`);
+  if (!options.yes) {
+    if (!io.interactive) throw new CliError("pgs up changes the stack: pass --yes when not at a terminal", 2);
+    const planned = await preview(t, io, opened);
+    if (planned.steps.every((s) => s.op === "same")) {
+      io.out("Nothing to change.");
+      return planned;
+    }
+    if (!(await confirm(io, `Apply these changes to stack ${t.stack}? [y/N] `))) throw new CliError("not applied; nothing was changed");
+  }
+  const steps = new StepLog();
+  const progress = new Progress(io, true);
+  const started = Date.now();
+  io.out(`Updating stack ${t.stack}...`);
+  try {
+    await interruptible(io, "update", (signal) =>
+      opened.stack.up({
+        signal,
+        onEvent: (e) => {
+          steps.onEvent(e);
+          progress.onEvent(e);
+        },
+      }),
+    );
+  } catch (err) {
+    if (err instanceof CliError) throw err;
+    throw failure(progress, err as Error, t);
+  }
+  io.out(`Done in ${((Date.now() - started) / 1000).toFixed(1)} s: ${summary(steps, false)}.`);
+  const { connectionHints } = await import("./inspect");
+  await connectionHints(t, io, opened);
+  return steps;
+}
+
+/** The stack's outputs, secrets revealed (for credentials; other commands print no secret). */
+export async function outputs(opened: OpenedStack): Promise<Record<string, unknown>> {
+  const out = await opened.stack.outputs();
+  return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, v.value]));
+}

@@ -1,0 +1,311 @@
+/**
+ * `pgs list`, `pgs status` and `pgs credentials`: tenants.yaml joined with what the stack last
+ * applied (its outputs) and what runs on the Docker host. Only `credentials` prints a secret.
+ */
+import { lookup } from "node:dns/promises";
+import { mkdirSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { stateDir } from "../engine/environment";
+import type { OpenedStack } from "../engine/workspace";
+import { SOURCE_DIR } from "../../lib/sourceDir";
+import { LABEL, type Naming } from "../../lib/naming";
+import { docker } from "../../lib/hosts/dockerCli";
+import { dumpTime, LOG_TAG, parseLogLine } from "../../lib/postgres/backup";
+import { SUPERUSER } from "../../lib/postgres/container";
+import type { TenantEndpoint } from "../../lib/tenants/endpoint";
+import { tenantEndpoint } from "../../lib/tenants/endpoint";
+import type { Tenant } from "../../lib/tenants/tenant";
+import { loadOffline, type Target } from "./context";
+import { existingStack, outputs } from "./engine";
+import { age, CliError, type Io, paint, printJson, table } from "./io";
+
+interface Live {
+  name: string;
+  tenant: string;
+  running: boolean;
+  health: string;
+  startedAt: string;
+}
+
+/** The stack's server containers on the Docker host, by tenant id. */
+async function liveServers(naming: Naming): Promise<Map<string, Live>> {
+  const ps = await docker(
+    ["ps", "-a", "--filter", `label=${LABEL.stack}=${naming.stack}`, "--filter", `label=${LABEL.role}=postgres`, "--format", "{{.Names}}"],
+    { allowFailure: true },
+  );
+  if (ps.code !== 0)
+    throw new CliError(`cannot ask the Docker host (DOCKER_HOST=${process.env.DOCKER_HOST ?? "default"}): ${ps.stderr.trim()}`);
+  const names = ps.stdout.split("\n").filter(Boolean);
+  const live = new Map<string, Live>();
+  if (names.length === 0) return live;
+  const inspect = await docker([
+    "inspect",
+    "--format",
+    `{{.Name}}|{{index .Config.Labels "${LABEL.tenant}"}}|{{.State.Running}}|{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}|{{.State.StartedAt}}`,
+    ...names,
+  ]);
+  for (const line of inspect.stdout.split("\n").filter(Boolean)) {
+    const [name, tenant, running, health, startedAt] = line.split("|");
+    live.set(tenant, { name: name.replace(/^\//, ""), tenant, running: running === "true", health, startedAt });
+  }
+  return live;
+}
+
+/** The stack's last applied tenantEndpoints, or why they cannot be read. */
+async function appliedEndpoints(t: Target): Promise<{ endpoints?: Record<string, TenantEndpoint>; note?: string }> {
+  try {
+    const out = await outputs(await existingStack(t));
+    return { endpoints: (out.tenantEndpoints ?? {}) as Record<string, TenantEndpoint> };
+  } catch (err) {
+    return { note: `the stack's last deployment could not be read (${(err as Error).message.split("\n")[0]}): drift not shown` };
+  }
+}
+
+export interface ListRow {
+  tenant: string;
+  hostname: string;
+  access: string;
+  state: string;
+  version: number | null;
+  container: string;
+  drift: string;
+}
+
+/** Field by field: the engine hands outputs back with their keys in its own order. */
+const same = (applied: TenantEndpoint, wanted: TenantEndpoint) =>
+  (Object.keys(wanted) as (keyof TenantEndpoint)[]).every((k) => applied[k] === wanted[k]);
+
+export async function list(t: Target, io: Io, json: boolean): Promise<void> {
+  const { settings, tenants } = loadOffline(t);
+  const [live, applied] = await Promise.all([liveServers(settings.naming), appliedEndpoints(t)]);
+  const rows: ListRow[] = tenants.map((tenant) => {
+    const server = live.get(tenant.id);
+    const last = applied.endpoints?.[tenant.id];
+    const drift = !applied.endpoints
+      ? ""
+      : !last
+        ? "new, not applied yet"
+        : !same(last, tenantEndpoint(tenant, settings.ingress.port))
+          ? "edited, not applied yet"
+          : "";
+    return {
+      tenant: tenant.id,
+      hostname: tenant.hostname,
+      access: tenant.access,
+      state: tenant.state,
+      version: tenant.postgres.version,
+      container: server ? (server.running ? `running (${server.health})` : "stopped") : "none",
+      drift,
+    };
+  });
+  for (const [id, last] of Object.entries(applied.endpoints ?? {})) {
+    if (tenants.some((x) => x.id === id)) continue;
+    const server = live.get(id);
+    rows.push({
+      tenant: id,
+      hostname: last.hostname,
+      access: last.access,
+      state: last.state,
+      version: last.postgresVersion,
+      container: server ? (server.running ? `running (${server.health})` : "stopped") : "none",
+      drift: "removed from the file, not applied yet",
+    });
+  }
+  for (const [id, server] of live) {
+    if (rows.some((r) => r.tenant === id)) continue;
+    rows.push({
+      tenant: id,
+      hostname: "",
+      access: "",
+      state: "",
+      version: null,
+      container: server.running ? `running (${server.health})` : "stopped",
+      drift: "running but not in the file",
+    });
+  }
+  if (json) return printJson(io, { stack: t.stack, tenants: rows, ...(applied.note ? { note: applied.note } : {}) });
+  if (rows.length === 0) {
+    io.out(`stack ${t.stack}: no tenants (pgs create <id> adds one)`);
+    return;
+  }
+  for (const line of table(
+    ["TENANT", "HOSTNAME", "ACCESS", "STATE", "VERSION", "CONTAINER", "DRIFT"],
+    rows.map((r) => [
+      r.tenant,
+      r.hostname,
+      r.access,
+      r.state,
+      r.version === null ? "" : String(r.version),
+      r.container,
+      r.drift ? paint(io, "yellow", r.drift) : "",
+    ]),
+  ))
+    io.out(line);
+  if (applied.note) io.err(applied.note);
+}
+
+interface TenantStatus {
+  tenant: string;
+  health: string;
+  uptime: string | null;
+  dataBytes: number | null;
+  connections: number | null;
+  lastBackup: { file: string; at: string; age: string } | null;
+  backups: "on" | "off";
+}
+
+/** Asks the tenant's own server, over its socket as the superuser (trusted inside the container). */
+async function serverFacts(naming: Naming, tenant: Tenant): Promise<{ dataBytes: number | null; connections: number | null }> {
+  const sql = `select pg_database_size(current_database()), (select count(*) from pg_stat_activity where datname = current_database() and backend_type = 'client backend')`;
+  const r = await docker(["exec", naming.container(tenant.id), "psql", "-X", "-At", "-U", SUPERUSER, "-d", tenant.database, "-c", sql], {
+    allowFailure: true,
+  });
+  if (r.code !== 0) return { dataBytes: null, connections: null };
+  const [size, connections] = r.stdout.trim().split("|").map(Number);
+  return { dataBytes: size, connections };
+}
+
+/** The newest successful backup, from the backup container's log. */
+async function lastBackup(naming: Naming, tenant: Tenant): Promise<TenantStatus["lastBackup"]> {
+  const r = await docker(["logs", "--tail", "500", naming.backupContainer(tenant.id)], { allowFailure: true });
+  const ok = (r.stdout + r.stderr)
+    .split("\n")
+    .map(parseLogLine)
+    .filter((l) => l?.tag === LOG_TAG.backup && l.ok)
+    .pop();
+  const when = ok ? dumpTime(ok.fields.file) : undefined;
+  return ok && when ? { file: ok.fields.file, at: when.toISOString(), age: age(Date.now() - when.getTime()) } : null;
+}
+
+export async function status(t: Target, io: Io, id: string | undefined, json: boolean): Promise<void> {
+  const { settings, tenants } = loadOffline(t);
+  const chosen = id ? tenants.filter((x) => x.id === id) : tenants;
+  if (id && chosen.length === 0) throw new CliError(`no tenant "${id}" in the tenants file`);
+  const live = await liveServers(settings.naming);
+  const result: TenantStatus[] = [];
+  for (const tenant of chosen) {
+    const server = live.get(tenant.id);
+    const facts = server?.running ? await serverFacts(settings.naming, tenant) : { dataBytes: null, connections: null };
+    result.push({
+      tenant: tenant.id,
+      health: server ? (server.running ? server.health : "stopped") : "no container",
+      uptime: server?.running ? age(Date.now() - Date.parse(server.startedAt)) : null,
+      ...facts,
+      lastBackup: tenant.backup ? await lastBackup(settings.naming, tenant) : null,
+      backups: tenant.backup ? "on" : "off",
+    });
+  }
+  const traefik = await docker(
+    [
+      "inspect",
+      "--format",
+      "{{.State.Running}}|{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}|{{.State.StartedAt}}",
+      settings.naming.ingressContainer(),
+    ],
+    { allowFailure: true },
+  );
+  const [running, health, startedAt] = traefik.stdout.trim().split("|");
+  const ingress =
+    traefik.code !== 0
+      ? { health: "no container", uptime: null }
+      : { health: running === "true" ? health : "stopped", uptime: running === "true" ? age(Date.now() - Date.parse(startedAt)) : null };
+  if (json) return printJson(io, { stack: t.stack, ingress, tenants: result });
+  const mib = (b: number | null) => (b === null ? "" : `${(b / 1024 / 1024).toFixed(1)} MiB`);
+  for (const line of table(
+    ["TENANT", "HEALTH", "UP", "DATA", "CONNECTIONS", "LAST BACKUP"],
+    result.map((r) => [
+      r.tenant,
+      r.health === "healthy" ? paint(io, "green", r.health) : paint(io, "yellow", r.health),
+      r.uptime ?? "",
+      mib(r.dataBytes),
+      r.connections === null ? "" : String(r.connections),
+      r.backups === "off" ? "off" : r.lastBackup ? `${r.lastBackup.age} ago (${r.lastBackup.file})` : "none yet",
+    ]),
+  ))
+    io.out(line);
+  io.out(`ingress ${settings.naming.ingressContainer()}: ${ingress.health}${ingress.uptime ? `, up ${ingress.uptime}` : ""}`);
+}
+
+/** libpq's connection URI for a tenant, with the CA file and, when the hostname has no DNS yet, the address to dial. */
+async function psqlUri(connectionString: string, caFile: string, ingressAddress: string): Promise<string> {
+  const url = new URL(connectionString);
+  url.searchParams.set("sslrootcert", caFile);
+  const resolves = await lookup(url.hostname).then(
+    () => true,
+    () => false,
+  );
+  if (!resolves) url.searchParams.set("hostaddr", ingressAddress === "0.0.0.0" || ingressAddress === "::" ? "127.0.0.1" : ingressAddress);
+  return url.toString();
+}
+
+/** The stack's CA certificate, written where clients can point sslrootcert at it. */
+function writeCa(t: Target, out: Record<string, unknown>): string {
+  const caFile = path.join(stateDir(t.projectDir), `${t.stack}-ca.pem`);
+  mkdirSync(path.dirname(caFile), { recursive: true });
+  writeFileSync(caFile, String(out.caCertificate ?? ""));
+  return caFile;
+}
+
+/** `pgs credentials ID [--psql | --password]`: the one command that prints a password, and only when asked. */
+export async function credentials(
+  t: Target,
+  io: Io,
+  id: string,
+  options: { psql: boolean; password: boolean; json: boolean },
+): Promise<void> {
+  const { settings } = loadOffline(t);
+  const out = await outputs(await existingStack(t));
+  const connectionString = (out.connectionStrings as Record<string, string> | undefined)?.[id];
+  if (!connectionString) throw new CliError(`tenant "${id}" is not in stack ${t.stack}'s last deployment (pgs up applies tenants.yaml)`);
+  if (options.password) {
+    io.out(decodeURIComponent(new URL(connectionString).password));
+    return;
+  }
+  const caFile = writeCa(t, out);
+  const uri = await psqlUri(connectionString, caFile, settings.ingress.address);
+  if (options.json) return printJson(io, { tenant: id, connectionString, caFile, psql: `psql '${uri}'` });
+  if (options.psql) {
+    io.out(`psql '${uri}'`);
+    return;
+  }
+  io.out(connectionString);
+  io.err(`CA certificate: ${caFile} (clients need sslmode=verify-full with it as sslrootcert)`);
+}
+
+/**
+ * After an up: each tenant's hostname and a psql command that reaches it with verify-full and
+ * the CA in a file. The password is not in it: the command fetches it when it runs.
+ */
+export async function connectionHints(t: Target, io: Io, opened: OpenedStack): Promise<void> {
+  const { settings, tenants } = loadOffline(t);
+  const out = await outputs(opened);
+  const caFile = writeCa(t, out);
+  const pgs = path.relative(process.cwd(), path.join(SOURCE_DIR, "bin", "pgs")) || "bin/pgs";
+  const stackFlag = t.stack === "dev" ? "" : ` --stack ${t.stack}`;
+  io.out(`Connect (CA certificate in ${path.relative(process.cwd(), caFile)}; the password is fetched when the command runs):`);
+  for (const tenant of tenants) {
+    const last = (out.tenantEndpoints as Record<string, TenantEndpoint> | undefined)?.[tenant.id];
+    if (!last) continue;
+    if (tenant.state !== "running" || tenant.access !== "enabled") {
+      io.out(`  ${tenant.id}: ${tenant.state !== "running" ? "stopped" : "access disabled"}`);
+      continue;
+    }
+    const resolves = await lookup(tenant.hostname).then(
+      () => true,
+      () => false,
+    );
+    const address = settings.ingress.address === "0.0.0.0" || settings.ingress.address === "::" ? "127.0.0.1" : settings.ingress.address;
+    const conninfo = [
+      `host=${tenant.hostname}`,
+      ...(resolves ? [] : [`hostaddr=${address}`]),
+      `port=${last.port}`,
+      `dbname=${last.database}`,
+      `user=${last.user}`,
+      "sslmode=verify-full",
+      `sslrootcert=${caFile}`,
+    ].join(" ");
+    const note = tenant.allowFrom.length > 0 ? paint(io, "dim", ` (only from ${tenant.allowFrom.join(", ")})`) : "";
+    io.out(`  ${tenant.id}: ${tenant.hostname}:${last.port}${note}`);
+    io.out(`    PGPASSWORD="$(${pgs} credentials ${tenant.id} --password${stackFlag})" psql "${conninfo}"`);
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * The commands that work straight on the hosts: the backup, restore and upgrade operations of
+ * app/ops (offline checks: check.ts).
+ */
+import * as path from "node:path";
+import { type BackupContext, BackupError, backupNow, formatBackups, listBackups, restoreTenant, type S3Source } from "../ops/backups";
+import { kubernetesBackupHost } from "../../backends/kubernetes/backupHost";
+import { UpgradeError, upgradeTenant } from "../ops/upgrade";
+import { SECRET_KEYS, type StackSettings } from "../../lib/stackSettings";
+import { BUILT_IN_DEFAULTS } from "../../lib/tenants/tenant";
+import { loadOffline, type Target } from "./context";
+import { CliError, type Io, printJson } from "./io";
+
+export async function upgrade(t: Target, io: Io, id: string, to: number): Promise<void> {
+  const { settings, tenantsFile, tenants } = loadOffline(t);
+  if (settings.backend !== "docker") {
+    throw new CliError(
+      `pgs upgrade works on the Docker backend only; stack ${t.stack} runs on ${settings.backend} (docs/kubernetes.md: major versions)`,
+    );
+  }
+  const tenant = tenants.find((x) => x.id === id);
+  if (!tenant) throw new CliError(`${tenantsFile}: no tenant "${id}"`);
+  try {
+    await upgradeTenant({ tenant, to, naming: settings.naming, targetImage: settings.postgresImage(to), tenantsFile, log: io.out });
+  } catch (err) {
+    if (err instanceof UpgradeError) throw new CliError(err.message);
+    throw err;
+  }
+}
+
+/** The S3 credentials: PGS_BACKUP_S3_ACCESS_KEY_ID / _SECRET_ACCESS_KEY, else the stack's secret config through the engine. */
+async function s3Source(t: Target, settings: StackSettings): Promise<S3Source> {
+  const s3 = settings.backupS3;
+  if (!s3) throw new CliError(`--from-s3: stack ${t.stack} has no backupS3Endpoint`);
+  const fromEnv = { accessKeyId: process.env.PGS_BACKUP_S3_ACCESS_KEY_ID, secretAccessKey: process.env.PGS_BACKUP_S3_SECRET_ACCESS_KEY };
+  if (fromEnv.accessKeyId && fromEnv.secretAccessKey)
+    return { ...s3, accessKeyId: fromEnv.accessKeyId, secretAccessKey: fromEnv.secretAccessKey };
+  const { existingStack } = await import("./engine");
+  const { stack } = await existingStack(t);
+  return {
+    ...s3,
+    accessKeyId: (await stack.getConfig(SECRET_KEYS.backupS3AccessKeyId)).value,
+    secretAccessKey: (await stack.getConfig(SECRET_KEYS.backupS3SecretAccessKey)).value,
+  };
+}
+
+function backupContext(
+  t: Target,
+  io: Io,
+  ids: string[],
+): { ctx: BackupContext; settings: StackSettings; tenantsFile: string; tenants: ReturnType<typeof loadOffline>["tenants"] } {
+  const { settings, tenantsFile, tenants } = loadOffline(t);
+  // A removed tenant's backups stay listable and restorable: its id is enough; its image is the default major's.
+  const major =
+    ids.map((id) => tenants.find((x) => x.id === id)?.postgres.version).find((m) => m !== undefined) ?? BUILT_IN_DEFAULTS.postgres.version;
+  const image = settings.postgresImage(major);
+  // On Kubernetes the same scripts run through kubectl, in the stack's cluster.
+  const { kubeconfig } = settings.kubernetes;
+  const host =
+    settings.backend === "kubernetes"
+      ? kubernetesBackupHost({
+          naming: settings.naming,
+          image,
+          ...(kubeconfig ? { kubeconfig: path.resolve(t.projectDir, kubeconfig) } : {}),
+        })
+      : undefined;
+  return { ctx: { naming: settings.naming, image, log: io.out, ...(host ? { host } : {}) }, settings, tenantsFile, tenants };
+}
+
+async function backupErrors<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof BackupError) throw new CliError(err.message);
+    throw err;
+  }
+}
+
+export async function backup(t: Target, io: Io, id: string): Promise<void> {
+  const { ctx } = backupContext(t, io, [id]);
+  io.out(await backupErrors(() => backupNow(ctx, id)));
+}
+
+export async function backups(t: Target, io: Io, id: string, json: boolean): Promise<void> {
+  const { ctx } = backupContext(t, io, [id]);
+  const found = await backupErrors(() => listBackups(ctx, id));
+  if (json) return printJson(io, found);
+  for (const line of formatBackups(found)) io.out(line);
+}
+
+export interface RestoreOptions {
+  from?: string;
+  toNewTenant?: string;
+  fromS3: boolean;
+  yes: boolean;
+}
+
+export async function restore(
+  t: Target,
+  io: Io,
+  id: string,
+  o: RestoreOptions,
+  confirm: (question: string, expected: string) => Promise<boolean>,
+): Promise<void> {
+  const targetId = o.toNewTenant ?? id;
+  const { ctx, settings, tenantsFile, tenants } = backupContext(t, io, [targetId, id]);
+  const target = tenants.find((x) => x.id === targetId);
+  if (!target) throw new CliError(`${tenantsFile}: no tenant "${targetId}" to restore into (add it, apply, then restore)`);
+  const s3 = o.fromS3 ? await s3Source(t, settings) : undefined;
+  await backupErrors(() =>
+    restoreTenant({
+      ...ctx,
+      source: id,
+      target: { id: target.id, user: target.user, database: target.database },
+      ...(o.from ? { from: o.from } : {}),
+      ...(s3 ? { s3 } : {}),
+      ...(o.yes ? {} : { confirm: (question: string) => confirm(question, target.id) }),
+    }),
+  );
+}

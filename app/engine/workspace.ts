@@ -1,0 +1,106 @@
+/**
+ * A pgs stack on the real Pulumi engine, through the Automation API: the CLI runs the
+ * project's own program inline (no Node.js language host is needed), against the backend and
+ * secrets of app/engine/environment.ts.
+ */
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
+import { projectProgram } from "../program";
+import { readProjectFile } from "../../lib/project";
+import { ENGINE, type EngineEnvironment, engineEnvironment } from "./environment";
+
+export class EngineMissingError extends Error {}
+
+/** This checkout's engine when scripts/engine.sh made one, else a `pulumi` on PATH. */
+async function pulumiCommand(): Promise<PulumiCommand> {
+  try {
+    return existsSync(ENGINE.cli) ? await PulumiCommand.get({ root: ENGINE.root, skipVersionCheck: true }) : await PulumiCommand.get();
+  } catch (err) {
+    throw new EngineMissingError(
+      `no Pulumi engine: run bash scripts/engine.sh (or install Pulumi) first (${(err as Error).message.split("\n")[0]})`,
+    );
+  }
+}
+
+export interface StackRef {
+  /** The project folder: Pulumi.yaml, Pulumi.<stack>.yaml, the tenants file. */
+  projectDir: string;
+  stack: string;
+}
+
+export interface OpenedStack {
+  stack: Stack;
+  environment: EngineEnvironment;
+  projectDir: string;
+  /** The Pulumi CLI this stack is run with. */
+  cli: string;
+}
+
+async function workspaceOptions(ref: StackRef) {
+  const environment = engineEnvironment(ref.projectDir);
+  const program = await projectProgram();
+  const command = await pulumiCommand();
+  return {
+    environment,
+    cli: command.command,
+    projectName: readProjectFile(ref.projectDir).name,
+    program: () => program(ref.projectDir),
+    options: {
+      workDir: ref.projectDir,
+      pulumiCommand: command,
+      envVars: environment.envVars,
+      ...(environment.pulumiHome ? { pulumiHome: environment.pulumiHome } : {}),
+    },
+  };
+}
+
+/** The stack, created when it does not exist yet (secrets provider: passphrase unless given). */
+export async function openStack(ref: StackRef, create: { secretsProvider?: string } = {}): Promise<OpenedStack> {
+  const { environment, cli, projectName, program, options } = await workspaceOptions(ref);
+  const stack = await LocalWorkspace.createOrSelectStack(
+    { stackName: ref.stack, projectName, program },
+    { ...options, ...(create.secretsProvider ? { secretsProvider: create.secretsProvider } : {}) },
+  );
+  return { stack, environment, projectDir: ref.projectDir, cli };
+}
+
+/** The stack, which must exist. */
+export async function selectStack(ref: StackRef): Promise<OpenedStack> {
+  const { environment, cli, projectName, program, options } = await workspaceOptions(ref);
+  const stack = await LocalWorkspace.selectStack({ stackName: ref.stack, projectName, program }, options);
+  return { stack, environment, projectDir: ref.projectDir, cli };
+}
+
+/** The environment the plain Pulumi CLI needs for this stack. */
+export function cliEnv(opened: OpenedStack): Record<string, string> {
+  return {
+    ...opened.environment.envVars,
+    ...(opened.environment.pulumiHome ? { PULUMI_HOME: opened.environment.pulumiHome } : {}),
+  };
+}
+
+/**
+ * The plain Pulumi CLI on this stack, for what the Automation API does not offer (cancel, refresh
+ * with imported pending creates). It never runs the program, so it needs no language host.
+ */
+export function runCli(opened: OpenedStack, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      opened.cli,
+      [...args, "--stack", opened.stack.name, "--non-interactive"],
+      {
+        cwd: opened.projectDir,
+        env: { ...process.env, ...cliEnv(opened) },
+        maxBuffer: 64 * 1024 * 1024,
+      },
+      (err, stdout, stderr) => {
+        resolve({
+          code: err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : 1) : 0,
+          stdout,
+          stderr,
+        });
+      },
+    );
+  });
+}
