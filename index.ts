@@ -1,15 +1,13 @@
 /**
  * pgs: tenants.yaml → one PostgreSQL server, volume and password per tenant, behind one Traefik
- * v3 that routes `<tenant hostname>:5432` by TLS SNI; on one Docker host (backends/docker.ts) or
- * in a Kubernetes cluster (backends/kubernetes.ts), as the stack's `backend` says.
+ * v3 that routes `<tenant hostname>:5432` by TLS SNI; on one Docker host or in a Kubernetes
+ * cluster, as the stack's `backend` says (backends/index.ts chooses).
  *
  * The Pulumi CLI calls the export with no argument (the project folder is the working
  * directory); pgs's own runners pass the project folder.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { deployOnDocker } from "./backends/docker/deploy";
-import { deployOnKubernetes } from "./backends/kubernetes/deploy";
-import { type LoadedStack, loadStack } from "./lib/project";
+import { loadStack } from "./backends";
 import { StackConfigError, type StackSettings } from "./lib/stackSettings";
 import { tenantEndpoint } from "./lib/tenants/endpoint";
 import { majorChangeProblem, previousMajors } from "./lib/tenants/majorVersion";
@@ -17,7 +15,7 @@ import { InvalidInputError } from "./lib/tenants/problems";
 import type { Tenant } from "./lib/tenants/tenant";
 
 /** Operator mistakes are reported as their message lines, not as a stack trace. */
-function loadOrFail(config: pulumi.Config, projectDir: string): LoadedStack {
+function loadOrFail(config: pulumi.Config, projectDir: string): ReturnType<typeof loadStack> {
   try {
     return loadStack({
       projectDir,
@@ -53,11 +51,10 @@ async function refuseMajorChanges(settings: StackSettings, tenants: Tenant[]): P
 export = async (projectDir: string = process.cwd()) => {
   // Made here, not at import: an inline program is imported before the engine says which project runs.
   const config = new pulumi.Config();
-  const { settings, tenants } = loadOrFail(config, projectDir);
+  const { settings, tenants, backend } = loadOrFail(config, projectDir);
   await refuseMajorChanges(settings, tenants);
 
-  const deploy = settings.backend === "kubernetes" ? deployOnKubernetes : deployOnDocker;
-  const deployed = deploy({ config, projectDir, settings, tenants });
+  const deployed = backend.deploy({ config, projectDir, settings, tenants });
 
   return {
     caCertificate: deployed.caCertificate,

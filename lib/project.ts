@@ -5,8 +5,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { kubernetesProblems } from "./kubernetes/problems";
-import { readStackSettings, type ConfigReader, StackConfigError, type StackSettings } from "./stackSettings";
+import { readStackSettings, type ConfigReader, type StackSettings } from "./stackSettings";
 import { loadTenantsFile } from "./tenants/file";
 import type { Tenant } from "./tenants/tenant";
 
@@ -53,10 +52,10 @@ export interface LoadOptions {
 }
 
 /**
- * Stack settings, then the tenants file they name: every problem of either is thrown at once;
- * then what the stack's backend cannot do with a valid file.
+ * Stack settings, then the tenants file they name: every problem of either is thrown at once.
+ * What the stack's backend cannot do with them is checked on top (backends/index.ts loadStack).
  */
-export function loadStack(options: LoadOptions): LoadedStack {
+export function loadStackFiles(options: LoadOptions): LoadedStack {
   const settings = readStackSettings(options.config, options.project, options.stack, options.secretConfig);
   const tenantsFile = tenantsFilePath(options.projectDir, settings);
   const tenants = loadTenantsFile(tenantsFile, {
@@ -65,10 +64,6 @@ export function loadStack(options: LoadOptions): LoadedStack {
     stack: options.stack,
     ...(options.secretConfig ? { secretConfig: options.secretConfig } : {}),
   });
-  if (settings.backend === "kubernetes") {
-    const problems = kubernetesProblems(tenants, settings.naming);
-    if (problems.length > 0) throw new StackConfigError(problems.map((p) => `${tenantsFile}: ${p}`));
-  }
   return { settings, tenantsFile, tenants };
 }
 

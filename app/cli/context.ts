@@ -3,7 +3,8 @@
  * the program reads them, offline (no engine, no secrets decrypted).
  */
 import * as path from "node:path";
-import { type LoadedStack, loadStack, stackConfig } from "../../lib/project";
+import { loadStack } from "../../backends";
+import { stackConfig } from "../../lib/project";
 
 export interface Target {
   /** The folder with Pulumi.yaml, Pulumi.<stack>.yaml and the tenants file. */
@@ -18,8 +19,8 @@ export interface OfflineOptions {
   checkSecrets?: boolean;
 }
 
-/** The stack's settings and tenants from Pulumi.yaml, Pulumi.<stack>.yaml and the tenants file. */
-export function loadOffline(t: Target, options: OfflineOptions = {}): LoadedStack {
+/** The stack's settings, tenants and backend from Pulumi.yaml, Pulumi.<stack>.yaml and the tenants file. */
+export function loadOffline(t: Target, options: OfflineOptions = {}): ReturnType<typeof loadStack> {
   const overrides: Record<string, string> = options.tenantsFile ? { tenantsFile: path.resolve(options.tenantsFile) } : {};
   const { project, config, secretKeys } = stackConfig(t.projectDir, t.stack, overrides);
   const plain = (key: string) => config[`${project}:${key}`];

@@ -2,27 +2,16 @@
  * The commands that go through the real engine (Automation API): preview and up with progress
  * resource by resource, and the stack's outputs for list, status and credentials.
  */
-import * as path from "node:path";
 import { createInterface } from "node:readline/promises";
 import type { EngineEvent, OpType } from "@pulumi/pulumi/automation";
 import { StepLog } from "../engine/changes";
-import { dockerObject, type ExistingObject, recoverInterrupted } from "../engine/recovery";
-import { type OpenedStack, selectStack } from "../engine/workspace";
+import type { ExistingObject } from "../../backends/host";
+import { recoverInterrupted } from "../engine/recovery";
+import type { OpenedStack } from "../engine/workspace";
 import type { Target } from "./context";
+import { connectionHints } from "./inspect";
+import { existingStack } from "./stack";
 import { CliError, EXIT, type Io, paint } from "./io";
-
-/** The stack, which `pgs setup` must have created. */
-export async function existingStack(t: Target): Promise<OpenedStack> {
-  try {
-    return await selectStack({ projectDir: t.projectDir, stack: t.stack });
-  } catch (err) {
-    const message = (err as Error).message;
-    if (/no stack named|not found|does not exist/i.test(message)) {
-      throw new CliError(`stack ${t.stack} does not exist yet: run pgs setup --stack ${t.stack} first`);
-    }
-    throw err;
-  }
-}
 
 const SYMBOL: Partial<Record<OpType, string>> = {
   create: "+",
@@ -115,14 +104,11 @@ function failure(progress: Progress, err: Error, t: Target): CliError {
   return new CliError(cleaned || message.split("\n").slice(-5).join("\n"));
 }
 
-/** Where what an interrupted run made is looked up: the stack's cluster, or the Docker engine. */
+/** Where what an interrupted run made is looked up: the stack's backend's host. */
 async function existingObjects(t: Target): Promise<ExistingObject> {
   const { loadOffline } = await import("./context");
-  const { settings } = loadOffline(t);
-  if (settings.backend !== "kubernetes") return dockerObject;
-  const { kubernetesObject } = await import("../../backends/kubernetes/objects");
-  const { kubeconfig } = settings.kubernetes;
-  return kubernetesObject(kubeconfig ? path.resolve(t.projectDir, kubeconfig) : undefined);
+  const { settings, backend } = loadOffline(t);
+  return backend.host({ settings, projectDir: t.projectDir }).existingObject;
 }
 
 /**
@@ -245,13 +231,6 @@ export async function up(t: Target, io: Io, options: { yes: boolean }): Promise<
     throw failure(progress, err as Error, t);
   }
   io.out(`Done in ${((Date.now() - started) / 1000).toFixed(1)} s: ${summary(steps, false)}.`);
-  const { connectionHints } = await import("./inspect");
   await connectionHints(t, io, opened);
   return steps;
-}
-
-/** The stack's outputs, secrets revealed (for credentials; other commands print no secret). */
-export async function outputs(opened: OpenedStack): Promise<Record<string, unknown>> {
-  const out = await opened.stack.outputs();
-  return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, v.value]));
 }

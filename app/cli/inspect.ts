@@ -1,6 +1,7 @@
 /**
  * `pgs list`, `pgs status` and `pgs credentials`: tenants.yaml joined with what the stack last
- * applied (its outputs) and what runs on the Docker host. Only `credentials` prints a secret.
+ * applied (its outputs) and what runs on the stack's backend (its host). Only `credentials`
+ * prints a secret.
  */
 import { lookup } from "node:dns/promises";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -8,48 +9,12 @@ import * as path from "node:path";
 import { stateDir } from "../engine/environment";
 import type { OpenedStack } from "../engine/workspace";
 import { SOURCE_DIR } from "../../lib/sourceDir";
-import { LABEL, type Naming } from "../../lib/naming";
-import { docker } from "../../lib/hosts/dockerCli";
-import { dumpTime, LOG_TAG, parseLogLine } from "../../lib/postgres/backup";
-import { SUPERUSER } from "../../lib/postgres/container";
 import type { TenantEndpoint } from "../../lib/tenants/endpoint";
 import { tenantEndpoint } from "../../lib/tenants/endpoint";
-import type { Tenant } from "../../lib/tenants/tenant";
+import type { LiveServer } from "../../backends/host";
 import { loadOffline, type Target } from "./context";
-import { existingStack, outputs } from "./engine";
+import { existingStack, outputs } from "./stack";
 import { age, CliError, type Io, paint, printJson, table } from "./io";
-
-interface Live {
-  name: string;
-  tenant: string;
-  running: boolean;
-  health: string;
-  startedAt: string;
-}
-
-/** The stack's server containers on the Docker host, by tenant id. */
-async function liveServers(naming: Naming): Promise<Map<string, Live>> {
-  const ps = await docker(
-    ["ps", "-a", "--filter", `label=${LABEL.stack}=${naming.stack}`, "--filter", `label=${LABEL.role}=postgres`, "--format", "{{.Names}}"],
-    { allowFailure: true },
-  );
-  if (ps.code !== 0)
-    throw new CliError(`cannot ask the Docker host (DOCKER_HOST=${process.env.DOCKER_HOST ?? "default"}): ${ps.stderr.trim()}`);
-  const names = ps.stdout.split("\n").filter(Boolean);
-  const live = new Map<string, Live>();
-  if (names.length === 0) return live;
-  const inspect = await docker([
-    "inspect",
-    "--format",
-    `{{.Name}}|{{index .Config.Labels "${LABEL.tenant}"}}|{{.State.Running}}|{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}|{{.State.StartedAt}}`,
-    ...names,
-  ]);
-  for (const line of inspect.stdout.split("\n").filter(Boolean)) {
-    const [name, tenant, running, health, startedAt] = line.split("|");
-    live.set(tenant, { name: name.replace(/^\//, ""), tenant, running: running === "true", health, startedAt });
-  }
-  return live;
-}
 
 /** The stack's last applied tenantEndpoints, or why they cannot be read. */
 async function appliedEndpoints(t: Target): Promise<{ endpoints?: Record<string, TenantEndpoint>; note?: string }> {
@@ -75,9 +40,13 @@ export interface ListRow {
 const same = (applied: TenantEndpoint, wanted: TenantEndpoint) =>
   (Object.keys(wanted) as (keyof TenantEndpoint)[]).every((k) => applied[k] === wanted[k]);
 
+/** "running (healthy)", "stopped" or "none", for the SERVER column. */
+const serverState = (server: LiveServer | undefined) => (server ? (server.running ? `running (${server.health})` : "stopped") : "none");
+
 export async function list(t: Target, io: Io, json: boolean): Promise<void> {
-  const { settings, tenants } = loadOffline(t);
-  const [live, applied] = await Promise.all([liveServers(settings.naming), appliedEndpoints(t)]);
+  const { settings, tenants, backend } = loadOffline(t);
+  const host = backend.host({ settings, projectDir: t.projectDir });
+  const [live, applied] = await Promise.all([host.servers(), appliedEndpoints(t)]);
   const rows: ListRow[] = tenants.map((tenant) => {
     const server = live.get(tenant.id);
     const last = applied.endpoints?.[tenant.id];
@@ -94,7 +63,7 @@ export async function list(t: Target, io: Io, json: boolean): Promise<void> {
       access: tenant.access,
       state: tenant.state,
       version: tenant.postgres.version,
-      container: server ? (server.running ? `running (${server.health})` : "stopped") : "none",
+      container: serverState(server),
       drift,
     };
   });
@@ -107,7 +76,7 @@ export async function list(t: Target, io: Io, json: boolean): Promise<void> {
       access: last.access,
       state: last.state,
       version: last.postgresVersion,
-      container: server ? (server.running ? `running (${server.health})` : "stopped") : "none",
+      container: serverState(server),
       drift: "removed from the file, not applied yet",
     });
   }
@@ -119,7 +88,7 @@ export async function list(t: Target, io: Io, json: boolean): Promise<void> {
       access: "",
       state: "",
       version: null,
-      container: server.running ? `running (${server.health})` : "stopped",
+      container: serverState(server),
       drift: "running but not in the file",
     });
   }
@@ -154,61 +123,30 @@ interface TenantStatus {
   backups: "on" | "off";
 }
 
-/** Asks the tenant's own server, over its socket as the superuser (trusted inside the container). */
-async function serverFacts(naming: Naming, tenant: Tenant): Promise<{ dataBytes: number | null; connections: number | null }> {
-  const sql = `select pg_database_size(current_database()), (select count(*) from pg_stat_activity where datname = current_database() and backend_type = 'client backend')`;
-  const r = await docker(["exec", naming.container(tenant.id), "psql", "-X", "-At", "-U", SUPERUSER, "-d", tenant.database, "-c", sql], {
-    allowFailure: true,
-  });
-  if (r.code !== 0) return { dataBytes: null, connections: null };
-  const [size, connections] = r.stdout.trim().split("|").map(Number);
-  return { dataBytes: size, connections };
-}
-
-/** The newest successful backup, from the backup container's log. */
-async function lastBackup(naming: Naming, tenant: Tenant): Promise<TenantStatus["lastBackup"]> {
-  const r = await docker(["logs", "--tail", "500", naming.backupContainer(tenant.id)], { allowFailure: true });
-  const ok = (r.stdout + r.stderr)
-    .split("\n")
-    .map(parseLogLine)
-    .filter((l) => l?.tag === LOG_TAG.backup && l.ok)
-    .pop();
-  const when = ok ? dumpTime(ok.fields.file) : undefined;
-  return ok && when ? { file: ok.fields.file, at: when.toISOString(), age: age(Date.now() - when.getTime()) } : null;
-}
-
 export async function status(t: Target, io: Io, id: string | undefined, json: boolean): Promise<void> {
-  const { settings, tenants } = loadOffline(t);
+  const { settings, tenants, backend } = loadOffline(t);
   const chosen = id ? tenants.filter((x) => x.id === id) : tenants;
   if (id && chosen.length === 0) throw new CliError(`no tenant "${id}" in the tenants file`);
-  const live = await liveServers(settings.naming);
+  const host = backend.host({ settings, projectDir: t.projectDir });
+  const live = await host.servers();
   const result: TenantStatus[] = [];
   for (const tenant of chosen) {
     const server = live.get(tenant.id);
-    const facts = server?.running ? await serverFacts(settings.naming, tenant) : { dataBytes: null, connections: null };
+    const facts = server?.running ? await host.serverFacts(tenant) : { dataBytes: null, connections: null };
+    const last = tenant.backup ? await host.lastBackup(tenant) : null;
     result.push({
       tenant: tenant.id,
-      health: server ? (server.running ? server.health : "stopped") : "no container",
+      health: server ? (server.running ? server.health : "stopped") : "no server",
       uptime: server?.running ? age(Date.now() - Date.parse(server.startedAt)) : null,
       ...facts,
-      lastBackup: tenant.backup ? await lastBackup(settings.naming, tenant) : null,
+      lastBackup: last ? { ...last, age: age(Date.now() - Date.parse(last.at)) } : null,
       backups: tenant.backup ? "on" : "off",
     });
   }
-  const traefik = await docker(
-    [
-      "inspect",
-      "--format",
-      "{{.State.Running}}|{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}|{{.State.StartedAt}}",
-      settings.naming.ingressContainer(),
-    ],
-    { allowFailure: true },
-  );
-  const [running, health, startedAt] = traefik.stdout.trim().split("|");
-  const ingress =
-    traefik.code !== 0
-      ? { health: "no container", uptime: null }
-      : { health: running === "true" ? health : "stopped", uptime: running === "true" ? age(Date.now() - Date.parse(startedAt)) : null };
+  const running = await host.ingress();
+  const ingress = !running
+    ? { health: "not found", uptime: null }
+    : { health: running.health, uptime: running.startedAt ? age(Date.now() - Date.parse(running.startedAt)) : null };
   if (json) return printJson(io, { stack: t.stack, ingress, tenants: result });
   const mib = (b: number | null) => (b === null ? "" : `${(b / 1024 / 1024).toFixed(1)} MiB`);
   for (const line of table(
@@ -223,7 +161,9 @@ export async function status(t: Target, io: Io, id: string | undefined, json: bo
     ]),
   ))
     io.out(line);
-  io.out(`ingress ${settings.naming.ingressContainer()}: ${ingress.health}${ingress.uptime ? `, up ${ingress.uptime}` : ""}`);
+  io.out(
+    `ingress ${running?.name ?? settings.naming.ingressContainer()}: ${ingress.health}${ingress.uptime ? `, up ${ingress.uptime}` : ""}`,
+  );
 }
 
 /** libpq's connection URI for a tenant, with the CA file and, when the hostname has no DNS yet, the address to dial. */

@@ -6,7 +6,6 @@
  */
 // Node.js's own modules are imported statically: bin/pgs.js runs the bundle as a vm.Script, in
 // which a real dynamic import() has no loader.
-import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { createInterface as createPromptInterface } from "node:readline/promises";
 import { Writable } from "node:stream";
@@ -101,15 +100,13 @@ Exit codes: 0 done, 1 invalid input or failed operation, 2 usage error.`,
     projectDir: findProjectDir(process.cwd()) ?? SOURCE_DIR,
     stack: command?.opts<{ stack?: string }>().stack || root.opts<{ stack?: string }>().stack || process.env.PGS_STACK || DEFAULT_STACK,
   });
-  const apply = async (edited: { changed: boolean }, wanted: boolean | undefined) => {
-    const { nextStep } = await import("./edits");
-    if (!edited.changed) return;
-    if (wanted) {
-      const { up } = await import("./engine");
-      await up(t(), io, { yes: true });
-    } else {
-      nextStep(io, t());
-    }
+  /** An editing command's edit, then --apply's pgs up or the next step (app/cli/edits.ts). */
+  const edit = async (
+    change: (edits: typeof import("./edits")) => Promise<{ changed: boolean; tenantsFile: string }>,
+    apply: boolean | undefined,
+  ) => {
+    const edits = await import("./edits");
+    await edits.applyOrSayNext(t(), io, await change(edits), apply);
   };
   const applyOption = () => new Option("--apply", "apply the change now (pgs up --yes)");
 
@@ -145,67 +142,20 @@ Exit codes: 0 done, 1 invalid input or failed operation, 2 usage error.`,
     .addOption(new Option("--password-prompt", "ask for the tenant's own password (not echoed)"))
     .addOption(applyOption())
     .action(async (id: string, o) => {
-      const { createTenant, createEntry } = await import("./edits");
-      let passwordSecret: string | undefined;
-      if (o.passwordStdin || o.passwordPrompt) {
-        const password = await readPassword(io, o.passwordStdin ? "stdin" : "prompt");
-        if (password.length < 16) throw new CliError("the password must be at least 16 characters; nothing was changed");
-        passwordSecret = `${id}Password`;
-        // The entry must be valid before the secret is stored: a dry run of the edit first.
-        const { loadOffline } = await import("./context");
-        const { appendTenant } = await import("../../lib/tenants/edit");
-        const { parseTenantsFile } = await import("../../lib/tenants/file");
-        const { settings, tenantsFile, tenants } = loadOffline(t());
-        if (tenants.some((x) => x.id === id)) throw new CliError(`tenant "${id}" already exists in the tenants file`);
-        parseTenantsFile(appendTenant(readFileSync(tenantsFile, "utf8"), createEntry(id, { ...o, passwordSecret })), tenantsFile, {
-          baseDomain: settings.baseDomain,
-          certificateNames: settings.certificateNames,
-        });
-        const { existingStack } = await import("./engine");
-        await (await existingStack(t())).stack.setConfig(passwordSecret, { value: password, secret: true });
-        io.out(`stored the password as secret config ${passwordSecret} of stack ${t().stack}`);
-      }
-      await apply(createTenant(t(), io, id, { ...o, ...(passwordSecret ? { passwordSecret } : {}) }), o.apply);
+      const source = o.passwordStdin ? "stdin" : o.passwordPrompt ? "prompt" : undefined;
+      await edit((e) => e.createTenant(t(), io, id, { ...o, ...(source ? { password: () => readPassword(io, source) } : {}) }), o.apply);
     });
 
   root
     .command("remove")
     .argument("<id>", "tenant id")
-    .description("remove a tenant from tenants.yaml; its data volume is kept unless --purge")
+    .description("remove a tenant from tenants.yaml; its data is kept unless --purge")
     .option("--purge", "delete its data too: sets onRemove: delete first (asks for the id to be typed)")
     .option("-y, --yes", "with --purge: do not ask")
     .addOption(applyOption())
-    .action(async (id: string, o) => {
-      const { markForDeletion, removeTenantEntry } = await import("./edits");
-      const { loadOffline } = await import("./context");
-      const { settings, tenants } = loadOffline(t());
-      const tenant = tenants.find((x) => x.id === id);
-      if (!tenant) throw new CliError(`no tenant "${id}" in the tenants file`);
-      if (o.purge) {
-        const ok =
-          o.yes ||
-          (await confirmByTyping(
-            io,
-            `This deletes tenant ${id}'s data volume ${settings.naming.dataVolume(id)} for good. Type the tenant id (${id}) to confirm: `,
-            id,
-          ));
-        if (!ok) throw new CliError("not confirmed; nothing was changed");
-        const marked = markForDeletion(t(), io, id);
-        if (!o.apply) {
-          // The engine deletes with the options it last applied: onRemove must be applied before the removal.
-          if (marked.changed)
-            io.out(`Next: apply this (pgs up), then run pgs remove ${id} --apply again; the volume is deleted only once both are applied.`);
-          else io.out(`onRemove: delete is already set; if it has been applied, pgs remove ${id} --apply deletes the tenant and its data.`);
-          return;
-        }
-        if (marked.changed) await apply(marked, true);
-      }
-      await apply(removeTenantEntry(t(), io, id), o.apply);
-      if (!o.purge)
-        io.out(
-          `The data volume ${settings.naming.dataVolume(id)} is kept: pgs create ${id} brings the tenant back with its data; docker volume rm deletes it.`,
-        );
-    });
+    .action(async (id: string, o) =>
+      (await import("./edits")).removeCommand(t(), io, id, o, (question, expected) => confirmByTyping(io, question, expected)),
+    );
 
   const state = (name: "start" | "stop", value: "running" | "stopped", what: string) =>
     root
@@ -213,7 +163,7 @@ Exit codes: 0 done, 1 invalid input or failed operation, 2 usage error.`,
       .argument("[ids...]", "tenant ids (default: every tenant)")
       .description(what)
       .addOption(applyOption())
-      .action(async (ids: string[], o) => apply((await import("./edits")).setState(t(), io, ids, value), o.apply));
+      .action(async (ids: string[], o) => edit((e) => e.setState(t(), io, ids, value), o.apply));
   state("start", "running", "set state: running (the default) for tenants; the container is created again, data kept");
   state("stop", "stopped", "set state: stopped: the container is removed, its volume and network kept");
 
@@ -223,7 +173,7 @@ Exit codes: 0 done, 1 invalid input or failed operation, 2 usage error.`,
       .argument("<id>", "tenant id")
       .description(what)
       .addOption(applyOption())
-      .action(async (id: string, o) => apply((await import("./edits")).setAccess(t(), io, id, value), o.apply));
+      .action(async (id: string, o) => edit((e) => e.setAccess(t(), io, id, value), o.apply));
   access("enable-access", "enabled", "route the tenant's hostname again (access: enabled)");
   access("disable-access", "disabled", "refuse new connections to the tenant; the server keeps running (access: disabled)");
 
@@ -233,14 +183,14 @@ Exit codes: 0 done, 1 invalid input or failed operation, 2 usage error.`,
     .argument("<cidrs...>", "addresses or CIDRs")
     .description("add client addresses to the tenant's allowFrom")
     .addOption(applyOption())
-    .action(async (id: string, cidrs: string[], o) => apply((await import("./edits")).allow(t(), io, id, cidrs), o.apply));
+    .action(async (id: string, cidrs: string[], o) => edit((e) => e.allow(t(), io, id, cidrs), o.apply));
   root
     .command("deny")
     .argument("<id>", "tenant id")
     .argument("<cidrs...>", "addresses or CIDRs")
     .description("remove client addresses from the tenant's allowFrom (never the last one)")
     .addOption(applyOption())
-    .action(async (id: string, cidrs: string[], o) => apply((await import("./edits")).deny(t(), io, id, cidrs), o.apply));
+    .action(async (id: string, cidrs: string[], o) => edit((e) => e.deny(t(), io, id, cidrs), o.apply));
 
   root
     .command("list")

@@ -1,31 +1,21 @@
 /**
  * The commands that work straight on the hosts: the backup, restore and upgrade operations of
- * app/ops (offline checks: check.ts).
+ * app/ops, on the stack's backend's host (offline checks: check.ts).
  */
-import * as path from "node:path";
-import { type BackupContext, BackupError, backupNow, formatBackups, listBackups, restoreTenant, type S3Source } from "../ops/backups";
-import { kubernetesBackupHost } from "../../backends/kubernetes/backupHost";
-import { UpgradeError, upgradeTenant } from "../ops/upgrade";
+import type { S3Source } from "../../backends/host";
 import { SECRET_KEYS, type StackSettings } from "../../lib/stackSettings";
 import { BUILT_IN_DEFAULTS } from "../../lib/tenants/tenant";
+import { type BackupContext, backupNow, formatBackups, listBackups, restoreTenant } from "../ops/backups";
 import { loadOffline, type Target } from "./context";
 import { CliError, type Io, printJson } from "./io";
 
 export async function upgrade(t: Target, io: Io, id: string, to: number): Promise<void> {
-  const { settings, tenantsFile, tenants } = loadOffline(t);
-  if (settings.backend !== "docker") {
-    throw new CliError(
-      `pgs upgrade works on the Docker backend only; stack ${t.stack} runs on ${settings.backend} (docs/kubernetes.md: major versions)`,
-    );
-  }
+  const { settings, tenantsFile, tenants, backend } = loadOffline(t);
+  const { upgrade: run } = backend.host({ settings, projectDir: t.projectDir });
+  if (typeof run === "string") throw new CliError(`${run}; stack ${t.stack} runs on ${settings.backend}`);
   const tenant = tenants.find((x) => x.id === id);
   if (!tenant) throw new CliError(`${tenantsFile}: no tenant "${id}"`);
-  try {
-    await upgradeTenant({ tenant, to, naming: settings.naming, targetImage: settings.postgresImage(to), tenantsFile, log: io.out });
-  } catch (err) {
-    if (err instanceof UpgradeError) throw new CliError(err.message);
-    throw err;
-  }
+  await run({ tenant, to, naming: settings.naming, targetImage: settings.postgresImage(to), tenantsFile, log: io.out });
 }
 
 /** The S3 credentials: PGS_BACKUP_S3_ACCESS_KEY_ID / _SECRET_ACCESS_KEY, else the stack's secret config through the engine. */
@@ -35,7 +25,7 @@ async function s3Source(t: Target, settings: StackSettings): Promise<S3Source> {
   const fromEnv = { accessKeyId: process.env.PGS_BACKUP_S3_ACCESS_KEY_ID, secretAccessKey: process.env.PGS_BACKUP_S3_SECRET_ACCESS_KEY };
   if (fromEnv.accessKeyId && fromEnv.secretAccessKey)
     return { ...s3, accessKeyId: fromEnv.accessKeyId, secretAccessKey: fromEnv.secretAccessKey };
-  const { existingStack } = await import("./engine");
+  const { existingStack } = await import("./stack");
   const { stack } = await existingStack(t);
   return {
     ...s3,
@@ -49,41 +39,22 @@ function backupContext(
   io: Io,
   ids: string[],
 ): { ctx: BackupContext; settings: StackSettings; tenantsFile: string; tenants: ReturnType<typeof loadOffline>["tenants"] } {
-  const { settings, tenantsFile, tenants } = loadOffline(t);
+  const { settings, tenantsFile, tenants, backend } = loadOffline(t);
   // A removed tenant's backups stay listable and restorable: its id is enough; its image is the default major's.
   const major =
     ids.map((id) => tenants.find((x) => x.id === id)?.postgres.version).find((m) => m !== undefined) ?? BUILT_IN_DEFAULTS.postgres.version;
-  const image = settings.postgresImage(major);
-  // On Kubernetes the same scripts run through kubectl, in the stack's cluster.
-  const { kubeconfig } = settings.kubernetes;
-  const host =
-    settings.backend === "kubernetes"
-      ? kubernetesBackupHost({
-          naming: settings.naming,
-          image,
-          ...(kubeconfig ? { kubeconfig: path.resolve(t.projectDir, kubeconfig) } : {}),
-        })
-      : undefined;
-  return { ctx: { naming: settings.naming, image, log: io.out, ...(host ? { host } : {}) }, settings, tenantsFile, tenants };
-}
-
-async function backupErrors<T>(run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (err) {
-    if (err instanceof BackupError) throw new CliError(err.message);
-    throw err;
-  }
+  const host = backend.host({ settings, projectDir: t.projectDir }).backups(settings.postgresImage(major));
+  return { ctx: { host, log: io.out }, settings, tenantsFile, tenants };
 }
 
 export async function backup(t: Target, io: Io, id: string): Promise<void> {
   const { ctx } = backupContext(t, io, [id]);
-  io.out(await backupErrors(() => backupNow(ctx, id)));
+  io.out(await backupNow(ctx, id));
 }
 
 export async function backups(t: Target, io: Io, id: string, json: boolean): Promise<void> {
   const { ctx } = backupContext(t, io, [id]);
-  const found = await backupErrors(() => listBackups(ctx, id));
+  const found = await listBackups(ctx, id);
   if (json) return printJson(io, found);
   for (const line of formatBackups(found)) io.out(line);
 }
@@ -107,14 +78,12 @@ export async function restore(
   const target = tenants.find((x) => x.id === targetId);
   if (!target) throw new CliError(`${tenantsFile}: no tenant "${targetId}" to restore into (add it, apply, then restore)`);
   const s3 = o.fromS3 ? await s3Source(t, settings) : undefined;
-  await backupErrors(() =>
-    restoreTenant({
-      ...ctx,
-      source: id,
-      target: { id: target.id, user: target.user, database: target.database },
-      ...(o.from ? { from: o.from } : {}),
-      ...(s3 ? { s3 } : {}),
-      ...(o.yes ? {} : { confirm: (question: string) => confirm(question, target.id) }),
-    }),
-  );
+  await restoreTenant({
+    ...ctx,
+    source: id,
+    target: { id: target.id, user: target.user, database: target.database },
+    ...(o.from ? { from: o.from } : {}),
+    ...(s3 ? { s3 } : {}),
+    ...(o.yes ? {} : { confirm: (question: string) => confirm(question, target.id) }),
+  });
 }

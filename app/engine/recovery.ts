@@ -12,11 +12,11 @@
  * state and the next up fails on Docker's name conflict (seen here: "The container name ... is
  * already in use"). The resource goes into the state with its provider id; the refresh reads it.
  */
-import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { hostname } from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
+import type { ExistingObject } from "../../backends/host";
 import { type OpenedStack, runCli } from "./workspace";
 
 interface LockFile {
@@ -68,44 +68,8 @@ interface PendingOperation {
   resource: { urn: string; type: string; inputs?: Record<string, unknown> };
 }
 
-/**
- * The provider id of what a pending create made, if it exists (undefined: it does not, or the
- * type is not this lookup's), and the name to say it by.
- */
-export type ExistingObject = (type: string, inputs: Record<string, unknown>) => Promise<{ id: string; name: string } | undefined>;
-
-/** Docker containers, networks and volumes, by name on the local Docker engine. */
-export const dockerObject: ExistingObject = async (type, inputs) => {
-  const name = inputs.name;
-  if (typeof name !== "string") return undefined;
-  const id = dockerId(type, name);
-  return id ? { id, name } : undefined;
-};
-
-/** The Docker id of what a pending create of `type` named `name` made, if it exists. */
-function dockerId(type: string, name: string): string | undefined {
-  const inspect = (args: string[]) => {
-    try {
-      return execFileSync("docker", args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
-    } catch {
-      return undefined;
-    }
-  };
-  switch (type) {
-    case "docker:index/container:Container":
-      return inspect(["container", "inspect", "--format", "{{.Id}}", name]);
-    case "docker:index/network:Network":
-      return inspect(["network", "inspect", "--format", "{{.Id}}", name]);
-    // A volume's id is its name.
-    case "docker:index/volume:Volume":
-      return inspect(["volume", "inspect", "--format", "{{.Name}}", name]);
-    default:
-      return undefined;
-  }
-}
-
 /** Resolves what an interrupted run left behind; returns what it did, in words. */
-export async function recoverInterrupted(opened: OpenedStack, existing: ExistingObject = dockerObject): Promise<string[]> {
+export async function recoverInterrupted(opened: OpenedStack, existing: ExistingObject): Promise<string[]> {
   const done = releaseStaleLocks(opened);
   const exported = await opened.stack.exportStack();
   const pending = (exported.deployment as { pending_operations?: PendingOperation[] }).pending_operations ?? [];

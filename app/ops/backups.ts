@@ -9,73 +9,15 @@
  * anything else, and runs as one transaction in the target's own server as the target's role:
  * a missing, corrupt or failing backup leaves the tenant exactly as it was.
  */
-import { spawn } from "node:child_process";
-import type { Naming } from "../../lib/naming";
-import {
-  BACKUP_DIR,
-  BACKUP_FILES,
-  backupVolumeEnv,
-  backupVolumeScript,
-  DUMP_NAME,
-  dumpTime,
-  LOG_TAG,
-  offsiteEnv,
-  offsiteScript,
-  parseLogLine,
-  remoteFolder,
-  s3CredentialLines,
-} from "../../lib/postgres/backup";
-import type { BackupS3Settings } from "../../lib/stackSettings";
-import { docker, envArgs, labelArgs, stderrTail } from "../../lib/hosts/dockerCli";
+import { DUMP_NAME, dumpTime, LOG_TAG, parseLogLine, remoteFolder } from "../../lib/postgres/backup";
+import { BackupError, type BackupHost, type RestoreTarget, type S3Source } from "../../backends/host";
 
-export class BackupError extends Error {}
+export { BackupError } from "../../backends/host";
 
 export interface BackupContext {
-  naming: Naming;
-  /** An image with sh, sha256sum and pg_restore (the tenant's PostgreSQL image) for throwaway containers. */
-  image: string;
+  /** Where the backups and servers are: the stack's backend's BackupHost. */
+  host: BackupHost;
   log: (line: string) => void;
-  /** Where the backups and servers are; the Docker host when absent. */
-  host?: BackupHost;
-}
-
-/** What a command run on a BackupHost printed, and how it ended. */
-export interface HostRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * Where a stack's backups and tenant servers are. A "store" is a tenant's backup volume or claim;
- * `store` arguments name another one (a scratch volume of a restore from S3) where a host has them.
- */
-export interface BackupHost {
-  /** Runs backup-now.sh manual where the tenant's scheduled backups run; throws BackupError when that cannot start. */
-  takeBackup(tenantId: string, log: (line: string) => void): Promise<HostRun>;
-  /** The tenant's backup store, in words for messages, and whether it exists. */
-  backupStore(tenantId: string, store?: string): Promise<{ name: string; exists: boolean }>;
-  /** backup-volume.sh ARGS with the store mounted read-only. */
-  inBackupStore(tenantId: string, args: string[], store?: string): Promise<HostRun>;
-  /** The tenant's server, in words for messages, and whether it runs. */
-  server(tenantId: string): Promise<{ name: string; running: boolean }>;
-  /** Streams dump `name` of `source`'s store into `pg_restore ARGS` run in the target's server as `target.user`. */
-  pipeRestore(source: string, name: string, target: RestoreTarget, pgRestoreArgs: string[], store?: string): Promise<HostRun>;
-  /** Removes what the host set up for this command. */
-  close(): Promise<void>;
-}
-
-/** The tenant a restore writes into: its server container runs `pg_restore` as `user`. */
-export interface RestoreTarget {
-  id: string;
-  user: string;
-  database: string;
-}
-
-/** The stack's S3 target and its credentials (`network` "" means Docker's default bridge). */
-export interface S3Source extends BackupS3Settings {
-  accessKeyId: string;
-  secretAccessKey: string;
 }
 
 export interface BackupInfo {
@@ -85,115 +27,9 @@ export interface BackupInfo {
   checksum: "ok" | "BAD" | "missing";
 }
 
-async function isRunning(container: string): Promise<boolean> {
-  const r = await docker(["inspect", "--format", "{{.State.Running}}", container], { allowFailure: true });
-  return r.code === 0 && r.stdout.trim() === "true";
-}
-
-async function volumeExists(volume: string): Promise<boolean> {
-  return (await docker(["volume", "inspect", volume], { allowFailure: true })).code === 0;
-}
-
-/** The stack's Docker host: backup containers, backup volumes, throwaway containers, server containers. */
-export function dockerBackupHost(ctx: Pick<BackupContext, "naming" | "image">): BackupHost {
-  const { naming } = ctx;
-  return {
-    async takeBackup(tenantId, log) {
-      const container = naming.backupContainer(tenantId);
-      if (!(await isRunning(container))) {
-        throw new BackupError(
-          `tenant ${tenantId} has no running backup container ${container}: set backup: in tenants.yaml for it and apply (pulumi up)`,
-        );
-      }
-      log(`taking a backup of ${tenantId} now (pg_dump -Fc in ${container}) ...`);
-      return docker(["exec", container, BACKUP_FILES.now, "manual"], { allowFailure: true });
-    },
-    async backupStore(tenantId, store) {
-      const volume = store ?? naming.backupVolume(tenantId);
-      return { name: `backup volume ${volume}`, exists: await volumeExists(volume) };
-    },
-    // A throwaway, network-less container of the image with the volume mounted read-only (`--rm`
-    // also removes the image's anonymous VOLUME).
-    inBackupStore(tenantId, args, store) {
-      const volume = store ?? naming.backupVolume(tenantId);
-      return docker(
-        [
-          "run",
-          "--rm",
-          "--network",
-          "none",
-          ...labelArgs(naming.tenantLabels(tenantId, "backup")),
-          ...envArgs(backupVolumeEnv()),
-          "-v",
-          `${volume}:${BACKUP_DIR}:ro`,
-          "--entrypoint",
-          "sh",
-          ctx.image,
-          "-c",
-          backupVolumeScript(),
-          "backup-volume.sh",
-          ...args,
-        ],
-        { allowFailure: true },
-      );
-    },
-    async server(tenantId) {
-      const container = naming.container(tenantId);
-      return { name: container, running: await isRunning(container) };
-    },
-    pipeRestore(source, name, target, pgRestoreArgs, store) {
-      const volume = store ?? naming.backupVolume(source);
-      return pipe(
-        [
-          "docker",
-          [
-            "run",
-            "--rm",
-            "--network",
-            "none",
-            ...labelArgs(naming.tenantLabels(source, "backup")),
-            "-v",
-            `${volume}:${BACKUP_DIR}:ro`,
-            "--entrypoint",
-            "cat",
-            ctx.image,
-            `${BACKUP_DIR}/${name}`,
-          ],
-        ],
-        // The socket is trusted inside the tenant's own container (lib/postgres/files/pg_hba.conf).
-        ["docker", ["exec", "-i", naming.container(target.id), "pg_restore", ...pgRestoreArgs]],
-      );
-    },
-    async close() {},
-  };
-}
-
-/** Runs `reader | writer`: both commands' exit codes (the writer's if the reader succeeded) and their stderr. */
-export function pipe(reader: [string, string[]], writer: [string, string[]]): Promise<HostRun> {
-  const from = spawn(reader[0], reader[1], { stdio: ["ignore", "pipe", "pipe"] });
-  const to = spawn(writer[0], writer[1], { stdio: ["pipe", "pipe", "pipe"] });
-  from.stdout.pipe(to.stdin);
-  const errors: Buffer[] = [];
-  from.stderr.on("data", (c: Buffer) => errors.push(c));
-  to.stderr.on("data", (c: Buffer) => errors.push(c));
-  to.stdout.resume();
-  const done = (child: ReturnType<typeof spawn>) =>
-    new Promise<number>((resolve, reject) => {
-      child.on("error", reject);
-      child.on("close", (code) => resolve(code ?? 1));
-    });
-  return Promise.all([done(from), done(to)]).then(([a, b]) => ({
-    code: a !== 0 ? a : b,
-    stdout: "",
-    stderr: Buffer.concat(errors).toString(),
-  }));
-}
-
-const hostOf = (ctx: BackupContext): BackupHost => ctx.host ?? dockerBackupHost(ctx);
-
 /** `pgs backup <tenant>`: one backup now, where the tenant's scheduled backups run; returns its log line. */
 export async function backupNow(ctx: BackupContext, tenantId: string): Promise<string> {
-  const host = hostOf(ctx);
+  const host = ctx.host;
   try {
     const r = await host.takeBackup(tenantId, ctx.log);
     const line = r.stdout
@@ -211,7 +47,7 @@ export async function backupNow(ctx: BackupContext, tenantId: string): Promise<s
 
 /** `pgs backups <tenant>`: the tenant's dumps, oldest first, each with its checksum verified. */
 export async function listBackups(ctx: BackupContext, tenantId: string): Promise<BackupInfo[]> {
-  const host = hostOf(ctx);
+  const host = ctx.host;
   try {
     return await listStore(host, tenantId);
   } finally {
@@ -261,49 +97,16 @@ export interface RestoreRequest extends BackupContext {
   confirm?: (question: string) => Promise<boolean>;
 }
 
-/**
- * Fetches one dump (and its checksum) of `source` from S3 into a fresh temporary volume with
- * offsite.sh. The credentials go to it on stdin: never on a command line or in an environment.
- */
-async function fetchFromS3(request: RestoreRequest, s3: S3Source, volume: string): Promise<string> {
-  const { naming, source } = request;
-  await docker(["volume", "create", ...labelArgs(naming.tenantLabels(source, "backups")), volume]);
-  const r = await docker(
-    [
-      "run",
-      "--rm",
-      "-i",
-      ...(s3.network ? ["--network", s3.network] : []),
-      ...labelArgs(naming.tenantLabels(source, "offsite")),
-      ...envArgs(offsiteEnv(s3, source, 1)),
-      "-v",
-      `${volume}:${BACKUP_DIR}`,
-      "--entrypoint",
-      "sh",
-      s3.rcloneImage,
-      "-c",
-      offsiteScript(),
-      "offsite.sh",
-      "fetch",
-      ...(request.from ? [request.from] : []),
-    ],
-    { input: s3CredentialLines(s3.accessKeyId, s3.secretAccessKey), allowFailure: true },
-  );
-  if (r.code !== 0) throw new BackupError(`fetching from ${remoteFolder(s3, source)} failed; nothing was changed: ${stderrTail(r.stderr)}`);
-  return r.stdout.trim().split("\n").pop()!;
-}
-
 /** `pgs restore <tenant> [--from NAME] [--to-new-tenant ID] [--from-s3]`. */
 export async function restoreTenant(request: RestoreRequest): Promise<{ name: string; seconds: number }> {
-  const { naming, source, target, log } = request;
-  const host = hostOf(request);
+  const { source, target, log } = request;
+  const host = request.host;
   const started = Date.now();
   const steps = request.s3 ? 4 : 3;
   let step = 0;
   const progress = (line: string) => log(`${++step}/${steps} ${line}`);
 
   let store: string | undefined;
-  let temporary: string | undefined;
   try {
     const server = await host.server(target.id);
     if (!server.running) {
@@ -313,10 +116,8 @@ export async function restoreTenant(request: RestoreRequest): Promise<{ name: st
     }
     let name = request.from;
     if (request.s3) {
-      temporary = naming.restoreScratchVolume(source, Date.now());
       progress(`fetching ${name ?? "the newest backup"} of ${source} from ${remoteFolder(request.s3, source)}`);
-      name = await fetchFromS3(request, request.s3, temporary);
-      store = temporary;
+      ({ store, name } = await host.fetchFromS3(source, request.s3, name));
     } else if (!name) {
       const all = await listStore(host, source);
       if (all.length === 0)
@@ -376,7 +177,6 @@ export async function restoreTenant(request: RestoreRequest): Promise<{ name: st
     progress(`done in ${seconds.toFixed(1)} s: ${target.id} holds the data of ${name}`);
     return { name, seconds };
   } finally {
-    if (temporary) await docker(["volume", "rm", "-f", temporary], { allowFailure: true });
     await host.close();
   }
 }

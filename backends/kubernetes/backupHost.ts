@@ -9,8 +9,9 @@ import { KUBERNETES_OBJECTS, type Naming } from "../../lib/naming";
 import { BACKUP_DIR, backupVolumeScript } from "../../lib/postgres/backup";
 import { backupReaderPod, manualBackupJob } from "../../lib/kubernetes/backup";
 import { serverPod } from "../../lib/kubernetes/server";
-import { BackupError, type BackupHost, type HostRun, pipe } from "../../app/ops/backups";
 import { kubectl } from "../../lib/hosts/kubectl";
+import { pipe } from "../../lib/hosts/process";
+import { BackupError, type BackupHost, type HostRun } from "../host";
 
 export interface KubernetesBackupOptions {
   naming: Naming;
@@ -35,8 +36,9 @@ export function kubernetesBackupHost(options: KubernetesBackupOptions): BackupHo
   const k = kubectl(options.kubeconfig);
   const namespace = (tenantId: string) => naming.tenantNamespace(tenantId);
   const readers = new Map<string, string>();
+  const NO_S3 = "restoring from S3 is not available on the Kubernetes backend (off-host copies run on Docker only); nothing was changed";
   const noScratch = (store?: string) => {
-    if (store !== undefined) throw new BackupError("restoring from S3 is not available on the Kubernetes backend; nothing was changed");
+    if (store !== undefined) throw new BackupError(NO_S3);
   };
 
   /** The tenant's reader pod, made on first use and removed by close(). */
@@ -137,6 +139,9 @@ export function kubernetesBackupHost(options: KubernetesBackupOptions): BackupHo
           ],
         ],
       );
+    },
+    async fetchFromS3() {
+      throw new BackupError(NO_S3);
     },
     async close() {
       for (const [tenantId, pod] of readers) {

@@ -15,7 +15,8 @@ import {
 } from "../../lib/postgres/backup";
 import type { BackupS3Settings } from "../../lib/stackSettings";
 import type { Tenant } from "../../lib/tenants/tenant";
-import { TENANT_CONTAINER_HARDENING } from "./tenantDatabase";
+import { TENANT_CONTAINER_HARDENING } from "../../lib/docker/hardening";
+import { withOldType } from "../aliases";
 
 export interface OffsiteArgs {
   settings: BackupS3Settings;
@@ -54,7 +55,7 @@ export class TenantBackup extends pulumi.ComponentResource {
   readonly offsite?: docker.Container;
 
   constructor(name: string, args: TenantBackupArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("pgs:index:TenantBackup", name, {}, opts);
+    super("pgs:docker:TenantBackup", name, {}, withOldType(opts, "pgs:index:TenantBackup"));
     const { tenant, naming } = args;
     const policy = tenant.backup;
     if (!policy) throw new Error(`TenantBackup ${name}: tenant ${tenant.id} has no \`backup\` policy.`);

@@ -1,10 +1,9 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
-import { dockerCapabilities, dockerCpus, dockerLabels, dockerMemory, envList, goDuration } from "../../lib/docker/inputs";
-import { LABEL, type Naming } from "../../lib/naming";
+import { TENANT_CONTAINER_HARDENING } from "../../lib/docker/hardening";
+import { dockerCpus, dockerLabels, dockerMemory, envList, goDuration } from "../../lib/docker/inputs";
+import { LABEL } from "../../lib/naming";
 import { dataMountPath, HEALTHCHECK, STOP_TIMEOUT_SECONDS } from "../../lib/postgres/container";
-import { scramSha256Verifier } from "../../lib/postgres/scram";
 import {
   HEALTH_PROBE,
   SERVER_FILES,
@@ -12,33 +11,19 @@ import {
   serverCommand,
   serverEnv,
   serverFiles,
-  type ServerSpec,
+  serverSpec,
 } from "../../lib/postgres/server";
-import type { Tenant } from "../../lib/tenants/tenant";
 import { tenantRouterLabels } from "../../lib/traefik/labels";
+import { withOldType } from "../aliases";
+import { serverVerifiers, type TenantDatabaseBaseArgs, tenantDatabaseOutputs, tenantPasswords } from "../tenantDatabaseBase";
 import { type OffsiteArgs, TenantBackup } from "./tenantBackup";
 
-export interface TenantDatabaseArgs {
-  tenant: Tenant;
-  naming: Naming;
+export interface TenantDatabaseArgs extends TenantDatabaseBaseArgs {
   /** The PostgreSQL image's id (RemoteImage.imageId), shared by tenants on the same image; needed while running. */
   imageId?: pulumi.Input<string>;
-  /** The port clients use on the ingress. */
-  ingressPort: number;
-  /** A custom password from secret stack config (`passwordSecret`); generated when absent. */
-  customPassword?: pulumi.Output<string>;
   /** Off-host copies of the tenant's backups (when the stack has an S3 target and the tenant has backups). */
   offsite?: OffsiteArgs;
 }
-
-/**
- * What every container a tenant owns runs with: no raw sockets (no spoofing on the tenant
- * network) and no privilege gain through setuid binaries.
- */
-export const TENANT_CONTAINER_HARDENING = {
-  capabilities: { drops: dockerCapabilities(["NET_RAW"]) },
-  securityOpts: ["no-new-privileges:true"],
-};
 
 /**
  * One tenant: its passwords, data volume, private network and PostgreSQL container. The
@@ -62,35 +47,14 @@ export class TenantDatabase extends pulumi.ComponentResource {
   readonly backup?: TenantBackup;
 
   constructor(name: string, args: TenantDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("pgs:index:TenantDatabase", name, {}, opts);
+    super("pgs:docker:TenantDatabase", name, {}, withOldType(opts, "pgs:index:TenantDatabase"));
     const { tenant, naming } = args;
     if (tenant.state === "running" && args.imageId === undefined) {
       throw new Error(`TenantDatabase ${name}: a running tenant needs \`imageId\`.`);
     }
 
-    this.password = pulumi.secret(
-      args.customPassword ??
-        new random.RandomPassword(
-          `${name}-password`,
-          {
-            length: 32,
-            special: false,
-            ...(tenant.passwordVersion !== undefined ? { keepers: { passwordVersion: String(tenant.passwordVersion) } } : {}),
-          },
-          { parent: this },
-        ).result,
-    );
-    const superuserPassword = pulumi.secret(
-      new random.RandomPassword(
-        `${name}-superuser-password`,
-        {
-          length: 32,
-          special: false,
-        },
-        { parent: this },
-      ).result,
-    );
-    const verifierContext = `${naming.stack}/${tenant.id}`;
+    const passwords = tenantPasswords(name, args, this);
+    const verifiers = serverVerifiers(passwords, naming, tenant);
 
     this.volume = new docker.Volume(
       `${name}-data`,
@@ -112,13 +76,6 @@ export class TenantDatabase extends pulumi.ComponentResource {
     );
 
     if (tenant.state === "running") {
-      const spec: ServerSpec = {
-        tenantId: tenant.id,
-        role: tenant.user,
-        database: tenant.database,
-        superuser: tenant.superuser,
-        major: tenant.postgres.version,
-      };
       this.container = new docker.Container(
         `${name}-postgres`,
         {
@@ -126,15 +83,12 @@ export class TenantDatabase extends pulumi.ComponentResource {
           image: args.imageId!,
           entrypoints: [SERVER_FILES.start],
           command: serverCommand(tenant.postgres.settings),
-          envs: envList(serverEnv(spec)),
+          envs: envList(serverEnv(serverSpec(tenant))),
           uploads: [
             ...serverFiles().map((f) => ({ file: f.path, content: f.content, executable: f.executable })),
-            { file: SERVER_SECRET_FILES.tenantVerifier, content: this.password.apply((p) => scramSha256Verifier(p, verifierContext)) },
-            {
-              file: SERVER_SECRET_FILES.superuserVerifier,
-              content: superuserPassword.apply((p) => scramSha256Verifier(p, verifierContext)),
-            },
-            { file: SERVER_SECRET_FILES.superuserPassword, content: superuserPassword },
+            { file: SERVER_SECRET_FILES.tenantVerifier, content: verifiers.tenant },
+            { file: SERVER_SECRET_FILES.superuserVerifier, content: verifiers.superuser },
+            { file: SERVER_SECRET_FILES.superuserPassword, content: passwords.superuserPassword },
           ],
           labels: dockerLabels({
             ...naming.tenantLabels(tenant.id, "postgres"),
@@ -182,28 +136,22 @@ export class TenantDatabase extends pulumi.ComponentResource {
           naming,
           ...(this.container ? { imageId: args.imageId!, server: this.container } : {}),
           networkName: this.network.name,
-          password: this.password,
+          password: passwords.password,
           ...(args.offsite ? { offsite: args.offsite } : {}),
         },
         { parent: this },
       );
     }
 
-    this.hostname = tenant.hostname;
-    this.port = args.ingressPort;
-    this.database = tenant.database;
-    this.user = tenant.user;
-    this.connectionString = pulumi.secret(
-      pulumi.interpolate`postgresql://${tenant.user}:${this.password.apply(encodeURIComponent)}@${tenant.hostname}:${args.ingressPort}/${tenant.database}?sslmode=verify-full`,
-    );
-
-    this.registerOutputs({
+    const outputs = tenantDatabaseOutputs(args, passwords.password);
+    ({
       hostname: this.hostname,
       port: this.port,
       database: this.database,
       user: this.user,
       password: this.password,
       connectionString: this.connectionString,
-    });
+    } = outputs);
+    this.registerOutputs(outputs);
   }
 }

@@ -11,6 +11,7 @@ import {
   traefikStaticArgs,
 } from "../../lib/traefik/staticConfig";
 import { IngressCertificate } from "../ingressCertificate";
+import { withOldType } from "../aliases";
 
 export interface TraefikIngressArgs {
   naming: Naming;
@@ -35,7 +36,7 @@ export class TraefikIngress extends pulumi.ComponentResource {
   readonly port: number;
 
   constructor(name: string, args: TraefikIngressArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("pgs:index:TraefikIngress", name, {}, opts);
+    super("pgs:docker:TraefikIngress", name, {}, withOldType(opts, "pgs:index:TraefikIngress"));
     const { naming, settings } = args;
 
     this.certificate = new IngressCertificate(

@@ -1,6 +1,5 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import { contentChecksum, filesData, filesVolume } from "../../lib/kubernetes/files";
 import { envVars } from "../../lib/kubernetes/inputs";
 import {
@@ -14,27 +13,20 @@ import {
   TENANT_CONTAINER_SECURITY,
   volumeOwnerCommand,
 } from "../../lib/kubernetes/server";
-import { KUBERNETES_OBJECTS, type Naming } from "../../lib/naming";
+import { KUBERNETES_OBJECTS } from "../../lib/naming";
 import { dataMountPath, POSTGRES_PORT, STOP_TIMEOUT_SECONDS } from "../../lib/postgres/container";
-import { scramSha256Verifier } from "../../lib/postgres/scram";
-import { SERVER_FILES, serverCommand, serverEnv, serverFiles, type ServerSpec } from "../../lib/postgres/server";
+import { SERVER_FILES, serverCommand, serverEnv, serverFiles, serverSpec } from "../../lib/postgres/server";
 import type { KubernetesSettings } from "../../lib/stackSettings";
-import type { Tenant } from "../../lib/tenants/tenant";
 import { TRAEFIK_API_VERSION, tenantRouteObjects } from "../../lib/traefik/kubernetes";
+import { serverVerifiers, type TenantDatabaseBaseArgs, tenantDatabaseOutputs, tenantPasswords } from "../tenantDatabaseBase";
 import { TenantBackup } from "./tenantBackup";
 
-export interface TenantDatabaseArgs {
-  tenant: Tenant;
-  naming: Naming;
+export interface TenantDatabaseArgs extends TenantDatabaseBaseArgs {
   /** The tenant's PostgreSQL image reference; the cluster's nodes must have or be able to pull it. */
   image: string;
-  /** The port clients use on the ingress. */
-  ingressPort: number;
   kubernetes: Pick<KubernetesSettings, "storageClass" | "volumeSize">;
   /** What the tenant's route needs to exist first (the ingress's CRDs). */
   routeDependsOn: pulumi.Input<pulumi.Resource>[];
-  /** A custom password from secret stack config (`passwordSecret`); generated when absent. */
-  customPassword?: pulumi.Output<string>;
 }
 
 /**
@@ -74,29 +66,8 @@ export class TenantDatabase extends pulumi.ComponentResource {
     if (args.routeDependsOn.length === 0)
       throw new Error(`TenantDatabase ${name}: \`routeDependsOn\` must list the ingress's CRDs, which the tenant's route needs.`);
 
-    this.password = pulumi.secret(
-      args.customPassword ??
-        new random.RandomPassword(
-          `${name}-password`,
-          {
-            length: 32,
-            special: false,
-            ...(tenant.passwordVersion !== undefined ? { keepers: { passwordVersion: String(tenant.passwordVersion) } } : {}),
-          },
-          { parent: this },
-        ).result,
-    );
-    const superuserPassword = pulumi.secret(
-      new random.RandomPassword(
-        `${name}-superuser-password`,
-        {
-          length: 32,
-          special: false,
-        },
-        { parent: this },
-      ).result,
-    );
-    const verifierContext = `${naming.stack}/${tenant.id}`;
+    const passwords = tenantPasswords(name, args, this);
+    const verifiers = serverVerifiers(passwords, naming, tenant);
     const retained = { retainOnDelete: tenant.onRemove !== "delete" };
     const namespaceName = naming.tenantNamespace(tenant.id);
     const serverLabels = naming.tenantLabels(tenant.id, "postgres");
@@ -113,9 +84,9 @@ export class TenantDatabase extends pulumi.ComponentResource {
     const inNamespace = { parent: this, dependsOn: [this.namespace] };
 
     const serverSecrets: Record<string, pulumi.Output<string>> = {
-      [CREDENTIAL_KEYS.tenantVerifier]: this.password.apply((p) => scramSha256Verifier(p, verifierContext)),
-      [CREDENTIAL_KEYS.superuserVerifier]: superuserPassword.apply((p) => scramSha256Verifier(p, verifierContext)),
-      [CREDENTIAL_KEYS.superuserPassword]: superuserPassword,
+      [CREDENTIAL_KEYS.tenantVerifier]: verifiers.tenant,
+      [CREDENTIAL_KEYS.superuserVerifier]: verifiers.superuser,
+      [CREDENTIAL_KEYS.superuserPassword]: passwords.superuserPassword,
     };
     this.credentials = new k8s.core.v1.Secret(
       `${name}-credentials`,
@@ -125,7 +96,7 @@ export class TenantDatabase extends pulumi.ComponentResource {
         stringData: {
           ...serverSecrets,
           // The backup job logs in as the tenant; the server never mounts this key.
-          ...(tenant.backup ? { [CREDENTIAL_KEYS.tenantPassword]: this.password } : {}),
+          ...(tenant.backup ? { [CREDENTIAL_KEYS.tenantPassword]: passwords.password } : {}),
         },
       },
       inNamespace,
@@ -186,13 +157,6 @@ export class TenantDatabase extends pulumi.ComponentResource {
       inNamespace,
     );
 
-    const spec: ServerSpec = {
-      tenantId: tenant.id,
-      role: tenant.user,
-      database: tenant.database,
-      superuser: tenant.superuser,
-      major: tenant.postgres.version,
-    };
     const scripts = filesVolume("files", { configMap: KUBERNETES_OBJECTS.files }, files);
     const secrets = filesVolume("credentials", { secret: KUBERNETES_OBJECTS.credentials }, serverSecretFiles());
     const shm = shmVolume(tenant.resources);
@@ -248,7 +212,7 @@ export class TenantDatabase extends pulumi.ComponentResource {
                   imagePullPolicy: "IfNotPresent",
                   command: [SERVER_FILES.start],
                   args: serverCommand(tenant.postgres.settings),
-                  env: envVars(serverEnv(spec)),
+                  env: envVars(serverEnv(serverSpec(tenant))),
                   ports: [{ name: "postgres", containerPort: POSTGRES_PORT, protocol: "TCP" }],
                   volumeMounts: [data.volumeMount, scripts.volumeMount, secrets.volumeMount, shm.volumeMount],
                   resources: serverResources(tenant.resources),
@@ -297,21 +261,15 @@ export class TenantDatabase extends pulumi.ComponentResource {
       );
     }
 
-    this.hostname = tenant.hostname;
-    this.port = args.ingressPort;
-    this.database = tenant.database;
-    this.user = tenant.user;
-    this.connectionString = pulumi.secret(
-      pulumi.interpolate`postgresql://${tenant.user}:${this.password.apply(encodeURIComponent)}@${tenant.hostname}:${args.ingressPort}/${tenant.database}?sslmode=verify-full`,
-    );
-
-    this.registerOutputs({
+    const outputs = tenantDatabaseOutputs(args, passwords.password);
+    ({
       hostname: this.hostname,
       port: this.port,
       database: this.database,
       user: this.user,
       password: this.password,
       connectionString: this.connectionString,
-    });
+    } = outputs);
+    this.registerOutputs(outputs);
   }
 }

@@ -8,6 +8,7 @@
  */
 import { dataMountPath, POSTGRES_PORT, SUPERUSER } from "./container";
 import { sourceFile } from "../sourceDir";
+import type { Tenant } from "../tenants/tenant";
 
 /** Scripts and configuration, the same for every tenant. */
 const SCRIPT_DIR = "/run/pgs";
@@ -52,6 +53,11 @@ export function serverFiles(): ContainerFile[] {
     const name = file.slice(file.lastIndexOf("/") + 1);
     return { path: file, content: sourceFile(`lib/postgres/files/${name}`), executable: name.endsWith(".sh") };
   });
+}
+
+/** The facts of a tenant its server's scripts need. */
+export function serverSpec(tenant: Tenant): ServerSpec {
+  return { tenantId: tenant.id, role: tenant.user, database: tenant.database, superuser: tenant.superuser, major: tenant.postgres.version };
 }
 
 /** What the image contract and pgs's own scripts read; nothing secret. */

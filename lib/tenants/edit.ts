@@ -193,8 +193,8 @@ export function setTenantMajor(file: string, tenantId: string, version: number, 
 
 /** The lines an edit changed, as `-`/`+` lines with a line of context on each side. */
 export function editDiff(before: string, after: string): string[] {
-  const a = before.split("\n");
-  const b = after.split("\n");
+  const a = before.split(/\r?\n/);
+  const b = after.split(/\r?\n/);
   let head = 0;
   while (head < a.length && head < b.length && a[head] === b[head]) head++;
   let tail = 0;
@@ -226,7 +226,7 @@ function alive(pid: number): boolean {
 }
 
 /** Holds `<file>.lock` (pid and host inside) while `fn` runs; waits for another holder, takes over a dead one's. */
-function withLock<T>(file: string, fn: () => T): T {
+async function withLock<T>(file: string, fn: () => Promise<T>): Promise<T> {
   const lock = `${file}.lock`;
   const deadline = Date.now() + LOCK_WAIT_MS;
   for (;;) {
@@ -244,14 +244,23 @@ function withLock<T>(file: string, fn: () => T): T {
       }
       if (Date.now() > deadline)
         throw new TenantsEditError(`${file} is being edited by another pgs (pid ${pid} on ${host}); try again when it is done`);
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
   try {
-    return fn();
+    return await fn();
   } finally {
     rmSync(lock, { force: true });
   }
+}
+
+/**
+ * `edit` on the text with LF line endings, the result in the file's own: a file written with
+ * CRLF throughout (Windows editors) stays CRLF. A file that mixes them is edited as it is.
+ */
+function inOwnLineEndings(text: string, edit: (text: string) => string): string {
+  const crlf = text.includes("\r\n") && !/(^|[^\r])\n/.test(text);
+  return crlf ? edit(text.replace(/\r\n/g, "\n")).replace(/\n/g, "\r\n") : edit(text);
 }
 
 /**
@@ -260,12 +269,19 @@ function withLock<T>(file: string, fn: () => T): T {
  * serialised by a lock, each applying its edit to what the previous one wrote; an invalid
  * result leaves the file untouched.
  */
-export function editTenantsFile(file: string, edit: (text: string) => string, validate: (text: string) => void): EditResult {
-  return withLock(file, () => {
+export async function editTenantsFile(
+  file: string,
+  edit: (text: string) => string,
+  validate: (text: string) => void,
+  /** Runs once the result is valid, before it is written (e.g. storing a secret the entry names); throwing writes nothing. */
+  beforeWrite?: () => Promise<void>,
+): Promise<EditResult> {
+  return withLock(file, async () => {
     const before = readFileSync(file, "utf8");
-    const after = edit(before);
+    const after = inOwnLineEndings(before, edit);
     validate(after);
     if (after !== before) {
+      await beforeWrite?.();
       const temp = `${file}.${process.pid}.tmp`;
       writeFileSync(temp, after);
       renameSync(temp, file);

@@ -4,6 +4,7 @@
  */
 import { LOCAL_IMAGES } from "../../lib/localImages";
 import { backupNow, restoreTenant } from "../../app/ops/backups";
+import { dockerBackupHost } from "../../backends/docker/backupHost";
 import { run } from "../e2e/harness/clients";
 import { eventually } from "../e2e/harness/facts";
 import { freePort, tenantsYaml, TestStack } from "../e2e/harness/stack";
@@ -43,17 +44,17 @@ async function main(): Promise<void> {
     const init = await run("docker", ["exec", server, "pgbench", "-i", "-q", "-s", String(SCALE), "-U", "bench", "bench"], {}, 600_000);
     if (init.code !== 0) throw new Error(init.stderr);
     const dbBytes = Number(await sql(server, "select pg_database_size(current_database())"));
-    const ctx = { naming, image: LOCAL_IMAGES.postgres.replace("{major}", "18"), log };
+    const ctx = () => ({ host: dockerBackupHost(naming, LOCAL_IMAGES.postgres.replace("{major}", "18")), log });
 
     let started = Date.now();
-    const line = await backupNow(ctx, "bench");
+    const line = await backupNow(ctx(), "bench");
     const backupMs = Date.now() - started;
     const dumpBytes = Number(/bytes=([0-9]+)/.exec(line)![1]);
     log(line);
 
     await sql(server, "drop table pgbench_accounts, pgbench_branches, pgbench_tellers, pgbench_history");
     started = Date.now();
-    await restoreTenant({ ...ctx, source: "bench", target: { id: "bench", user: "bench", database: "bench" } });
+    await restoreTenant({ ...ctx(), source: "bench", target: { id: "bench", user: "bench", database: "bench" } });
     const restoreMs = Date.now() - started;
     const rows = Number(await sql(server, "select count(*) from pgbench_accounts"));
     if (rows !== SCALE * 100_000) throw new Error(`restored ${rows} accounts, expected ${SCALE * 100_000}`);

@@ -13,7 +13,9 @@ import { type ConfigChange, dockerChanges, freePort, type TenantEntry, tenantsYa
 import { TEST_LABEL } from "./harness/clients";
 import { LOCAL_IMAGES } from "../../lib/localImages";
 import type { Naming } from "../../lib/naming";
-import { type BackupContext, BackupError, backupNow, listBackups, restoreTenant, type S3Source } from "../../app/ops/backups";
+import { type BackupContext, BackupError, backupNow, listBackups, restoreTenant } from "../../app/ops/backups";
+import { dockerBackupHost } from "../../backends/docker/backupHost";
+import type { S3Source } from "../../backends/host";
 import { offsiteEnv } from "../../lib/postgres/backup";
 
 const RCLONE_IMAGE = LOCAL_IMAGES.rclone;
@@ -30,7 +32,7 @@ const QUIET = { every: "24h", at: new Date(Date.now() + 12 * 3600_000).toISOStri
 let stack: TestStack;
 let naming: Naming;
 const logs: string[] = [];
-const ctx = (): BackupContext => ({ naming, image: POSTGRES_18, log: (l) => logs.push(l) });
+const ctx = (): BackupContext => ({ host: dockerBackupHost(naming, POSTGRES_18), log: (l) => logs.push(l) });
 const target = (id: string) => {
   const e = stack.endpoint(id);
   return { id, user: e.user, database: e.database };

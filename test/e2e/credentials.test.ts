@@ -8,7 +8,7 @@ import { psql, nodeQuery, type Endpoint, run } from "./harness/clients";
 import { container, docker, note, notes, sleep, volumeExists } from "./harness/facts";
 import { type ConfigChange, dockerChanges, freePort, type TenantEntry, tenantsYaml, TestStack } from "./harness/stack";
 import { LOCAL_IMAGES } from "../../lib/localImages";
-import { upgradeTenant } from "../../app/ops/upgrade";
+import { upgradeTenant } from "../../backends/docker/upgrade";
 import { resolveTenant } from "../../lib/tenants/tenant";
 
 const AUTH_FAILED = (user: string) => new RegExp(`password authentication failed for user "${user}"`);

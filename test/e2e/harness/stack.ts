@@ -13,6 +13,7 @@ import { stringify } from "yaml";
 import { StepLog } from "../../../app/engine/changes";
 import { ENGINE } from "../../../app/engine/environment";
 import { recoverInterrupted } from "../../../app/engine/recovery";
+import { dockerObject } from "../../../backends/docker/host";
 import { openStack, type OpenedStack } from "../../../app/engine/workspace";
 import { LOCAL_IMAGES, localImageConfig } from "../../../lib/localImages";
 import { Naming } from "../../../lib/naming";
@@ -310,7 +311,7 @@ export class TestStack {
 
   /** What `pgs up` does after an interrupted run: a stale lock and pending operations resolved. */
   recover(): Promise<string[]> {
-    return recoverInterrupted(this.opened);
+    return recoverInterrupted(this.opened, dockerObject);
   }
 
   async readOutputs(): Promise<void> {

@@ -17,8 +17,8 @@ export const STACK = "unit";
 export const PREFIX = `pgs-${STACK}-`;
 
 export const TYPES = {
-  tenant: "pgs:index:TenantDatabase",
-  ingress: "pgs:index:TraefikIngress",
+  tenant: "pgs:docker:TenantDatabase",
+  ingress: "pgs:docker:TraefikIngress",
   container: "docker:index/container:Container",
   volume: "docker:index/volume:Volume",
   network: "docker:index/network:Network",

@@ -102,7 +102,9 @@ test("remove takes the entry and the comment written above it, and says the volu
 `,
     "",
   );
-  expect(r.out).toContain("The data volume pgs-dev-acme-data is kept: pgs create acme brings the tenant back with its data");
+  expect(r.out).toContain(
+    "When applied, the data volume pgs-dev-acme-data is kept: pgs create acme brings the tenant back with its data; docker volume rm pgs-dev-acme-data deletes it.",
+  );
 });
 
 test("start removes state: stopped (running is the default); stop of every tenant adds it where missing", async () => {

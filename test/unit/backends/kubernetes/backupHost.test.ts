@@ -40,7 +40,7 @@ test("pgs backups: a reader pod in the tenant's namespace runs backup-volume.sh 
     [" exec ", "acme-20250101T030000Z.dump\t2048\tok\n", 0],
   ]);
   const host = kubernetesBackupHost({ naming, image: "pgs-local/postgres:18", kubeconfig: "/etc/pgs/prod.kubeconfig" });
-  const backups = await listBackups({ naming, image: "pgs-local/postgres:18", log: () => undefined, host }, "acme");
+  const backups = await listBackups({ log: () => undefined, host }, "acme");
   expect(backups.map((b) => [b.name, b.bytes, b.checksum])).toEqual([["acme-20250101T030000Z.dump", 2048, "ok"]]);
   const made = calls();
   expect(made.every((c) => c.startsWith("--kubeconfig=/etc/pgs/prod.kubeconfig "))).toBe(true);
@@ -70,7 +70,7 @@ test("pgs backups: a reader pod in the tenant's namespace runs backup-volume.sh 
 test("pgs backup: without a backup CronJob in the tenant's namespace it says what to do, and starts nothing", async () => {
   standIn([["get cronjob backup", "", 1]]);
   const host = kubernetesBackupHost({ naming, image: "pgs-local/postgres:18" });
-  await expect(backupNow({ naming, image: "pgs-local/postgres:18", log: () => undefined, host }, "acme")).rejects.toEqual(
+  await expect(backupNow({ log: () => undefined, host }, "acme")).rejects.toEqual(
     new BackupError("tenant acme has no backup CronJob in namespace pgs-prod-acme: set backup: in tenants.yaml for it and apply (pgs up)"),
   );
   expect(calls()).toEqual(["-n pgs-prod-acme get cronjob backup -o json"]);
@@ -93,7 +93,7 @@ test("pgs backup: a one-off Job from the CronJob's template, run as manual; its 
     ["logs job/", "pgs-backup: ok tenant=acme trigger=manual file=acme-20250101T030000Z.dump bytes=1 sha256=00 seconds=0 pruned=0\n", 0],
   ]);
   const host = kubernetesBackupHost({ naming, image: "pgs-local/postgres:18" });
-  const line = await backupNow({ naming, image: "pgs-local/postgres:18", log: () => undefined, host }, "acme");
+  const line = await backupNow({ log: () => undefined, host }, "acme");
   expect(line).toBe("pgs-backup: ok tenant=acme trigger=manual file=acme-20250101T030000Z.dump bytes=1 sha256=00 seconds=0 pruned=0");
   const job = JSON.parse(readFileSync(path.join(dir, "stdin"), "utf8")) as {
     kind: string;
@@ -109,6 +109,6 @@ test("restoring from S3 is refused on Kubernetes, with nothing changed", async (
   standIn([]);
   const host = kubernetesBackupHost({ naming, image: "pgs-local/postgres:18" });
   await expect(host.backupStore("acme", "scratch-volume")).rejects.toThrow(
-    "restoring from S3 is not available on the Kubernetes backend; nothing was changed",
+    "restoring from S3 is not available on the Kubernetes backend (off-host copies run on Docker only); nothing was changed",
   );
 });

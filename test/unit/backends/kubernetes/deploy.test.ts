@@ -17,11 +17,7 @@ describe("backend: kubernetes", () => {
   });
 
   test("registers the Kubernetes components and no Docker resource", () => {
-    expect(
-      graph.resources.filter(
-        (r) => r.type.startsWith("docker:") || r.type.startsWith("pgs:index:Tenant") || r.type === "pgs:index:TraefikIngress",
-      ),
-    ).toEqual([]);
+    expect(graph.resources.filter((r) => r.type.startsWith("docker:") || r.type.startsWith("pgs:docker:"))).toEqual([]);
     expect(graph.ofType("pgs:kubernetes:TenantDatabase").map((r) => r.name)).toEqual(["acme", "globex"]);
     expect(graph.ofType("pgs:kubernetes:TraefikIngress")).toHaveLength(1);
     expect(graph.ofType("pgs:kubernetes:TenantBackup").map((r) => r.name)).toEqual(["globex"]);
@@ -86,6 +82,6 @@ describe("backend: kubernetes", () => {
         (r) => r.type.startsWith("kubernetes:") || r.type.startsWith("pgs:kubernetes:") || r.type.startsWith("pulumi:providers:kubernetes"),
       ),
     ).toEqual([]);
-    expect(g.ofType("pgs:index:TenantDatabase").map((r) => r.name)).toEqual(["acme", "globex"]);
+    expect(g.ofType("pgs:docker:TenantDatabase").map((r) => r.name)).toEqual(["acme", "globex"]);
   });
 });

@@ -5,7 +5,7 @@ import { resolveTenant } from "../../../../lib/tenants/tenant";
 import { thrownBy, underMocks } from "../../helpers/component";
 import { Graph, labelMap, plan, PREFIX, STACK, tenantsYaml, TYPES } from "../../helpers/program";
 
-const BACKUP_TYPE = "pgs:index:TenantBackup";
+const BACKUP_TYPE = "pgs:docker:TenantBackup";
 const S3_CONFIG = {
   backupS3Endpoint: "http://s3.internal:8333",
   backupS3Bucket: "pgs-backups",

@@ -15,19 +15,11 @@ import { dataMountPath, STOP_TIMEOUT_SECONDS, SUPERUSER } from "../../lib/postgr
 import { ACCEPTING_PROBE, SERVER_FILES } from "../../lib/postgres/server";
 import { sourceFile } from "../../lib/sourceDir";
 import { setTenantMajor } from "../../lib/tenants/edit";
-import type { Tenant } from "../../lib/tenants/tenant";
 import { docker, dockerStream, labelArgs } from "../../lib/hosts/dockerCli";
+import { HostError, type UpgradeRequest } from "../host";
 
-export interface UpgradeRequest {
-  tenant: Tenant;
-  to: number;
-  naming: Naming;
-  targetImage: string;
-  tenantsFile: string;
-  log: (line: string) => void;
-}
-
-export class UpgradeError extends Error {}
+/** A step that cannot be taken, said for operators (the old data is back in place). */
+export class UpgradeError extends HostError {}
 
 /** Waits until the server in `container` accepts connections, asking the tenant containers' own probe. */
 async function waitForServer(container: string, timeoutSeconds: number): Promise<void> {

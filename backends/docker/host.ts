@@ -1,0 +1,117 @@
+/**
+ * A Docker stack's host as the operator commands see it, through the docker CLI (DOCKER_HOST and
+ * contexts honoured): containers by the stack's labels, the servers' own answers over their
+ * trusted local socket, the backup containers' log lines.
+ */
+import { execFile } from "node:child_process";
+import { docker } from "../../lib/hosts/dockerCli";
+import { LABEL } from "../../lib/naming";
+import { dumpTime, LOG_TAG, parseLogLine } from "../../lib/postgres/backup";
+import { SUPERUSER } from "../../lib/postgres/container";
+import { type BackendHost, type ExistingObject, HostError, type HostTarget, type LiveServer } from "../host";
+import { dockerBackupHost } from "./backupHost";
+import { upgradeTenant } from "./upgrade";
+
+const HEALTH = "{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}";
+
+/** The Docker id of what a pending create of `type` named `name` made, if it exists. */
+function dockerId(type: string, name: string): Promise<string | undefined> {
+  const args: Record<string, string[]> = {
+    "docker:index/container:Container": ["container", "inspect", "--format", "{{.Id}}", name],
+    "docker:index/network:Network": ["network", "inspect", "--format", "{{.Id}}", name],
+    // A volume's id is its name.
+    "docker:index/volume:Volume": ["volume", "inspect", "--format", "{{.Name}}", name],
+  };
+  const command = args[type];
+  if (!command) return Promise.resolve(undefined);
+  return new Promise((resolve) =>
+    execFile("docker", command, { encoding: "utf8" }, (err, stdout) => resolve(err ? undefined : stdout.trim() || undefined)),
+  );
+}
+
+/** Docker containers, networks and volumes, by name on the stack's Docker engine. */
+export const dockerObject: ExistingObject = async (type, inputs) => {
+  const name = inputs.name;
+  if (typeof name !== "string") return undefined;
+  const id = await dockerId(type, name);
+  return id ? { id, name } : undefined;
+};
+
+export function dockerHost({ settings }: HostTarget): BackendHost {
+  const { naming } = settings;
+  return {
+    async servers() {
+      const ps = await docker(
+        [
+          "ps",
+          "-a",
+          "--filter",
+          `label=${LABEL.stack}=${naming.stack}`,
+          "--filter",
+          `label=${LABEL.role}=postgres`,
+          "--format",
+          "{{.Names}}",
+        ],
+        { allowFailure: true },
+      );
+      if (ps.code !== 0)
+        throw new HostError(`cannot ask the Docker host (DOCKER_HOST=${process.env.DOCKER_HOST ?? "default"}): ${ps.stderr.trim()}`);
+      const names = ps.stdout.split("\n").filter(Boolean);
+      const live = new Map<string, LiveServer>();
+      if (names.length === 0) return live;
+      const inspect = await docker([
+        "inspect",
+        "--format",
+        `{{.Name}}|{{index .Config.Labels "${LABEL.tenant}"}}|{{.State.Running}}|${HEALTH}|{{.State.StartedAt}}`,
+        ...names,
+      ]);
+      for (const line of inspect.stdout.split("\n").filter(Boolean)) {
+        const [name, tenant, running, health, startedAt] = line.split("|");
+        live.set(tenant, {
+          tenant,
+          name: name.replace(/^\//, ""),
+          running: running === "true",
+          health,
+          startedAt: running === "true" ? startedAt : "",
+        });
+      }
+      return live;
+    },
+    async ingress() {
+      const name = naming.ingressContainer();
+      const r = await docker(["inspect", "--format", `{{.State.Running}}|${HEALTH}|{{.State.StartedAt}}`, name], { allowFailure: true });
+      if (r.code !== 0) return undefined;
+      const [running, health, startedAt] = r.stdout.trim().split("|");
+      return { name, health: running === "true" ? health : "stopped", startedAt: running === "true" ? startedAt : "" };
+    },
+    async serverFacts(tenant) {
+      const sql = `select pg_database_size(current_database()), (select count(*) from pg_stat_activity where datname = current_database() and backend_type = 'client backend')`;
+      const r = await docker(
+        ["exec", naming.container(tenant.id), "psql", "-X", "-At", "-U", SUPERUSER, "-d", tenant.database, "-c", sql],
+        {
+          allowFailure: true,
+        },
+      );
+      if (r.code !== 0) return { dataBytes: null, connections: null };
+      const [size, connections] = r.stdout.trim().split("|").map(Number);
+      return { dataBytes: size, connections };
+    },
+    async lastBackup(tenant) {
+      const r = await docker(["logs", "--tail", "500", naming.backupContainer(tenant.id)], { allowFailure: true });
+      const ok = (r.stdout + r.stderr)
+        .split("\n")
+        .map(parseLogLine)
+        .filter((l) => l?.tag === LOG_TAG.backup && l.ok)
+        .pop();
+      const when = ok ? dumpTime(ok.fields.file) : undefined;
+      return ok && when ? { file: ok.fields.file, at: when.toISOString() } : null;
+    },
+    backups: (image) => dockerBackupHost(naming, image),
+    existingObject: dockerObject,
+    dataWords: (tenantId) => ({
+      data: `data volume ${naming.dataVolume(tenantId)}`,
+      deleteCommand: `docker volume rm ${naming.dataVolume(tenantId)}`,
+    }),
+    upgrade: upgradeTenant,
+  };
+}

@@ -1,0 +1,126 @@
+/**
+ * What the operator commands need from the machines a backend runs tenants on (a Docker host,
+ * a Kubernetes cluster). Each backend implements it once (backends/<name>/host.ts); the commands
+ * in app/ never ask which backend they are on.
+ */
+import type { HostRun } from "../lib/hosts/process";
+import type { Naming } from "../lib/naming";
+import type { BackupS3Settings, StackSettings } from "../lib/stackSettings";
+import type { Tenant } from "../lib/tenants/tenant";
+
+export type { HostRun } from "../lib/hosts/process";
+
+/** A host that cannot be asked, or an operation on it that cannot be done, said for operators. */
+export class HostError extends Error {}
+
+/** A backup or restore that cannot be done; nothing was changed. */
+export class BackupError extends HostError {}
+
+/** Which stack on which machines: the stack's settings and the project folder its relative paths start from. */
+export interface HostTarget {
+  settings: StackSettings;
+  projectDir: string;
+}
+
+/**
+ * The provider id of what a pending create made, if it exists (undefined: it does not, or the
+ * type is not this backend's), and the name to say it by. For the recovery of an interrupted run.
+ */
+export type ExistingObject = (type: string, inputs: Record<string, unknown>) => Promise<{ id: string; name: string } | undefined>;
+
+/** A tenant's server as it runs now. */
+export interface LiveServer {
+  tenant: string;
+  /** The container, or the pod and its namespace, in the backend's words. */
+  name: string;
+  running: boolean;
+  /** healthy, starting, unhealthy, none (no health check), … */
+  health: string;
+  /** ISO time the server last started; "" when not running. */
+  startedAt: string;
+}
+
+export interface ServerFacts {
+  dataBytes: number | null;
+  connections: number | null;
+}
+
+export interface LastBackup {
+  file: string;
+  /** ISO time the dump was taken. */
+  at: string;
+}
+
+/** How a tenant's data is called and deleted on this backend, for messages. */
+export interface DataWords {
+  /** e.g. "data volume pgs-dev-acme-data", "claim data in namespace pgs-dev-acme". */
+  data: string;
+  /** The command that deletes retained data by hand. */
+  deleteCommand: string;
+}
+
+/** The tenant a restore writes into: its server runs `pg_restore` as `user`. */
+export interface RestoreTarget {
+  id: string;
+  user: string;
+  database: string;
+}
+
+/** The stack's S3 target and its credentials (`network` "" means Docker's default bridge). */
+export interface S3Source extends BackupS3Settings {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+/**
+ * Where a stack's backups and tenant servers are. A "store" is a tenant's backup volume or claim;
+ * `store` arguments name another one (a scratch volume of a restore from S3) where a host has them.
+ */
+export interface BackupHost {
+  /** Runs backup-now.sh manual where the tenant's scheduled backups run; throws BackupError when that cannot start. */
+  takeBackup(tenantId: string, log: (line: string) => void): Promise<HostRun>;
+  /** The tenant's backup store, in words for messages, and whether it exists. */
+  backupStore(tenantId: string, store?: string): Promise<{ name: string; exists: boolean }>;
+  /** backup-volume.sh ARGS with the store mounted read-only. */
+  inBackupStore(tenantId: string, args: string[], store?: string): Promise<HostRun>;
+  /** The tenant's server, in words for messages, and whether it runs. */
+  server(tenantId: string): Promise<{ name: string; running: boolean }>;
+  /** Streams dump `name` of `source`'s store into `pg_restore ARGS` run in the target's server as `target.user`. */
+  pipeRestore(source: string, name: string, target: RestoreTarget, pgRestoreArgs: string[], store?: string): Promise<HostRun>;
+  /**
+   * Downloads one dump of `source` (the newest, or `name`) and its checksum from S3 into a new
+   * scratch store; returns the store and the dump's name. The scratch store goes with close().
+   */
+  fetchFromS3(source: string, s3: S3Source, name: string | undefined): Promise<{ store: string; name: string }>;
+  /** Removes what the host set up for this command. */
+  close(): Promise<void>;
+}
+
+/** `pgs upgrade`: what it is asked to do. */
+export interface UpgradeRequest {
+  tenant: Tenant;
+  to: number;
+  naming: Naming;
+  targetImage: string;
+  tenantsFile: string;
+  log: (line: string) => void;
+}
+
+export interface BackendHost {
+  /** The stack's tenant servers as they run now, by tenant id (a server of a tenant no longer in the file included). */
+  servers(): Promise<Map<string, LiveServer>>;
+  /** The ingress as it runs now. */
+  ingress(): Promise<{ name: string; health: string; startedAt: string } | undefined>;
+  /** Asks a running tenant's own server (as the superuser, locally) for its size and client connections. */
+  serverFacts(tenant: Tenant): Promise<ServerFacts>;
+  /** The newest successful scheduled or manual backup of a tenant with backups, from what ran them. */
+  lastBackup(tenant: Tenant): Promise<LastBackup | null>;
+  /** Where backups and servers are, for backup, backups and restore; `image` has sh, sha256sum and pg_restore. */
+  backups(image: string): BackupHost;
+  /** What an interrupted run made, for recovery. */
+  existingObject: ExistingObject;
+  /** A tenant's data in this backend's own terms. */
+  dataWords(tenantId: string): DataWords;
+  /** `pgs upgrade` where this backend can do it, else the sentence that says why not. */
+  upgrade: ((request: UpgradeRequest) => Promise<void>) | string;
+}

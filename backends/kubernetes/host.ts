@@ -1,0 +1,149 @@
+/**
+ * A Kubernetes stack's cluster as the operator commands see it, through kubectl with the stack's
+ * kubeconfig: server pods and the ingress's pods by the stack's labels, the servers' own answers
+ * over their trusted local socket (kubectl exec), the backup jobs' log lines.
+ */
+import * as path from "node:path";
+import { kubectl } from "../../lib/hosts/kubectl";
+import { KUBERNETES_OBJECTS, LABEL } from "../../lib/naming";
+import { dumpTime, LOG_TAG, parseLogLine } from "../../lib/postgres/backup";
+import { SUPERUSER } from "../../lib/postgres/container";
+import { serverPod } from "../../lib/kubernetes/server";
+import { type BackendHost, HostError, type HostTarget, type LiveServer } from "../host";
+import { kubernetesBackupHost } from "./backupHost";
+import { kubernetesObject } from "./objects";
+
+interface Pod {
+  metadata: { name: string; namespace: string; labels?: Record<string, string> };
+  status?: {
+    phase?: string;
+    conditions?: { type: string; status: string }[];
+    containerStatuses?: { name: string; state?: { running?: { startedAt?: string } } }[];
+  };
+}
+
+interface Job {
+  metadata: { name: string; creationTimestamp?: string };
+  status?: { succeeded?: number; completionTime?: string };
+}
+
+/** healthy once Ready (the probe of lib/postgres/files/probe.sh passed), starting while it runs unready. */
+function podHealth(pod: Pod, container: string): { running: boolean; health: string; startedAt: string } {
+  const started = pod.status?.containerStatuses?.find((c) => c.name === container)?.state?.running?.startedAt;
+  const ready = pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
+  if (!started) return { running: false, health: (pod.status?.phase ?? "unknown").toLowerCase(), startedAt: "" };
+  return { running: true, health: ready ? "healthy" : "starting", startedAt: started };
+}
+
+export function kubernetesHost({ settings, projectDir }: HostTarget): BackendHost {
+  const { naming } = settings;
+  const kubeconfig = settings.kubernetes.kubeconfig ? path.resolve(projectDir, settings.kubernetes.kubeconfig) : undefined;
+  const k = kubectl(kubeconfig);
+  const json = async <T>(args: string[]): Promise<T> => {
+    const r = await k.run([...args, "-o", "json"], { allowFailure: true });
+    if (r.code !== 0) throw new HostError(`cannot ask the cluster (kubectl ${args.join(" ")}): ${r.stderr.trim().split("\n").pop()}`);
+    return JSON.parse(r.stdout) as T;
+  };
+  return {
+    async servers() {
+      const pods = await json<{ items: Pod[] }>([
+        "get",
+        "pods",
+        "--all-namespaces",
+        "-l",
+        `${LABEL.stack}=${naming.stack},${LABEL.role}=postgres`,
+      ]);
+      const live = new Map<string, LiveServer>();
+      for (const pod of pods.items) {
+        const tenant = pod.metadata.labels?.[LABEL.tenant];
+        if (!tenant) continue;
+        live.set(tenant, {
+          tenant,
+          name: `${pod.metadata.name} in namespace ${pod.metadata.namespace}`,
+          ...podHealth(pod, KUBERNETES_OBJECTS.server),
+        });
+      }
+      return live;
+    },
+    async ingress() {
+      const namespace = naming.ingressNamespace();
+      const pods = await json<{ items: Pod[] }>([
+        "-n",
+        namespace,
+        "get",
+        "pods",
+        "-l",
+        Object.entries(naming.ingressLabels())
+          .map(([key, value]) => `${key}=${value}`)
+          .join(","),
+      ]);
+      const pod = pods.items[0];
+      if (!pod) return undefined;
+      const { running, health, startedAt } = podHealth(pod, KUBERNETES_OBJECTS.traefik);
+      return { name: `${pod.metadata.name} in namespace ${namespace}`, health: running ? health : "stopped", startedAt };
+    },
+    async serverFacts(tenant) {
+      const sql = `select pg_database_size(current_database()), (select count(*) from pg_stat_activity where datname = current_database() and backend_type = 'client backend')`;
+      const r = await k.run(
+        [
+          "-n",
+          naming.tenantNamespace(tenant.id),
+          "exec",
+          serverPod(),
+          "-c",
+          KUBERNETES_OBJECTS.server,
+          "--",
+          "psql",
+          "-X",
+          "-At",
+          "-U",
+          SUPERUSER,
+          "-d",
+          tenant.database,
+          "-c",
+          sql,
+        ],
+        { allowFailure: true },
+      );
+      if (r.code !== 0) return { dataBytes: null, connections: null };
+      const [size, connections] = r.stdout.trim().split("|").map(Number);
+      return { dataBytes: size, connections };
+    },
+    // The newest job of the tenant's backup CronJob (scheduled or manual) that succeeded: its log line names the dump.
+    async lastBackup(tenant) {
+      const namespace = naming.tenantNamespace(tenant.id);
+      const labels = naming.tenantLabels(tenant.id, "backup");
+      const jobs = await json<{ items: Job[] }>([
+        "-n",
+        namespace,
+        "get",
+        "jobs",
+        "-l",
+        Object.entries(labels)
+          .map(([key, value]) => `${key}=${value}`)
+          .join(","),
+      ]).catch(() => ({ items: [] as Job[] }));
+      const succeeded = jobs.items
+        .filter((job) => (job.status?.succeeded ?? 0) > 0)
+        .sort((a, b) => (a.status?.completionTime ?? "").localeCompare(b.status?.completionTime ?? ""));
+      for (const job of succeeded.reverse()) {
+        const r = await k.run(["-n", namespace, "logs", `job/${job.metadata.name}`], { allowFailure: true });
+        const ok = r.stdout
+          .split("\n")
+          .map(parseLogLine)
+          .filter((l) => l?.tag === LOG_TAG.backup && l.ok)
+          .pop();
+        const when = ok ? dumpTime(ok.fields.file) : undefined;
+        if (ok && when) return { file: ok.fields.file, at: when.toISOString() };
+      }
+      return null;
+    },
+    backups: (image) => kubernetesBackupHost({ naming, image, ...(kubeconfig ? { kubeconfig } : {}) }),
+    existingObject: kubernetesObject(kubeconfig),
+    dataWords: (tenantId) => ({
+      data: `claim ${KUBERNETES_OBJECTS.dataClaim} in namespace ${naming.tenantNamespace(tenantId)}`,
+      deleteCommand: `kubectl delete namespace ${naming.tenantNamespace(tenantId)}`,
+    }),
+    upgrade: "pgs upgrade works on the Docker backend only (docs/kubernetes.md: major versions)",
+  };
+}
