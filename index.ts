@@ -12,6 +12,8 @@ import { StackConfigError, type StackSettings } from "./lib/stackSettings";
 import { tenantEndpoint } from "./lib/tenants/endpoint";
 import { majorChangeProblem, previousMajors } from "./lib/tenants/majorVersion";
 import { InvalidInputError } from "./lib/tenants/problems";
+import type { Applied, ProgramScope } from "./lib/programScope";
+import type { TenantEndpoint } from "./lib/tenants/endpoint";
 import type { Tenant } from "./lib/tenants/tenant";
 
 /** Operator mistakes are reported as their message lines, not as a stack trace. */
@@ -33,33 +35,77 @@ function loadOrFail(config: pulumi.Config, projectDir: string): ReturnType<typeo
   }
 }
 
+/** What this stack's last run recorded (its outputs), read through a StackReference to itself. */
+interface LastDeployment {
+  tenantEndpoints: Record<string, TenantEndpoint>;
+  connectionStrings: Record<string, string>;
+  applied: Applied;
+}
+
+async function lastDeployment(): Promise<LastDeployment> {
+  const self = new pulumi.StackReference("last-deployment", {
+    name: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`,
+  });
+  const [endpoints, strings, applied] = await Promise.all(
+    ["tenantEndpoints", "connectionStrings", "applied"].map((name) => self.getOutputDetails(name)),
+  );
+  return {
+    tenantEndpoints: (endpoints.value ?? {}) as Record<string, TenantEndpoint>,
+    connectionStrings: (strings.secretValue ?? strings.value ?? {}) as Record<string, string>,
+    applied: (applied.value as Applied | undefined) ?? { tenants: {} },
+  };
+}
+
 /**
  * Refuses, before any resource changes, a tenant whose PostgreSQL major differs from the one
  * its data was written by, as recorded in this stack's own last outputs.
  */
-async function refuseMajorChanges(settings: StackSettings, tenants: Tenant[]): Promise<void> {
-  const lastDeployment = new pulumi.StackReference("last-deployment", {
-    name: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`,
-  });
-  const majors = previousMajors(await lastDeployment.getOutputValue("tenantEndpoints"));
+function refuseMajorChanges(settings: StackSettings, tenants: Tenant[], last: LastDeployment): void {
+  const majors = previousMajors(last.tenantEndpoints);
   const problems = tenants
     .map((tenant) => majorChangeProblem(tenant, majors[tenant.id], settings.stack))
     .filter((problem): problem is string => problem !== undefined);
   if (problems.length > 0) throw new pulumi.RunError(`nothing was changed:\n${problems.join("\n")}`);
 }
 
-export = async (projectDir: string = process.cwd()) => {
+/** `previous` without `ids`, then `current`: what a scoped run leaves for the tenants it did not build. */
+function merged<T>(previous: Record<string, T>, ids: string[], current: Record<string, T>): Record<string, T> {
+  const kept = Object.fromEntries(Object.entries(previous).filter(([id]) => !ids.includes(id)));
+  return { ...kept, ...current };
+}
+
+/**
+ * `scope` (pgs's runs) builds only some tenants: the others are untouched by the engine (it gets
+ * targets), and their outputs stay as the last run left them. Without one, everything is built.
+ */
+export = async (projectDir: string = process.cwd(), scope?: ProgramScope) => {
   // Made here, not at import: an inline program is imported before the engine says which project runs.
   const config = new pulumi.Config();
   const { settings, tenants, backend } = loadOrFail(config, projectDir);
-  await refuseMajorChanges(settings, tenants);
+  const last = await lastDeployment();
+  const built = scope && !scope.full ? tenants.filter((t) => scope.tenants.includes(t.id)) : tenants;
+  refuseMajorChanges(settings, built, last);
 
-  const deployed = backend.deploy({ config, projectDir, settings, tenants });
+  const deployed = backend.deploy({ config, projectDir, settings, tenants: built });
 
+  const endpoints = Object.fromEntries(built.map((t) => [t.id, tenantEndpoint(t, deployed.port)]));
+  const replaced = scope?.full ? Object.keys(last.tenantEndpoints) : (scope?.tenants ?? Object.keys(last.tenantEndpoints));
+  const fingerprints = scope ? Object.fromEntries(built.map((t) => [t.id, scope.fingerprints.tenants[t.id]])) : {};
   return {
     caCertificate: deployed.caCertificate,
     ingressEndpoint: deployed.ingressEndpoint,
-    tenantEndpoints: Object.fromEntries(tenants.map((t) => [t.id, tenantEndpoint(t, deployed.port)])),
-    connectionStrings: pulumi.secret(pulumi.all(deployed.connectionStrings)),
+    tenantEndpoints: merged(last.tenantEndpoints, replaced, endpoints),
+    connectionStrings: pulumi.secret(
+      pulumi.all(deployed.connectionStrings).apply((current) => merged(last.connectionStrings, replaced, current)),
+    ),
+    // A run without a scope records nothing: pgs cannot know what it applied, so its next run is full.
+    applied: scope
+      ? {
+          ...((scope.full || scope.ingress ? scope.fingerprints.ingress : last.applied.ingress) !== undefined
+            ? { ingress: scope.full || scope.ingress ? scope.fingerprints.ingress : last.applied.ingress }
+            : {}),
+          tenants: merged(scope.full ? {} : last.applied.tenants, replaced, fingerprints),
+        }
+      : { tenants: {} },
   };
 };

@@ -1,8 +1,10 @@
+import type { ProgramScope } from "../lib/programScope";
+
 /**
  * The project's Pulumi program as a function: index.ts's `export =`, called with the project
  * folder. Plain `pulumi up` calls the same export with none (the working directory is the folder).
  */
-export type Program = (projectDir: string) => Promise<Record<string, unknown>>;
+export type Program = (projectDir: string, scope?: ProgramScope) => Promise<Record<string, unknown>>;
 
 /**
  * The SDK records a formatted stack trace for every promise it makes (runtime/debuggable.ts

@@ -4,6 +4,7 @@
  * cluster is a member here. A new capability is one member, implemented by each backend.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import type { ProgramScope } from "../lib/programScope";
 import type { Backend as BackendName, StackSettings } from "../lib/stackSettings";
 import type { Tenant } from "../lib/tenants/tenant";
 import type { BackendHost, HostTarget } from "./host";
@@ -17,6 +18,11 @@ export interface Backend {
   problems(tenants: Tenant[], settings: StackSettings): string[];
   /** The stack's resources: the ingress and every tenant (Pulumi; its modules load on the first call). */
   deploy(input: BackendInput): Deployment;
+  /**
+   * The engine's targets (URN globs) of a run that builds only `scope`: its tenants' resources,
+   * the ingress's when in scope, and shared resources the built tenants use (`tenants`: the file's).
+   */
+  targets(scope: ProgramScope, settings: StackSettings, tenants: Tenant[]): string[];
   /** The backend's machines as the operator commands reach them (docker CLI, kubectl). */
   host(target: HostTarget): BackendHost;
 }

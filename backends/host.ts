@@ -106,7 +106,24 @@ export interface UpgradeRequest {
   log: (line: string) => void;
 }
 
+/** What a host's objects say of the tenants a run would otherwise leave alone. */
+export interface Drift {
+  /** Tenants whose server, volumes or network are not as the stack applied them (stopped, killed, deleted by hand). */
+  tenants: string[];
+  /** The ingress is not running, or its dynamic directory is gone. */
+  ingress: boolean;
+}
+
 export interface BackendHost {
+  /**
+   * One listing of the stack's objects (by its labels) against what `tenants` (as applied) should
+   * have: the tenants and whether the ingress need the engine's attention.
+   */
+  drift(tenants: Tenant[]): Promise<Drift>;
+  /** Whether a tenant's server becomes ready (roles synced, accepting connections) within `timeoutMs`, asked on the host. */
+  serverReady(tenantId: string, timeoutMs: number): Promise<boolean>;
+  /** The last `lines` of a tenant server's own log (stdout and stderr), as the host keeps it. */
+  serverLog(tenantId: string, lines: number): Promise<string>;
   /** The stack's tenant servers as they run now, by tenant id (a server of a tenant no longer in the file included). */
   servers(): Promise<Map<string, LiveServer>>;
   /** The ingress as it runs now. */

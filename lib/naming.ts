@@ -11,7 +11,18 @@ export const LABEL = {
   postgresMajor: "pgs.postgres-major",
 } as const;
 
-export type Role = "postgres" | "data" | "network" | "ingress" | "backups" | "backup" | "offsite" | "tenant" | "route" | "backup-reader";
+export type Role =
+  | "postgres"
+  | "data"
+  | "config"
+  | "network"
+  | "ingress"
+  | "backups"
+  | "backup"
+  | "offsite"
+  | "tenant"
+  | "route"
+  | "backup-reader";
 
 const PREFIX = /^[a-z0-9][a-z0-9-]{0,30}-$/;
 
@@ -48,6 +59,8 @@ export const KUBERNETES_OBJECTS = {
   credentials: "credentials",
   /** The server's scripts and config of lib/postgres/files, verbatim. */
   files: "pgs-files",
+  /** The server's settings a reload applies (settings.conf), mounted where the main config includes it. */
+  settings: "pgs-settings",
   /** The backup job's script (backup-now.sh), verbatim. */
   backupFiles: "pgs-backup-files",
   networkPolicy: "postgres",
@@ -82,6 +95,10 @@ export class Naming {
   network(tenantId: string): string {
     return `${this.prefix}${tenantId}-net`;
   }
+  /** The server's own configuration (settings a reload applies); pgs rewrites it, so it goes with the tenant. */
+  configVolume(tenantId: string): string {
+    return `${this.prefix}${tenantId}-config`;
+  }
   /** Kept when the tenant is removed, like the data volume. */
   backupVolume(tenantId: string): string {
     return `${this.prefix}${tenantId}-backups`;
@@ -114,6 +131,10 @@ export class Naming {
   /** Traefik router, service and middleware names: no dots allowed, unique on the host. */
   router(tenantId: string): string {
     return `${this.prefix}${tenantId}`;
+  }
+  /** Traefik's dynamic directory: routes and certificate, written by pgs. */
+  ingressVolume(): string {
+    return `${this.prefix}${INGRESS_NAME}-dynamic`;
   }
   ingressContainer(): string {
     return `${this.prefix}${INGRESS_NAME}`;

@@ -15,6 +15,8 @@ import { CliError, type Io, paint } from "./io";
 export interface Edited {
   changed: boolean;
   tenantsFile: string;
+  /** The tenants the edit is about: what `--apply` applies. */
+  tenants: string[];
 }
 
 /**
@@ -24,6 +26,7 @@ export interface Edited {
 export async function editTenants(
   t: Target,
   io: Io,
+  ids: string[] | "every tenant",
   edit: (text: string, tenants: Tenant[]) => string,
   beforeWrite?: () => Promise<void>,
 ): Promise<Edited> {
@@ -37,13 +40,13 @@ export async function editTenants(
   );
   if (before === after) {
     io.out(`${tenantsFile}: already so, nothing to change`);
-    return { changed: false, tenantsFile };
+    return { changed: false, tenantsFile, tenants: [] };
   }
   io.out(`${tenantsFile}:`);
   for (const line of editDiff(before, after)) {
     io.out(line.startsWith("+ ") ? paint(io, "green", line) : line.startsWith("- ") ? paint(io, "red", line) : paint(io, "dim", line));
   }
-  return { changed: true, tenantsFile };
+  return { changed: true, tenantsFile, tenants: ids === "every tenant" ? tenants.map((x) => x.id) : ids };
 }
 
 /** What to do after an edit that was not applied. */
@@ -53,7 +56,10 @@ export function nextStep(io: Io, t: Target): void {
   );
 }
 
-/** An edit applied now (`--apply`: pgs up --yes), or its next step said; the engine's steps when applied. */
+/**
+ * An edit applied now (`--apply`: pgs up --yes of the edited tenants alone), or its next step
+ * said; the engine's steps when applied.
+ */
 export async function applyOrSayNext(t: Target, io: Io, edited: Edited, apply: boolean | undefined): Promise<StepLog | undefined> {
   if (!edited.changed) return undefined;
   if (!apply) {
@@ -61,7 +67,7 @@ export async function applyOrSayNext(t: Target, io: Io, edited: Edited, apply: b
     return undefined;
   }
   const { up } = await import("./engine");
-  return up(t, io, { yes: true });
+  return up(t, io, { yes: true, only: edited.tenants });
 }
 
 function requireTenant(tenants: Tenant[], id: string): Tenant {
@@ -127,6 +133,7 @@ export async function createTenant(
   return editTenants(
     t,
     io,
+    [id],
     (text, tenants) => {
       if (tenants.some((x) => x.id === id)) throw new CliError(`tenant "${id}" already exists in the tenants file`);
       return appendTenant(text, createEntry(id, { ...o, ...(passwordSecret ? { passwordSecret } : {}) }));
@@ -136,7 +143,7 @@ export async function createTenant(
 }
 
 export function removeTenantEntry(t: Target, io: Io, id: string): Promise<Edited> {
-  return editTenants(t, io, (text, tenants) => {
+  return editTenants(t, io, [id], (text, tenants) => {
     requireTenant(tenants, id);
     return removeTenant(text, id);
   });
@@ -144,7 +151,7 @@ export function removeTenantEntry(t: Target, io: Io, id: string): Promise<Edited
 
 /** `onRemove: delete`, the first half of `pgs remove --purge`. */
 export function markForDeletion(t: Target, io: Io, id: string): Promise<Edited> {
-  return editTenants(t, io, (text, tenants) => {
+  return editTenants(t, io, [id], (text, tenants) => {
     requireTenant(tenants, id);
     return setTenantField(text, id, ["onRemove"], "delete");
   });
@@ -207,14 +214,14 @@ export async function removeCommand(
 
 /** `state` of the given tenants (all when none), the default `running` written as no key at all. */
 export function setState(t: Target, io: Io, ids: string[], state: "running" | "stopped"): Promise<Edited> {
-  return editTenants(t, io, (text, tenants) => {
+  return editTenants(t, io, ids.length > 0 ? ids : "every tenant", (text, tenants) => {
     const chosen = ids.length > 0 ? ids.map((id) => requireTenant(tenants, id)) : tenants;
     return chosen.reduce((acc, tenant) => setTenantField(acc, tenant.id, ["state"], state === "running" ? undefined : state), text);
   });
 }
 
 export function setAccess(t: Target, io: Io, id: string, access: "enabled" | "disabled"): Promise<Edited> {
-  return editTenants(t, io, (text, tenants) => {
+  return editTenants(t, io, [id], (text, tenants) => {
     requireTenant(tenants, id);
     return setTenantField(text, id, ["access"], access === "enabled" ? undefined : access);
   });
@@ -228,7 +235,7 @@ function checkCidrs(cidrs: string[]): void {
 /** Adds addresses to `allowFrom`. */
 export function allow(t: Target, io: Io, id: string, cidrs: string[]): Promise<Edited> {
   checkCidrs(cidrs);
-  return editTenants(t, io, (text, tenants) => {
+  return editTenants(t, io, [id], (text, tenants) => {
     const current = requireTenant(tenants, id).allowFrom;
     const next = [...current, ...cidrs.filter((c) => !current.includes(c))];
     return next.length === current.length ? text : setTenantField(text, id, ["allowFrom"], next);
@@ -238,7 +245,7 @@ export function allow(t: Target, io: Io, id: string, cidrs: string[]): Promise<E
 /** Removes addresses from `allowFrom`; never the last one, since an empty list admits every address. */
 export function deny(t: Target, io: Io, id: string, cidrs: string[]): Promise<Edited> {
   checkCidrs(cidrs);
-  return editTenants(t, io, (text, tenants) => {
+  return editTenants(t, io, [id], (text, tenants) => {
     const current = requireTenant(tenants, id).allowFrom;
     const missing = cidrs.filter((c) => !current.includes(c));
     if (missing.length > 0)

@@ -4,13 +4,17 @@
  */
 import { createInterface } from "node:readline/promises";
 import type { EngineEvent, OpType } from "@pulumi/pulumi/automation";
-import { StepLog } from "../engine/changes";
+import { type ResourceStep, StepLog } from "../engine/changes";
+import { planRun, type RunPlan } from "../engine/runPlan";
+import type { Applied, ProgramScope } from "../engine/scope";
+import { checkTenants, type Unusable } from "../ops/reachability";
+import { loadOffline } from "./context";
 import type { ExistingObject } from "../../backends/host";
 import { recoverInterrupted } from "../engine/recovery";
 import type { OpenedStack } from "../engine/workspace";
 import type { Target } from "./context";
 import { connectionHints } from "./inspect";
-import { existingStack } from "./stack";
+import { existingStack, outputs } from "./stack";
 import { CliError, EXIT, type Io, paint } from "./io";
 
 const SYMBOL: Partial<Record<OpType, string>> = {
@@ -158,15 +162,67 @@ async function interruptible<T>(io: Io, what: string, run: (signal: AbortSignal)
   }
 }
 
-export async function preview(t: Target, io: Io, opened?: OpenedStack): Promise<StepLog> {
-  const { stack } = opened ?? (await existingStack(t));
+export interface RunOptions {
+  /** Build and apply every resource, whatever the record of what was applied says. */
+  all?: boolean;
+  /** Refresh every resource from the hosts first (a full run). */
+  refresh?: boolean;
+  /** A tenant-scoped command's tenants: nothing else is touched. */
+  only?: string[];
+}
+
+/** The stack's last outputs, or undefined for a stack that was never applied. */
+async function lastOutputs(opened: OpenedStack): Promise<Record<string, unknown> | undefined> {
+  const out = await outputs(opened);
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/** What this run touches: loaded offline, decided against the stack's record and the host (app/engine/runPlan.ts). */
+async function runPlanFor(t: Target, io: Io, opened: OpenedStack, options: RunOptions): Promise<RunPlan> {
+  const loaded = loadOffline(t);
+  const plan = await planRun({
+    projectDir: t.projectDir,
+    settings: loaded.settings,
+    tenants: loaded.tenants,
+    backend: loaded.backend,
+    outputs: await lastOutputs(opened),
+    all: Boolean(options.all || options.refresh),
+    ...(options.only ? { only: options.only } : {}),
+  });
+  if (!plan.nothing) {
+    const shown = plan.reasons.slice(0, 20);
+    io.out(`This run: ${shown.join("; ")}${plan.reasons.length > shown.length ? `; and ${plan.reasons.length - shown.length} more` : ""}.`);
+  }
+  return plan;
+}
+
+/** How each step is shown in a preview: a replaced server restarts; a rewritten settings or route file does not. */
+function restartNote(step: ResourceStep): string {
+  if (step.type.endsWith(":ContainerFile") && step.op === "update")
+    return step.name.endsWith("-settings") ? " (reload, no restart)" : " (no restart)";
+  if (step.op === "replace" && /-postgres$/.test(step.name)) return " (restarts the server)";
+  return "";
+}
+
+export async function preview(t: Target, io: Io, options: RunOptions = {}, opened?: OpenedStack): Promise<StepLog> {
+  const stack = opened ?? (await existingStack(t));
   const steps = new StepLog();
   const progress = new Progress(io, false);
-  io.out(`Previewing stack ${t.stack} (${stack.workspace.workDir})...`);
+  const plan = await runPlanFor(t, io, stack, options);
+  if (plan.nothing) {
+    io.out(
+      `Preview: nothing to change (every tenant and the ingress are as last applied, and as the ${loadOffline(t).settings.backend} host runs them).`,
+    );
+    return steps;
+  }
+  stack.scope(plan.scope);
+  io.out(`Previewing stack ${t.stack} (${stack.stack.workspace.workDir})...`);
   try {
     await interruptible(io, "preview", (signal) =>
-      stack.preview({
+      stack.stack.preview({
         signal,
+        ...(plan.targets ? { target: plan.targets } : {}),
+        ...(options.refresh ? { refresh: true } : {}),
         onEvent: (e) => {
           steps.onEvent(e);
           progress.onEvent(e);
@@ -177,10 +233,10 @@ export async function preview(t: Target, io: Io, opened?: OpenedStack): Promise<
     if (err instanceof CliError) throw err;
     throw failure(progress, err as Error, t);
   }
-  for (const step of steps.steps.filter((s) => s.op !== "same")) {
+  for (const step of steps.steps.filter((s) => s.op !== "same" && s.op !== "read")) {
     const what = step.retained ? "keep (retained, not deleted)" : step.op;
     io.out(
-      `  ${(SYMBOL[step.op] ?? " ").padEnd(2)} ${step.name.padEnd(32)} ${shortType(step.type).padEnd(22)} ${what}${step.diffs.length > 0 ? paint(io, "dim", ` [${step.diffs.join(", ")}]`) : ""}`,
+      `  ${(SYMBOL[step.op] ?? " ").padEnd(2)} ${step.name.padEnd(32)} ${shortType(step.type).padEnd(22)} ${what}${restartNote(step)}${step.diffs.length > 0 ? paint(io, "dim", ` [${step.diffs.join(", ")}]`) : ""}`,
     );
   }
   io.out(`Preview: ${summary(steps, true)}.`);
@@ -197,29 +253,44 @@ async function confirm(io: Io, question: string): Promise<boolean> {
 }
 
 /**
- * `pulumi up`: recovers from an interrupted run first, previews and asks unless `yes`, then
- * applies with progress and ends with what changed.
+ * `pulumi up`: recovers from an interrupted run first, works out what changed or drifted (only
+ * that is built and targeted), previews and asks unless `yes`, applies with progress, and ends
+ * only once every tenant it touched answers through the ingress (or is refused, disabled or
+ * stopped): otherwise it fails naming the tenant and the reason its server logged, and the next
+ * up tries that tenant again.
  */
-export async function up(t: Target, io: Io, options: { yes: boolean }): Promise<StepLog> {
+export async function up(t: Target, io: Io, options: { yes: boolean } & RunOptions): Promise<StepLog> {
   const opened = await existingStack(t);
   for (const line of await recoverInterrupted(opened, await existingObjects(t))) io.out(`recovered: ${line}`);
+  const plan = await runPlanFor(t, io, opened, options);
+  const steps = new StepLog();
+  if (plan.nothing) {
+    io.out("Nothing to change: every tenant and the ingress are as last applied, and running as applied.");
+    return steps;
+  }
   if (!options.yes) {
     if (!io.interactive) throw new CliError("pgs up changes the stack: pass --yes when not at a terminal", 2);
-    const planned = await preview(t, io, opened);
-    if (planned.steps.every((s) => s.op === "same")) {
+    const planned = await preview(t, io, options, opened);
+    if (planned.steps.every((s) => s.op === "same" || s.op === "read") && plan.refresh.length === 0) {
       io.out("Nothing to change.");
       return planned;
     }
     if (!(await confirm(io, `Apply these changes to stack ${t.stack}? [y/N] `))) throw new CliError("not applied; nothing was changed");
   }
-  const steps = new StepLog();
   const progress = new Progress(io, true);
   const started = Date.now();
-  io.out(`Updating stack ${t.stack}...`);
+  opened.scope(plan.scope);
   try {
+    if (plan.refresh.length > 0) {
+      io.out("Reading what drifted from the host...");
+      await interruptible(io, "refresh", (signal) => opened.stack.refresh({ signal, target: plan.refresh }));
+    }
+    io.out(`Updating stack ${t.stack}...`);
     await interruptible(io, "update", (signal) =>
       opened.stack.up({
         signal,
+        ...(plan.targets ? { target: plan.targets } : {}),
+        ...(options.refresh ? { refresh: true } : {}),
         onEvent: (e) => {
           steps.onEvent(e);
           progress.onEvent(e);
@@ -227,10 +298,49 @@ export async function up(t: Target, io: Io, options: { yes: boolean }): Promise<
       }),
     );
   } catch (err) {
+    await forgetApplied(opened, plan.scope);
     if (err instanceof CliError) throw err;
     throw failure(progress, err as Error, t);
   }
+  const applied = ((Date.now() - started) / 1000).toFixed(1);
+  const unready = await checkReachable(t, io, opened, plan.scope);
+  if (unready.length > 0) {
+    await forgetApplied(opened, { ...plan.scope, tenants: unready.map((u) => u.tenant), ingress: false });
+    throw new CliError(
+      `applied in ${applied} s (${summary(steps, false)}), but not usable yet; the next pgs up tries again:\n${unready.map((u) => u.message).join("\n")}`,
+    );
+  }
   io.out(`Done in ${((Date.now() - started) / 1000).toFixed(1)} s: ${summary(steps, false)}.`);
-  await connectionHints(t, io, opened);
+  await connectionHints(t, io, opened, plan.scope.full ? undefined : plan.scope.tenants);
   return steps;
+}
+
+/** After a failed run: what it was to apply is not recorded as applied, so that the next pgs up does it again. */
+async function forgetApplied(opened: OpenedStack, scope: ProgramScope): Promise<void> {
+  const exported = await opened.stack.exportStack();
+  const root = (exported.deployment as { resources?: { type: string; outputs?: { applied?: Applied } }[] }).resources?.find(
+    (r) => r.type === "pulumi:pulumi:Stack",
+  );
+  const applied = root?.outputs?.applied;
+  if (!applied?.tenants) return;
+  for (const id of scope.full ? Object.keys(applied.tenants) : scope.tenants) applied.tenants[id] = "not applied: the last run failed";
+  if (scope.ingress) applied.ingress = "not applied: the last run failed";
+  await opened.stack.importStack(exported);
+}
+
+/** The tenants the run built, checked through the ingress (app/ops/reachability.ts); what did not hold, with why. */
+async function checkReachable(t: Target, io: Io, opened: OpenedStack, scope: ProgramScope): Promise<Unusable[]> {
+  const { settings, tenants, backend } = loadOffline(t);
+  const started = Date.now();
+  const result = await checkTenants({
+    tenants: tenants.filter((x) => scope.full || scope.tenants.includes(x.id)),
+    outputs: await outputs(opened),
+    host: backend.host({ settings, projectDir: t.projectDir }),
+  });
+  if (result.unusable.length === 0 && result.checked > 0) {
+    io.out(
+      `Checked through the ingress: ${result.checked} tenant${result.checked === 1 ? "" : "s"} as applied, in ${((Date.now() - started) / 1000).toFixed(1)} s.`,
+    );
+  }
+  return result.unusable;
 }

@@ -216,8 +216,10 @@ export async function credentials(
  * After an up: each tenant's hostname and a psql command that reaches it with verify-full and
  * the CA in a file. The password is not in it: the command fetches it when it runs.
  */
-export async function connectionHints(t: Target, io: Io, opened: OpenedStack): Promise<void> {
-  const { settings, tenants } = loadOffline(t);
+export async function connectionHints(t: Target, io: Io, opened: OpenedStack, only?: string[]): Promise<void> {
+  const { settings, tenants: all } = loadOffline(t);
+  const tenants = only ? all.filter((x) => only.includes(x.id)) : all;
+  if (tenants.length === 0) return;
   const out = await outputs(opened);
   const caFile = writeCa(t, out);
   const pgs = path.relative(process.cwd(), path.join(SOURCE_DIR, "bin", "pgs")) || "bin/pgs";

@@ -101,10 +101,7 @@ Exit codes: 0 done, 1 invalid input or failed operation, 2 usage error.`,
     stack: command?.opts<{ stack?: string }>().stack || root.opts<{ stack?: string }>().stack || process.env.PGS_STACK || DEFAULT_STACK,
   });
   /** An editing command's edit, then --apply's pgs up or the next step (app/cli/edits.ts). */
-  const edit = async (
-    change: (edits: typeof import("./edits")) => Promise<{ changed: boolean; tenantsFile: string }>,
-    apply: boolean | undefined,
-  ) => {
+  const edit = async (change: (edits: typeof import("./edits")) => Promise<import("./edits").Edited>, apply: boolean | undefined) => {
     const edits = await import("./edits");
     await edits.applyOrSayNext(t(), io, await change(edits), apply);
   };
@@ -216,16 +213,20 @@ Exit codes: 0 done, 1 invalid input or failed operation, 2 usage error.`,
 
   root
     .command("preview")
-    .description("what pgs up would change, resource by resource")
-    .action(async () => {
-      await (await import("./engine")).preview(t(), io);
+    .description("what pgs up would change, resource by resource (what changed or drifted since it was applied)")
+    .option("--all", "preview every resource, not only what changed since it was applied")
+    .option("--refresh", "read every resource from the hosts first (implies --all)")
+    .action(async (o) => {
+      await (await import("./engine")).preview(t(), io, { all: Boolean(o.all), refresh: Boolean(o.refresh) });
     });
   root
     .command("up")
-    .description("apply tenants.yaml and the stack config (pulumi up), with progress")
+    .description("apply tenants.yaml and the stack config (pulumi up) where they changed or drifted, with progress")
     .option("-y, --yes", "do not ask (needed when not at a terminal)")
+    .option("--all", "build and apply every resource, not only what changed since it was applied")
+    .option("--refresh", "read every resource from the hosts first (implies --all): schedule it, e.g. nightly")
     .action(async (o) => {
-      await (await import("./engine")).up(t(), io, { yes: Boolean(o.yes) });
+      await (await import("./engine")).up(t(), io, { yes: Boolean(o.yes), all: Boolean(o.all), refresh: Boolean(o.refresh) });
     });
 
   root

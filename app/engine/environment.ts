@@ -48,7 +48,13 @@ export interface EngineEnvironment {
 export function engineEnvironment(projectDir: string, env: NodeJS.ProcessEnv = process.env): EngineEnvironment {
   const configured = env.PULUMI_BACKEND_URL || readProjectFile(projectDir).backendUrl;
   const backendUrl = configured ?? localBackendUrl(projectDir);
-  const envVars: Record<string, string> = { PULUMI_SKIP_UPDATE_CHECK: "true", PULUMI_BACKEND_URL: backendUrl };
+  const envVars: Record<string, string> = {
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_BACKEND_URL: backendUrl,
+    // The dynamic resources' provider (pulumi-resource-pulumi-nodejs) resolves @pulumi/pulumi from
+    // its working directory, the project folder, which need not hold node_modules: this checkout's.
+    NODE_PATH: [path.join(SOURCE_DIR, "node_modules"), env.NODE_PATH].filter(Boolean).join(path.delimiter),
+  };
   let secrets: string;
   if (env.PULUMI_CONFIG_PASSPHRASE !== undefined || env.PULUMI_CONFIG_PASSPHRASE_FILE) {
     secrets = env.PULUMI_CONFIG_PASSPHRASE_FILE

@@ -6,6 +6,7 @@
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
+import type { ProgramScope } from "../../lib/programScope";
 import { projectProgram } from "../program";
 import { readProjectFile } from "../../lib/project";
 import { ENGINE, type EngineEnvironment, engineEnvironment } from "./environment";
@@ -35,6 +36,8 @@ export interface OpenedStack {
   projectDir: string;
   /** The Pulumi CLI this stack is run with. */
   cli: string;
+  /** Makes the stack's next runs build `scope` (everything, recording nothing, when undefined). */
+  scope(scope: ProgramScope | undefined): void;
 }
 
 async function workspaceOptions(ref: StackRef) {
@@ -46,6 +49,9 @@ async function workspaceOptions(ref: StackRef) {
     cli: command.command,
     projectName: readProjectFile(ref.projectDir).name,
     program: () => program(ref.projectDir),
+    scoped: (stack: Stack) => (scope: ProgramScope | undefined) => {
+      (stack.workspace as LocalWorkspace).program = () => program(ref.projectDir, scope);
+    },
     options: {
       workDir: ref.projectDir,
       pulumiCommand: command,
@@ -57,19 +63,19 @@ async function workspaceOptions(ref: StackRef) {
 
 /** The stack, created when it does not exist yet (secrets provider: passphrase unless given). */
 export async function openStack(ref: StackRef, create: { secretsProvider?: string } = {}): Promise<OpenedStack> {
-  const { environment, cli, projectName, program, options } = await workspaceOptions(ref);
+  const { environment, cli, projectName, program, scoped, options } = await workspaceOptions(ref);
   const stack = await LocalWorkspace.createOrSelectStack(
     { stackName: ref.stack, projectName, program },
     { ...options, ...(create.secretsProvider ? { secretsProvider: create.secretsProvider } : {}) },
   );
-  return { stack, environment, projectDir: ref.projectDir, cli };
+  return { stack, environment, projectDir: ref.projectDir, cli, scope: scoped(stack) };
 }
 
 /** The stack, which must exist. */
 export async function selectStack(ref: StackRef): Promise<OpenedStack> {
-  const { environment, cli, projectName, program, options } = await workspaceOptions(ref);
+  const { environment, cli, projectName, program, scoped, options } = await workspaceOptions(ref);
   const stack = await LocalWorkspace.selectStack({ stackName: ref.stack, projectName, program }, options);
-  return { stack, environment, projectDir: ref.projectDir, cli };
+  return { stack, environment, projectDir: ref.projectDir, cli, scope: scoped(stack) };
 }
 
 /** The environment the plain Pulumi CLI needs for this stack. */

@@ -8,6 +8,7 @@ import { docker } from "../../lib/hosts/dockerCli";
 import { LABEL } from "../../lib/naming";
 import { dumpTime, LOG_TAG, parseLogLine } from "../../lib/postgres/backup";
 import { SUPERUSER } from "../../lib/postgres/container";
+import { HEALTH_PROBE } from "../../lib/postgres/server";
 import { type BackendHost, type ExistingObject, HostError, type HostTarget, type LiveServer } from "../host";
 import { dockerBackupHost } from "./backupHost";
 import { upgradeTenant } from "./upgrade";
@@ -37,9 +38,69 @@ export const dockerObject: ExistingObject = async (type, inputs) => {
   return id ? { id, name } : undefined;
 };
 
+/** `docker <kind> ls` of the stack's objects: tenant id, role and (containers) state, one line each. */
+async function stackObjects(kind: "ps" | "volume" | "network", stack: string): Promise<{ tenant: string; role: string; state: string }[]> {
+  const list = kind === "ps" ? ["ps", "-a"] : [kind, "ls"];
+  const state = kind === "ps" ? "|{{.State}}" : "";
+  const r = await docker(
+    [...list, "--filter", `label=${LABEL.stack}=${stack}`, "--format", `{{.Label "${LABEL.tenant}"}}|{{.Label "${LABEL.role}"}}${state}`],
+    {
+      allowFailure: true,
+    },
+  );
+  if (r.code !== 0)
+    throw new HostError(`cannot ask the Docker host (DOCKER_HOST=${process.env.DOCKER_HOST ?? "default"}): ${r.stderr.trim()}`);
+  return r.stdout
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => {
+      const [tenant, role, s] = line.split("|");
+      return { tenant, role, state: s ?? "" };
+    });
+}
+
 export function dockerHost({ settings }: HostTarget): BackendHost {
   const { naming } = settings;
   return {
+    async drift(tenants) {
+      const [containers, volumes, networks] = await Promise.all([
+        stackObjects("ps", naming.stack),
+        stackObjects("volume", naming.stack),
+        stackObjects("network", naming.stack),
+      ]);
+      const running = (tenant: string, role: string) =>
+        containers.some((c) => c.tenant === tenant && c.role === role && c.state === "running");
+      const has = (list: { tenant: string; role: string }[], tenant: string, role: string) =>
+        list.some((o) => o.tenant === tenant && o.role === role);
+      const drifted = tenants.filter((t) => {
+        const wanted: [boolean, boolean][] = [
+          [has(volumes, t.id, "data"), true],
+          [has(volumes, t.id, "config"), true],
+          [has(networks, t.id, "network"), true],
+          [running(t.id, "postgres"), t.state === "running"],
+          [has(volumes, t.id, "backups"), Boolean(t.backup)],
+          [running(t.id, "backup"), Boolean(t.backup) && t.state === "running"],
+          [running(t.id, "offsite"), Boolean(t.backup && settings.backupS3) && t.state === "running"],
+        ];
+        return wanted.some(([present, expected]) => expected && !present);
+      });
+      return {
+        tenants: drifted.map((t) => t.id),
+        ingress: !containers.some((c) => c.tenant === "" && c.role === "ingress" && c.state === "running") || !has(volumes, "", "ingress"),
+      };
+    },
+    async serverReady(tenantId, timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      do {
+        if ((await docker(["exec", naming.container(tenantId), ...HEALTH_PROBE], { allowFailure: true })).code === 0) return true;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      } while (Date.now() < deadline);
+      return false;
+    },
+    async serverLog(tenantId, lines) {
+      const r = await docker(["logs", "--tail", String(lines), naming.container(tenantId)], { allowFailure: true });
+      return `${r.stdout}${r.stderr}`.trim();
+    },
     async servers() {
       const ps = await docker(
         [

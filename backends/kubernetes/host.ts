@@ -45,6 +45,55 @@ export function kubernetesHost({ settings, projectDir }: HostTarget): BackendHos
     return JSON.parse(r.stdout) as T;
   };
   return {
+    // The cluster restarts pods by itself: what drifts is what was deleted by hand.
+    async drift(tenants) {
+      const objects = await json<{ items: { kind: string; metadata: { labels?: Record<string, string> } }[] }>([
+        "get",
+        "statefulsets,services,persistentvolumeclaims,deployments",
+        "--all-namespaces",
+        "-l",
+        `${LABEL.stack}=${naming.stack}`,
+      ]);
+      const has = (kind: string, tenant: string | undefined, role: string) =>
+        objects.items.some(
+          (o) => o.kind === kind && o.metadata.labels?.[LABEL.tenant] === tenant && o.metadata.labels?.[LABEL.role] === role,
+        );
+      return {
+        tenants: tenants
+          .filter(
+            (t) =>
+              !has("StatefulSet", t.id, "postgres") ||
+              !has("Service", t.id, "postgres") ||
+              !has("PersistentVolumeClaim", t.id, "data") ||
+              (Boolean(t.backup) && !has("PersistentVolumeClaim", t.id, "backups")),
+          )
+          .map((t) => t.id),
+        ingress: !has("Deployment", undefined, "ingress"),
+      };
+    },
+    async serverReady(tenantId, timeoutMs) {
+      const r = await k.run(
+        [
+          "-n",
+          naming.tenantNamespace(tenantId),
+          "wait",
+          "--for=condition=Ready",
+          `pod/${serverPod()}`,
+          `--timeout=${Math.ceil(timeoutMs / 1000)}s`,
+        ],
+        { allowFailure: true },
+      );
+      return r.code === 0;
+    },
+    async serverLog(tenantId, lines) {
+      const r = await k.run(
+        ["-n", naming.tenantNamespace(tenantId), "logs", serverPod(), "-c", KUBERNETES_OBJECTS.server, "--tail", String(lines)],
+        {
+          allowFailure: true,
+        },
+      );
+      return `${r.stdout}${r.stderr}`.trim();
+    },
     async servers() {
       const pods = await json<{ items: Pod[] }>([
         "get",

@@ -15,7 +15,7 @@ import {
 } from "../../lib/postgres/backup";
 import type { BackupS3Settings } from "../../lib/stackSettings";
 import type { Tenant } from "../../lib/tenants/tenant";
-import { TENANT_CONTAINER_HARDENING } from "../../lib/docker/hardening";
+import { CONTAINER_LOGS, TENANT_CONTAINER_HARDENING } from "../../lib/docker/hardening";
 import { withOldType } from "../aliases";
 
 export interface OffsiteArgs {
@@ -103,6 +103,7 @@ export class TenantBackup extends pulumi.ComponentResource {
         init: true,
         restart: "unless-stopped",
         ...TENANT_CONTAINER_HARDENING,
+        ...CONTAINER_LOGS,
       },
       { parent: this, dependsOn: [args.server!] },
     );
@@ -133,6 +134,8 @@ export class TenantBackup extends pulumi.ComponentResource {
           init: true,
           restart: "unless-stopped",
           ...TENANT_CONTAINER_HARDENING,
+          ...CONTAINER_LOGS,
+          ...CONTAINER_LOGS,
         },
         { parent: this },
       );

@@ -1,36 +1,52 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { TENANT_CONTAINER_HARDENING } from "../../lib/docker/hardening";
-import { dockerCpus, dockerLabels, dockerMemory, envList, goDuration } from "../../lib/docker/inputs";
+import { CONTAINER_LOGS, TENANT_CONTAINER_HARDENING } from "../../lib/docker/hardening";
+import { dockerCpus, dockerLabels, dockerMemory, envList } from "../../lib/docker/inputs";
 import { LABEL } from "../../lib/naming";
-import { dataMountPath, HEALTHCHECK, STOP_TIMEOUT_SECONDS } from "../../lib/postgres/container";
+import { dataMountPath, STOP_TIMEOUT_SECONDS, SUPERUSER } from "../../lib/postgres/container";
 import {
-  HEALTH_PROBE,
+  SERVER_CONFIG_DIR,
   SERVER_FILES,
   SERVER_SECRET_FILES,
+  SERVER_SETTINGS_FILE,
   serverCommand,
   serverEnv,
   serverFiles,
+  serverProcessLimit,
+  serverSettingsFile,
   serverSpec,
 } from "../../lib/postgres/server";
-import { tenantRouterLabels } from "../../lib/traefik/labels";
+import { tenantRouteConfig, tenantRouteFile, tenantServiceLabels } from "../../lib/traefik/dockerRoutes";
 import { withOldType } from "../aliases";
 import { serverVerifiers, type TenantDatabaseBaseArgs, tenantDatabaseOutputs, tenantPasswords } from "../tenantDatabaseBase";
+import { ContainerFile } from "./containerFile";
+import { ContainerLimits } from "./containerLimits";
 import { type OffsiteArgs, TenantBackup } from "./tenantBackup";
+
+/** The stack's Traefik, whose watched directory gets the tenant's route file. */
+export interface IngressRef {
+  containerName: pulumi.Input<string>;
+  containerId: pulumi.Input<string>;
+}
 
 export interface TenantDatabaseArgs extends TenantDatabaseBaseArgs {
   /** The PostgreSQL image's id (RemoteImage.imageId), shared by tenants on the same image; needed while running. */
   imageId?: pulumi.Input<string>;
+  ingress: IngressRef;
   /** Off-host copies of the tenant's backups (when the stack has an S3 target and the tenant has backups). */
   offsite?: OffsiteArgs;
 }
 
 /**
- * One tenant: its passwords, data volume, private network and PostgreSQL container. The
- * volume's inputs depend only on the stack and the tenant id, so no edit of the tenant's
- * entry can replace it; it is kept when the tenant is removed unless `onRemove: delete`.
- * The tenant logs in as a non-superuser role that owns its database; a start hook
- * (lib/postgres/files/start.sh) makes role, ownership and password match on every start.
+ * One tenant: its passwords, data and config volumes, private network, PostgreSQL container and
+ * route. The volumes' inputs depend only on the stack and the tenant id, so no edit of the
+ * tenant's entry can replace them; the data volume is kept when the tenant is removed unless
+ * `onRemove: delete`. The tenant logs in as a non-superuser role that owns its database; a start
+ * hook (lib/postgres/files/start.sh) makes role, ownership and password match on every start.
+ *
+ * What an edit restarts: the container only for what it runs with (image, restart-only settings,
+ * resources, superuser, passwords); the route (access, allowFrom, hostname) is a file Traefik
+ * reloads, the reloadable settings a file the server re-reads on SIGHUP.
  */
 export class TenantDatabase extends pulumi.ComponentResource {
   readonly hostname: string;
@@ -40,9 +56,15 @@ export class TenantDatabase extends pulumi.ComponentResource {
   readonly password: pulumi.Output<string>;
   readonly connectionString: pulumi.Output<string>;
   readonly volume: docker.Volume;
+  readonly configVolume: docker.Volume;
   readonly network: docker.Network;
   /** Absent while the tenant is `state: stopped`. */
   readonly container?: docker.Container;
+  /** The server's settings.conf and process limit; absent while stopped. */
+  readonly settings?: ContainerFile;
+  readonly limits?: ContainerLimits;
+  /** The tenant's router file in Traefik's dynamic directory (empty while access is disabled or the tenant stopped). */
+  readonly route: ContainerFile;
   /** Present while the tenant has `backup` set. */
   readonly backup?: TenantBackup;
 
@@ -58,20 +80,18 @@ export class TenantDatabase extends pulumi.ComponentResource {
 
     this.volume = new docker.Volume(
       `${name}-data`,
-      {
-        name: naming.dataVolume(tenant.id),
-        labels: dockerLabels(naming.tenantLabels(tenant.id, "data")),
-      },
+      { name: naming.dataVolume(tenant.id), labels: dockerLabels(naming.tenantLabels(tenant.id, "data")) },
       { parent: this, retainOnDelete: tenant.onRemove !== "delete" },
+    );
+    this.configVolume = new docker.Volume(
+      `${name}-config`,
+      { name: naming.configVolume(tenant.id), labels: dockerLabels(naming.tenantLabels(tenant.id, "config")) },
+      { parent: this },
     );
 
     this.network = new docker.Network(
       `${name}-network`,
-      {
-        name: naming.network(tenant.id),
-        driver: "bridge",
-        labels: dockerLabels(naming.tenantLabels(tenant.id, "network")),
-      },
+      { name: naming.network(tenant.id), driver: "bridge", labels: dockerLabels(naming.tenantLabels(tenant.id, "network")) },
       { parent: this, deleteBeforeReplace: true },
     );
 
@@ -82,7 +102,7 @@ export class TenantDatabase extends pulumi.ComponentResource {
           name: naming.container(tenant.id),
           image: args.imageId!,
           entrypoints: [SERVER_FILES.start],
-          command: serverCommand(tenant.postgres.settings),
+          command: serverCommand(tenant),
           envs: envList(serverEnv(serverSpec(tenant))),
           uploads: [
             ...serverFiles().map((f) => ({ file: f.path, content: f.content, executable: f.executable })),
@@ -93,18 +113,17 @@ export class TenantDatabase extends pulumi.ComponentResource {
           labels: dockerLabels({
             ...naming.tenantLabels(tenant.id, "postgres"),
             [LABEL.postgresMajor]: String(tenant.postgres.version),
-            ...tenantRouterLabels(tenant, naming),
+            ...tenantServiceLabels(tenant.id, naming),
           }),
           networkMode: "bridge",
           networksAdvanced: [{ name: this.network.name, aliases: [naming.serverAlias()] }],
-          volumes: [{ volumeName: this.volume.name, containerPath: dataMountPath(tenant.postgres.version) }],
-          healthcheck: {
-            tests: ["CMD", ...HEALTH_PROBE],
-            interval: goDuration(HEALTHCHECK.intervalSeconds),
-            timeout: goDuration(HEALTHCHECK.timeoutSeconds),
-            startPeriod: goDuration(HEALTHCHECK.startPeriodSeconds),
-            retries: HEALTHCHECK.retries,
-          },
+          volumes: [
+            { volumeName: this.volume.name, containerPath: dataMountPath(tenant.postgres.version) },
+            { volumeName: this.configVolume.name, containerPath: SERVER_CONFIG_DIR },
+          ],
+          // No Docker health check: Docker 20.10 runs it through `docker exec` on a fixed interval,
+          // which for a few hundred idle tenants was most of the host's CPU. Readiness is what
+          // pgs up checks through the ingress; a failed role sync stops the server (sync-roles.sh).
           // tini as PID 1 forwards SIGINT to postgres and reaps the start hook's detached child.
           init: true,
           restart: "unless-stopped",
@@ -115,18 +134,38 @@ export class TenantDatabase extends pulumi.ComponentResource {
           ...dockerMemory(tenant.resources.memoryMiB),
           cpus: dockerCpus(tenant.resources.cpus),
           ...TENANT_CONTAINER_HARDENING,
-          wait: true,
-          waitTimeout: STOP_TIMEOUT_SECONDS,
+          ...CONTAINER_LOGS,
         },
         {
           parent: this,
           // Two postmasters on one data directory corrupt it: the old container must be gone first.
           deleteBeforeReplace: true,
-          // The docker provider silently ignores healthcheck edits (kreuzwerker#988).
-          replaceOnChanges: ["healthcheck"],
         },
       );
+      const server = { container: this.container.name, trigger: this.container.id };
+      this.settings = new ContainerFile(
+        `${name}-settings`,
+        {
+          ...server,
+          path: SERVER_SETTINGS_FILE,
+          content: serverSettingsFile(tenant),
+          exec: { user: SUPERUSER, command: [SERVER_FILES.reload] },
+        },
+        { parent: this },
+      );
+      this.limits = new ContainerLimits(`${name}-limits`, { ...server, pidsLimit: serverProcessLimit(tenant) }, { parent: this });
     }
+
+    this.route = new ContainerFile(
+      `${name}-route`,
+      {
+        container: args.ingress.containerName,
+        trigger: args.ingress.containerId,
+        path: tenantRouteFile(tenant.id, naming),
+        content: tenantRouteConfig(tenant, naming),
+      },
+      { parent: this, ...(this.container ? { dependsOn: [this.container] } : {}) },
+    );
 
     if (tenant.backup) {
       this.backup = new TenantBackup(

@@ -1,16 +1,19 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { CONTAINER_LOGS } from "../../lib/docker/hardening";
 import { dockerCapabilities, dockerLabels, goDuration } from "../../lib/docker/inputs";
 import type { Naming } from "../../lib/naming";
 import type { CertificateSettings } from "../../lib/stackSettings";
 import {
   type IngressSettings,
   TRAEFIK_PATHS,
+  traefikCertificateConfig,
   traefikDynamicConfig,
   traefikHealthcheckCommand,
   traefikStaticArgs,
 } from "../../lib/traefik/staticConfig";
 import { IngressCertificate } from "../ingressCertificate";
+import { ContainerFile } from "./containerFile";
 import { withOldType } from "../aliases";
 
 export interface TraefikIngressArgs {
@@ -24,13 +27,18 @@ export interface TraefikIngressArgs {
 
 /**
  * The one Traefik v3 of a stack: terminates TLS on the `postgres` entrypoint and routes by
- * SNI to tenant containers it discovers by their labels. It runs with host networking and
- * reaches each tenant over the tenant's own bridge, so no tenant input appears here:
- * adding or removing tenants never replaces (restarts) the ingress.
+ * SNI to tenant containers (services from their labels, routers from the route files in its
+ * watched dynamic volume). It runs with host networking and reaches each tenant over the
+ * tenant's own bridge, so no tenant input appears here: adding or removing tenants never
+ * replaces (restarts) the ingress, and neither does renewing its certificate.
  */
 export class TraefikIngress extends pulumi.ComponentResource {
   readonly container: docker.Container;
   readonly image: docker.RemoteImage;
+  /** Traefik's watched dynamic directory: the files below, and every tenant's route file. */
+  readonly dynamicVolume: docker.Volume;
+  readonly baseConfig: ContainerFile;
+  readonly certificateConfig: ContainerFile;
   readonly certificate: IngressCertificate;
   readonly caCertificatePem: pulumi.Output<string>;
   readonly port: number;
@@ -52,6 +60,13 @@ export class TraefikIngress extends pulumi.ComponentResource {
 
     this.image = new docker.RemoteImage(`${name}-image`, { name: args.image, keepLocally: true }, { parent: this });
 
+    // Routes and the certificate live here, written by pgs; a new container finds them again.
+    this.dynamicVolume = new docker.Volume(
+      `${name}-dynamic`,
+      { name: naming.ingressVolume(), labels: dockerLabels(naming.ingressLabels()) },
+      { parent: this },
+    );
+
     const staticArgs = traefikStaticArgs(settings, naming.stack);
     this.container = new docker.Container(
       `${name}-traefik`,
@@ -62,17 +77,16 @@ export class TraefikIngress extends pulumi.ComponentResource {
         networkMode: "host",
         restart: "unless-stopped",
         labels: dockerLabels(naming.ingressLabels()),
-        volumes: [{ hostPath: settings.dockerSocket, containerPath: TRAEFIK_PATHS.dockerSocket, readOnly: true }],
-        uploads: [
-          { file: TRAEFIK_PATHS.dynamicConfig, content: traefikDynamicConfig() },
-          { file: TRAEFIK_PATHS.certificate, content: this.certificate.certificatePem },
-          { file: TRAEFIK_PATHS.privateKey, content: this.certificate.privateKeyPem },
+        volumes: [
+          { hostPath: settings.dockerSocket, containerPath: TRAEFIK_PATHS.dockerSocket, readOnly: true },
+          { volumeName: this.dynamicVolume.name, containerPath: TRAEFIK_PATHS.dynamicDir },
         ],
         capabilities: {
           drops: dockerCapabilities(["ALL"]),
           ...(settings.port < 1024 ? { adds: dockerCapabilities(["NET_BIND_SERVICE"]) } : {}),
         },
         securityOpts: ["no-new-privileges:true"],
+        ...CONTAINER_LOGS,
         ...(settings.ping
           ? {
               healthcheck: {
@@ -88,6 +102,25 @@ export class TraefikIngress extends pulumi.ComponentResource {
           : {}),
       },
       { parent: this, deleteBeforeReplace: true, replaceOnChanges: ["healthcheck"] },
+    );
+
+    const file = (logical: string, path: string, content: pulumi.Input<string>, mode?: string) =>
+      new ContainerFile(
+        `${name}-${logical}`,
+        { container: this.container.name, trigger: this.container.id, path, content, ...(mode ? { mode } : {}) },
+        { parent: this },
+      );
+    this.baseConfig = file("config", TRAEFIK_PATHS.dynamicConfig, traefikDynamicConfig());
+    // A renewed certificate is this file rewritten: Traefik reloads it, no connection is dropped.
+    this.certificateConfig = file(
+      "certificate",
+      TRAEFIK_PATHS.certificateConfig,
+      pulumi.secret(
+        pulumi
+          .all([this.certificate.certificatePem, this.certificate.privateKeyPem])
+          .apply(([certificate, key]) => traefikCertificateConfig(certificate, key)),
+      ),
+      "0600",
     );
 
     this.caCertificatePem = this.certificate.caCertificatePem;

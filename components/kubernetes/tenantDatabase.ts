@@ -15,11 +15,24 @@ import {
 } from "../../lib/kubernetes/server";
 import { KUBERNETES_OBJECTS } from "../../lib/naming";
 import { dataMountPath, POSTGRES_PORT, STOP_TIMEOUT_SECONDS } from "../../lib/postgres/container";
-import { SERVER_FILES, serverCommand, serverEnv, serverFiles, serverSpec } from "../../lib/postgres/server";
+import {
+  SERVER_FILES,
+  SERVER_SETTINGS_FILE,
+  serverCommand,
+  serverEnv,
+  serverFiles,
+  serverSettingsFile,
+  serverSpec,
+} from "../../lib/postgres/server";
 import type { KubernetesSettings } from "../../lib/stackSettings";
 import { TRAEFIK_API_VERSION, tenantRouteObjects } from "../../lib/traefik/kubernetes";
 import { serverVerifiers, type TenantDatabaseBaseArgs, tenantDatabaseOutputs, tenantPasswords } from "../tenantDatabaseBase";
 import { TenantBackup } from "./tenantBackup";
+
+/** The settings ConfigMap's key. */
+const SETTINGS_KEY = "settings.conf";
+/** How often the start hook's watcher looks at the mounted settings (the kubelet syncs it within about a minute). */
+const SETTINGS_WATCH_SECONDS = 10;
 
 export interface TenantDatabaseArgs extends TenantDatabaseBaseArgs {
   /** The tenant's PostgreSQL image reference; the cluster's nodes must have or be able to pull it. */
@@ -48,6 +61,7 @@ export class TenantDatabase extends pulumi.ComponentResource {
   readonly namespace: k8s.core.v1.Namespace;
   readonly credentials: k8s.core.v1.Secret;
   readonly files: k8s.core.v1.ConfigMap;
+  readonly settings: k8s.core.v1.ConfigMap;
   readonly dataClaim: k8s.core.v1.PersistentVolumeClaim;
   readonly statefulSet: k8s.apps.v1.StatefulSet;
   readonly service: k8s.core.v1.Service;
@@ -112,6 +126,14 @@ export class TenantDatabase extends pulumi.ComponentResource {
       inNamespace,
     );
 
+    // Not in the pod template's checksum: a changed setting that a reload applies rolls nothing;
+    // the start hook's watcher reloads it once the kubelet has updated the mounted file.
+    this.settings = new k8s.core.v1.ConfigMap(
+      `${name}-settings`,
+      { metadata: meta(KUBERNETES_OBJECTS.settings, serverLabels), data: { [SETTINGS_KEY]: serverSettingsFile(tenant) } },
+      inNamespace,
+    );
+
     const mountPath = dataMountPath(tenant.postgres.version);
     this.dataClaim = new k8s.core.v1.PersistentVolumeClaim(
       `${name}-data`,
@@ -160,6 +182,9 @@ export class TenantDatabase extends pulumi.ComponentResource {
     const scripts = filesVolume("files", { configMap: KUBERNETES_OBJECTS.files }, files);
     const secrets = filesVolume("credentials", { secret: KUBERNETES_OBJECTS.credentials }, serverSecretFiles());
     const shm = shmVolume(tenant.resources);
+    const settings = filesVolume("settings", { configMap: KUBERNETES_OBJECTS.settings }, [
+      { path: SERVER_SETTINGS_FILE, executable: false, key: SETTINGS_KEY },
+    ]);
     const data = {
       volume: { name: "data", persistentVolumeClaim: { claimName: KUBERNETES_OBJECTS.dataClaim } },
       volumeMount: { name: "data", mountPath },
@@ -211,21 +236,21 @@ export class TenantDatabase extends pulumi.ComponentResource {
                   image: args.image,
                   imagePullPolicy: "IfNotPresent",
                   command: [SERVER_FILES.start],
-                  args: serverCommand(tenant.postgres.settings),
-                  env: envVars(serverEnv(serverSpec(tenant))),
+                  args: serverCommand(tenant),
+                  env: envVars(serverEnv(serverSpec(tenant), SETTINGS_WATCH_SECONDS)),
                   ports: [{ name: "postgres", containerPort: POSTGRES_PORT, protocol: "TCP" }],
-                  volumeMounts: [data.volumeMount, scripts.volumeMount, secrets.volumeMount, shm.volumeMount],
+                  volumeMounts: [data.volumeMount, scripts.volumeMount, secrets.volumeMount, shm.volumeMount, settings.volumeMount],
                   resources: serverResources(tenant.resources),
                   ...serverProbes(),
                   securityContext: TENANT_CONTAINER_SECURITY,
                 },
               ],
-              volumes: [data.volume, scripts.volume, secrets.volume, shm.volume],
+              volumes: [data.volume, scripts.volume, secrets.volume, shm.volume, settings.volume],
             },
           },
         },
       },
-      { parent: this, dependsOn: [this.namespace, this.credentials, this.files, this.dataClaim] },
+      { parent: this, dependsOn: [this.namespace, this.credentials, this.files, this.settings, this.dataClaim] },
     );
 
     const routeObjects = tenantRouteObjects(tenant, naming);

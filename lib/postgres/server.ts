@@ -6,8 +6,9 @@
  * database and has the current password, uploaded as a SCRAM verifier so that the password
  * itself never enters the container. The container is healthy only once that is done.
  */
-import { dataMountPath, POSTGRES_PORT, SUPERUSER } from "./container";
+import { dataDirectory, dataMountPath, POSTGRES_PORT, SUPERUSER } from "./container";
 import { sourceFile } from "../sourceDir";
+import { reloadable } from "../tenants/postgresSettings";
 import type { Tenant } from "../tenants/tenant";
 
 /** Scripts and configuration, the same for every tenant. */
@@ -20,6 +21,7 @@ export const SERVER_FILES = {
   syncRoles: `${SCRIPT_DIR}/sync-roles.sh`,
   syncRolesSql: `${SCRIPT_DIR}/sync-roles.sql`,
   probe: `${SCRIPT_DIR}/probe.sh`,
+  reload: `${SCRIPT_DIR}/reload.sh`,
   hba: `${SCRIPT_DIR}/pg_hba.conf`,
 } as const;
 
@@ -31,6 +33,15 @@ export const SERVER_SECRET_FILES = {
 
 /** Written by the start hook once the roles are synced; removed at every start. */
 const READY_FILE = "/tmp/pgs-ready";
+
+/**
+ * The server's own configuration, pgs's: a volume on Docker, a ConfigMap on Kubernetes. It holds
+ * the settings a reload applies (settings.conf), so that editing one restarts nothing.
+ */
+export const SERVER_CONFIG_DIR = "/etc/pgs";
+export const SERVER_SETTINGS_FILE = `${SERVER_CONFIG_DIR}/settings.conf`;
+/** The main configuration file the start hook writes at each start: initdb's postgresql.conf, then settings.conf. */
+const MAIN_CONFIG_FILE = "/tmp/pgs-postgresql.conf";
 
 export interface ServerSpec {
   tenantId: string;
@@ -60,8 +71,12 @@ export function serverSpec(tenant: Tenant): ServerSpec {
   return { tenantId: tenant.id, role: tenant.user, database: tenant.database, superuser: tenant.superuser, major: tenant.postgres.version };
 }
 
-/** What the image contract and pgs's own scripts read; nothing secret. */
-export function serverEnv(spec: ServerSpec): Record<string, string> {
+/**
+ * What the image contract and pgs's own scripts read; nothing secret. `settingsWatchSeconds`:
+ * where nothing reloads the server when settings.conf changes (Kubernetes), how often the start
+ * hook looks; empty (Docker) when pgs reloads it after each write.
+ */
+export function serverEnv(spec: ServerSpec, settingsWatchSeconds?: number): Record<string, string> {
   return {
     POSTGRES_USER: SUPERUSER,
     POSTGRES_DB: spec.database,
@@ -72,10 +87,15 @@ export function serverEnv(spec: ServerSpec): Record<string, string> {
     PGS_DATABASE: spec.database,
     PGS_SUPERUSER: spec.superuser ? "on" : "off",
     PGS_MAJOR: String(spec.major),
+    // The image's own (the official image's contract), said here so every script can rely on it.
+    PGDATA: dataDirectory(spec.major),
     PGS_DATA_MOUNT: dataMountPath(spec.major),
     PGS_READY_FILE: READY_FILE,
     PGS_TENANT_VERIFIER_FILE: SERVER_SECRET_FILES.tenantVerifier,
     PGS_SUPERUSER_VERIFIER_FILE: SERVER_SECRET_FILES.superuserVerifier,
+    PGS_MAIN_CONFIG: MAIN_CONFIG_FILE,
+    PGS_SETTINGS_FILE: SERVER_SETTINGS_FILE,
+    PGS_SETTINGS_WATCH_SECONDS: settingsWatchSeconds === undefined ? "" : String(settingsWatchSeconds),
   };
 }
 
@@ -84,9 +104,43 @@ export const HEALTH_PROBE = [SERVER_FILES.probe];
 /** The server accepts TCP connections (the roles may not be synced yet). */
 export const ACCEPTING_PROBE = [SERVER_FILES.probe, "accepting"];
 
-/** `-c name=value` pairs in name order, so the same settings always give the same command. */
-export function serverCommand(settings: Record<string, string>): string[] {
-  const command = ["postgres", "-c", `hba_file=${SERVER_FILES.hba}`];
-  for (const name of Object.keys(settings).sort()) command.push("-c", `${name}=${settings[name]}`);
+/**
+ * The tenant's settings in two parts: those a reload applies (settings.conf) and those only a
+ * restart does (`postmaster` context, on the command line, where a change replaces the server).
+ */
+export function splitSettings(tenant: Pick<Tenant, "postgres">): { restart: Record<string, string>; reload: Record<string, string> } {
+  const restart: Record<string, string> = {};
+  const reload: Record<string, string> = {};
+  for (const name of Object.keys(tenant.postgres.settings).sort()) {
+    (reloadable(tenant.postgres.version, name) ? reload : restart)[name] = tenant.postgres.settings[name];
+  }
+  return { restart, reload };
+}
+
+/** The server's command: pgs's hba file and main configuration, then the restart-only settings as `-c name=value`, in name order. */
+export function serverCommand(tenant: Pick<Tenant, "postgres">): string[] {
+  const command = ["postgres", "-c", `hba_file=${SERVER_FILES.hba}`, "-c", `config_file=${MAIN_CONFIG_FILE}`];
+  const { restart } = splitSettings(tenant);
+  for (const name of Object.keys(restart)) command.push("-c", `${name}=${restart[name]}`);
   return command;
+}
+
+/** settings.conf: the settings a reload applies, in postgresql.conf syntax (every value quoted). */
+export function serverSettingsFile(tenant: Pick<Tenant, "postgres">): string {
+  const { reload } = splitSettings(tenant);
+  const lines = Object.entries(reload).map(([name, value]) => `${name} = '${value.replace(/\\/g, "\\\\").replace(/'/g, "''")}'`);
+  return ["# pgs: the tenant's postgres.settings a reload applies (tenants.yaml); written by pgs, do not edit", ...lines, ""].join("\n");
+}
+
+/**
+ * At most this many processes in a tenant's server: every connection, the background workers
+ * and autovacuum, PostgreSQL's own auxiliary processes and pgs's start hook, with room to spare.
+ * A fork loop in a superuser tenant stops there, not at the host's limit.
+ */
+export function serverProcessLimit(tenant: Pick<Tenant, "postgres">): number {
+  const setting = (name: string, fallback: number) => {
+    const value = Number(tenant.postgres.settings[name]);
+    return Number.isInteger(value) && value >= 0 ? value : fallback;
+  };
+  return setting("max_connections", 100) + setting("max_worker_processes", 8) + setting("autovacuum_max_workers", 3) + 64;
 }

@@ -26,12 +26,20 @@ export interface IngressSettings {
 }
 
 export const TRAEFIK_PATHS = {
+  /** Watched by the file provider; a volume, written by pgs (components/docker/containerFile.ts). */
   dynamicDir: "/etc/traefik/dynamic",
-  dynamicConfig: "/etc/traefik/dynamic/pgs.yml",
-  certificate: "/etc/traefik/certs/tls.crt",
-  privateKey: "/etc/traefik/certs/tls.key",
+  /** The TLS option and the plaintext refusal (a name no tenant route file can have: ids and prefixes hold no "_"). */
+  dynamicConfig: "/etc/traefik/dynamic/_pgs.yml",
+  /** The ingress certificate and key, inline: a renewal rewrites it and Traefik reloads it, no restart. */
+  certificateConfig: "/etc/traefik/dynamic/_pgs-tls.yml",
   dockerSocket: "/var/run/docker.sock",
 } as const;
+
+/**
+ * How long Traefik gathers provider events before it applies them. Its default of 2 s is most of
+ * the time a route edit or a new tenant takes to become routable; bursts still coalesce.
+ */
+const PROVIDERS_THROTTLE = "500ms";
 
 function hostPort(address: string, port: number): string {
   const host = address === "0.0.0.0" ? "" : address.includes(":") ? `[${address}]` : address;
@@ -62,7 +70,8 @@ export function traefikStaticArgs(settings: IngressSettings, stack: string): str
     "--providers.docker.exposedByDefault=false",
     `--providers.docker.constraints=Label(\`${LABEL.stack}\`,\`${stack}\`)`,
     `--providers.file.directory=${TRAEFIK_PATHS.dynamicDir}`,
-    "--providers.file.watch=false",
+    "--providers.file.watch=true",
+    `--providers.providersThrottleDuration=${PROVIDERS_THROTTLE}`,
     ...common.tail,
   ];
   return [...args, ...adminArgs(settings)];
@@ -92,8 +101,8 @@ export const NOBODY = ["0.0.0.0/32"];
 export const TLS_OPTIONS = { minVersion: "VersionTLS12", sniStrict: true, alpnProtocols: ["postgresql"] };
 
 /**
- * The file provider's dynamic configuration: the certificate and the TLS option the Postgres
- * routers use, and a router that refuses plaintext clients.
+ * The file provider's base configuration: the TLS option the Postgres routers use, and a router
+ * that refuses plaintext clients.
  * - libpq 17+ always offers ALPN `postgresql` and fails the handshake without an overlap
  *   (pgadmin-org/pgadmin4#8282); sniStrict refuses clients that send no SNI instead of
  *   answering with some certificate.
@@ -115,10 +124,12 @@ export function traefikDynamicConfig(): string {
       middlewares: { [PLAINTEXT_REFUSAL.middleware]: { ipAllowList: { sourceRange: NOBODY } } },
       services: { [PLAINTEXT_REFUSAL.service]: { loadBalancer: { servers: [{ address: "127.0.0.1:1" }] } } },
     },
-    tls: {
-      certificates: [{ certFile: TRAEFIK_PATHS.certificate, keyFile: TRAEFIK_PATHS.privateKey }],
-      stores: { default: { defaultCertificate: { certFile: TRAEFIK_PATHS.certificate, keyFile: TRAEFIK_PATHS.privateKey } } },
-      options: { [INGRESS.tlsOptions]: TLS_OPTIONS },
-    },
+    tls: { options: { [INGRESS.tlsOptions]: TLS_OPTIONS } },
   });
+}
+
+/** The ingress certificate, PEM inline (Traefik takes a certificate's content where it takes a path). */
+export function traefikCertificateConfig(certificatePem: string, privateKeyPem: string): string {
+  const certificate = { certFile: certificatePem, keyFile: privateKeyPem };
+  return stringify({ tls: { certificates: [certificate], stores: { default: { defaultCertificate: certificate } } } });
 }

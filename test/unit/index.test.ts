@@ -5,8 +5,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { envList } from "../../lib/docker/inputs";
 import { scramSha256Verifier } from "../../lib/postgres/scram";
-import { HEALTH_PROBE, SERVER_FILES, SERVER_SECRET_FILES, serverEnv } from "../../lib/postgres/server";
+import { SERVER_FILES, SERVER_SECRET_FILES, serverEnv } from "../../lib/postgres/server";
 import type { RunResult } from "../../app/offline/programRunner";
+import { Naming } from "../../lib/naming";
+import { tenantServiceLabels } from "../../lib/traefik/dockerRoutes";
 import {
   Graph,
   imageIdOf,
@@ -69,14 +71,26 @@ describe("one tenant", () => {
         .childrenOf(one.tenant("acme"))
         .map((r) => r.type)
         .sort(),
-    ).toEqual([TYPES.container, TYPES.network, TYPES.password, TYPES.password, TYPES.volume].sort());
+    ).toEqual(
+      [
+        TYPES.container,
+        TYPES.network,
+        TYPES.password,
+        TYPES.password,
+        TYPES.volume,
+        TYPES.volume,
+        TYPES.file,
+        TYPES.file,
+        TYPES.limits,
+      ].sort(),
+    );
     expect(one.ofType(TYPES.ingress)).toHaveLength(1);
     const container = one.container("acme").inputs;
     expect(container.name).toBe(`${PREFIX}acme`);
     expect(one.volume("acme").inputs.name).toBe(`${PREFIX}acme-data`);
     expect(one.network("acme").inputs.name).toBe(`${PREFIX}acme-net`);
     expect(container.envs).toEqual(envList(serverEnv({ tenantId: "acme", role: "acme", database: "acme", superuser: false, major: 18 })));
-    expect(labelMap(container.labels)["traefik.tcp.routers.pgs-unit-acme.rule"]).toBe("HostSNI(`acme.pgs.example.com`)");
+    expect(one.file("acme", "route").inputs.content).toContain("HostSNI(`acme.pgs.example.com`)");
     expect(one.result.outputs.tenantEndpoints).toEqual({
       acme: {
         hostname: "acme.pgs.example.com",
@@ -115,9 +129,7 @@ describe("many tenants", () => {
 
 describe("each option of a tenant entry", () => {
   test("hostname sets the SNI rule, the endpoint and the connection string host", () => {
-    expect(labelMap(all.container("globex").inputs.labels)["traefik.tcp.routers.pgs-unit-globex.rule"]).toBe(
-      "HostSNI(`globex-db.pgs.example.com`)",
-    );
+    expect(all.file("globex", "route").inputs.content).toContain("HostSNI(`globex-db.pgs.example.com`)");
     expect((allResult.outputs.tenantEndpoints as Record<string, { hostname: string }>).globex.hostname).toBe("globex-db.pgs.example.com");
     expect((allResult.outputs.connectionStrings as Record<string, string>).globex).toMatch(
       /@globex-db\.pgs\.example\.com:5432\/globex_prod\?/,
@@ -129,7 +141,8 @@ describe("each option of a tenant entry", () => {
     expect(c.envs).toEqual(
       expect.arrayContaining(["POSTGRES_USER=postgres", "POSTGRES_DB=globex_prod", "PGS_ROLE=globex_prod", "PGS_DATABASE=globex_prod"]),
     );
-    expect((c.healthcheck as { tests: string[] }).tests).toEqual(["CMD", ...HEALTH_PROBE]);
+    // No Docker health check (it costs an exec every few seconds in every tenant): pgs up checks through the ingress.
+    expect(c.healthcheck).toBeUndefined();
   });
 
   test("an id with hyphens gets a database with underscores", () => {
@@ -137,21 +150,39 @@ describe("each option of a tenant entry", () => {
     expect((allResult.outputs.tenantEndpoints as Record<string, { user: string }>)["pied-piper"].user).toBe("pied_piper");
   });
 
-  test("access: disabled keeps the server running but removes every traefik label", () => {
-    const labels = labelMap(all.container("initech").inputs.labels);
-    expect(Object.keys(labels).filter((k) => k.startsWith("traefik."))).toEqual([]);
-    expect(labels).toEqual({ "pgs.postgres-major": "18", "pgs.role": "postgres", "pgs.stack": STACK, "pgs.tenant": "initech" });
+  test("access: disabled keeps the server (and its labels) exactly as an enabled one; only its route file is empty", () => {
+    expect(labelMap(all.container("initech").inputs.labels)).toEqual({
+      "pgs.postgres-major": "18",
+      "pgs.role": "postgres",
+      "pgs.stack": STACK,
+      "pgs.tenant": "initech",
+      ...tenantServiceLabels("initech", new Naming(STACK, PREFIX)),
+    });
+    expect(all.file("initech", "route").inputs.content).toBe("");
+    expect(all.file("initech", "route").inputs.path).toBe("/etc/traefik/dynamic/pgs-unit-initech.yml");
   });
 
-  test("allowFrom becomes an ipallowlist middleware on the tenant's router", () => {
-    const labels = labelMap(all.container("acme").inputs.labels);
-    expect(labels["traefik.tcp.middlewares.pgs-unit-acme-allow.ipallowlist.sourcerange"]).toBe("203.0.113.0/24,2001:db8::/32");
-    expect(labels["traefik.tcp.routers.pgs-unit-acme.middlewares"]).toBe("pgs-unit-acme-allow@docker");
-    expect(Object.keys(labelMap(all.container("globex").inputs.labels)).filter((k) => k.includes("middlewares"))).toEqual([]);
+  test("allowFrom becomes an ipAllowList middleware on the tenant's router, in its route file, not on its server", () => {
+    const route = all.file("acme", "route").inputs.content as string;
+    expect(route).toContain("ipAllowList");
+    expect(route).toContain("203.0.113.0/24");
+    expect(route).toContain("2001:db8::/32");
+    expect(JSON.stringify(all.container("acme").inputs)).not.toContain("203.0.113.0/24");
+    expect(all.file("globex", "route").inputs.content).not.toContain("ipAllowList");
+  });
+
+  test("every route file is written into the stack's Traefik, again whenever that container is new", () => {
+    for (const id of ALL_IDS) {
+      const route = all.file(id, "route").inputs;
+      expect(route.container).toBe(`${PREFIX}traefik`);
+      expect(route.trigger).toBe(all.ingressContainer().inputs.name);
+    }
   });
 
   test("state: stopped removes the container but keeps the volume and the network", () => {
     expect(all.tenantChildren("umbrella", TYPES.container)).toEqual([]);
+    expect(all.tenantChildren("umbrella", TYPES.limits)).toEqual([]);
+    expect(all.file("umbrella", "route").inputs.content).toBe("");
     expect(all.volume("umbrella").inputs.name).toBe(`${PREFIX}umbrella-data`);
     expect(all.network("umbrella").inputs.name).toBe(`${PREFIX}umbrella-net`);
     expect((allResult.outputs.tenantEndpoints as Record<string, { state: string }>).umbrella.state).toBe("stopped");
@@ -165,27 +196,31 @@ describe("each option of a tenant entry", () => {
     expect(all.container("globex").inputs.image).toBe(imageIdOf("postgres:18"));
   });
 
-  test("postgres.settings are passed as -c name=value in name order, merged key-wise over defaults", () => {
-    expect(all.container("acme").inputs.command).toEqual([
+  test("postgres.settings, merged key-wise over defaults: restart-only ones on the command line, reloadable ones in settings.conf", () => {
+    const command = [
       "postgres",
       "-c",
       `hba_file=${SERVER_FILES.hba}`,
       "-c",
-      "jit=false",
+      "config_file=/tmp/pgs-postgresql.conf",
       "-c",
       "max_connections=50",
-      "-c",
-      "work_mem=8MB",
-    ]);
-    expect(all.container("globex").inputs.command).toEqual([
-      "postgres",
-      "-c",
-      `hba_file=${SERVER_FILES.hba}`,
-      "-c",
-      "max_connections=50",
-      "-c",
-      "work_mem=4MB",
-    ]);
+    ];
+    expect(all.container("acme").inputs.command).toEqual(command);
+    expect(all.container("globex").inputs.command).toEqual(command);
+    const settings = (id: string) => (all.file(id, "settings").inputs.content as string).split("\n").filter((l) => l && !l.startsWith("#"));
+    expect(settings("acme")).toEqual(["jit = 'false'", "work_mem = '8MB'"]);
+    expect(settings("globex")).toEqual(["work_mem = '4MB'"]);
+    expect(all.file("acme", "settings").inputs).toMatchObject({
+      container: `${PREFIX}acme`,
+      path: "/etc/pgs/settings.conf",
+      exec: { user: "postgres", command: [SERVER_FILES.reload] },
+    });
+  });
+
+  test("the server's process limit follows its max_connections", () => {
+    const [limits] = all.tenantChildren("acme", TYPES.limits);
+    expect(limits.inputs).toMatchObject({ container: `${PREFIX}acme`, pidsLimit: 50 + 8 + 3 + 64 });
   });
 
   test("resources become memory, swap and shmSize in MiB and cpus as the provider writes them, merged field-wise over defaults", () => {
@@ -212,7 +247,7 @@ describe("each option of a tenant entry", () => {
 
   test("only the volume is retained: the rest of a removed tenant is deleted", () => {
     const acme = all.tenant("acme");
-    for (const r of [acme, ...all.childrenOf(acme)].filter((r) => r.type !== TYPES.volume)) {
+    for (const r of [acme, ...all.childrenOf(acme)].filter((r) => r.name !== "acme-data")) {
       expect({ name: r.name, retainOnDelete: r.options.retainOnDelete, protect: r.options.protect }).toEqual({
         name: r.name,
         retainOnDelete: false,
@@ -262,9 +297,24 @@ describe("tenant containers", () => {
     }
   });
 
-  test("mount the data volume where each major keeps PGDATA: 17 at /var/lib/postgresql/data, 18 at /var/lib/postgresql", () => {
-    expect(all.container("acme").inputs.volumes).toEqual([{ volumeName: `${PREFIX}acme-data`, containerPath: "/var/lib/postgresql/data" }]);
-    expect(all.container("globex").inputs.volumes).toEqual([{ volumeName: `${PREFIX}globex-data`, containerPath: "/var/lib/postgresql" }]);
+  test("mount the data volume where each major keeps PGDATA (17 at /var/lib/postgresql/data, 18 at /var/lib/postgresql) and the config volume at /etc/pgs", () => {
+    expect(all.container("acme").inputs.volumes).toEqual([
+      { volumeName: `${PREFIX}acme-data`, containerPath: "/var/lib/postgresql/data" },
+      { volumeName: `${PREFIX}acme-config`, containerPath: "/etc/pgs" },
+    ]);
+    expect(all.container("globex").inputs.volumes).toEqual([
+      { volumeName: `${PREFIX}globex-data`, containerPath: "/var/lib/postgresql" },
+      { volumeName: `${PREFIX}globex-config`, containerPath: "/etc/pgs" },
+    ]);
+  });
+
+  test("keep at most 30 MB of log each (json-file, 3 × 10 MB), Traefik too", () => {
+    for (const c of [...RUNNING_IDS.map((id) => all.container(id)), all.ingressContainer()]) {
+      expect({ driver: c.inputs.logDriver, opts: c.inputs.logOpts }).toEqual({
+        driver: "json-file",
+        opts: { "max-size": "10m", "max-file": "3" },
+      });
+    }
   });
 
   test("use the imageId of one RemoteImage per distinct image", () => {
@@ -359,16 +409,19 @@ describe("Traefik", () => {
     expect(all.ingressContainer().options.deleteBeforeReplace).toBe(true);
   });
 
-  test("gets the dynamic configuration file, the certificate and, as a secret, the private key", () => {
-    const uploads = all.ingressContainer().displayInputs.uploads as { file: string; content: string }[];
-    expect(uploads.map((u) => u.file)).toEqual([
-      "/etc/traefik/dynamic/pgs.yml",
-      "/etc/traefik/certs/tls.crt",
-      "/etc/traefik/certs/tls.key",
-    ]);
-    expect(uploads[1].content).toBe("-----BEGIN CERTIFICATE----- ingress-tls-cert");
-    expect(uploads[2].content).toBe("[secret]");
+  test("gets its base configuration and, as a secret, its certificate and key as files in its watched directory, not as uploads", () => {
+    expect(all.ingressContainer().inputs.uploads).toBeUndefined();
+    const files = all.subtree(all.ingress()).filter((r) => r.type === TYPES.file);
+    expect(files.map((f) => f.inputs.path).sort()).toEqual(["/etc/traefik/dynamic/_pgs-tls.yml", "/etc/traefik/dynamic/_pgs.yml"]);
+    const certificate = files.find((f) => f.inputs.path === "/etc/traefik/dynamic/_pgs-tls.yml")!;
+    expect(certificate.displayInputs.content).toBe("[secret]");
+    expect(certificate.inputs.content).toContain("-----BEGIN CERTIFICATE----- ingress-tls-cert");
+    expect(certificate.inputs.mode).toBe("0600");
     expect(JSON.stringify(allResult.resources.map((r) => r.displayInputs))).not.toContain("BEGIN PRIVATE KEY");
+    expect(all.ingressContainer().inputs.volumes).toContainEqual({
+      volumeName: `${PREFIX}traefik-dynamic`,
+      containerPath: "/etc/traefik/dynamic",
+    });
   });
 
   test("publishes the CA clients trust and the endpoint, neither of them secret", () => {

@@ -25,15 +25,16 @@ const RULES: Record<string, { may: string[]; packages: string[] }> = {
   "lib/localImages.ts": { may: ["images/local-images.json"], packages: [] },
   "lib/stackSettings.ts": { may: ["lib/naming.ts", "lib/tenants", "lib/postgres", "lib/traefik"], packages: [] },
   "lib/project.ts": { may: ["lib/stackSettings.ts", "lib/tenants", "lib/sourceDir.ts"], packages: ["yaml"] },
+  "lib/programScope.ts": { may: [], packages: [] },
   // The program: Pulumi components, the backends that assemble them (and reach their hosts), the entry point.
   components: { may: CORE, packages: PULUMI },
   backends: { may: ["components", "lib"], packages: PULUMI },
-  "index.ts": { may: ["backends", "lib/stackSettings.ts", "lib/tenants"], packages: ["@pulumi/pulumi"] },
+  "index.ts": { may: ["backends", "lib/stackSettings.ts", "lib/tenants", "lib/programScope.ts"], packages: ["@pulumi/pulumi"] },
   // The application on top of the program.
-  "app/program.ts": { may: ["index.ts"], packages: ["@pulumi/pulumi"] },
+  "app/program.ts": { may: ["index.ts", "lib/programScope.ts"], packages: ["@pulumi/pulumi"] },
   "app/offline": { may: ["app/program.ts", "lib/project.ts"], packages: ["@pulumi/pulumi", "yaml"] },
-  "app/engine": { may: ["app/program.ts", "lib/project.ts", "lib/sourceDir.ts", "backends/host.ts"], packages: ["@pulumi/pulumi"] },
-  "app/ops": { may: ["lib", "backends/host.ts"], packages: [] },
+  "app/engine": { may: ["app/program.ts", "lib", "backends/host.ts", "backends/backend.ts"], packages: ["@pulumi/pulumi", "yaml"] },
+  "app/ops": { may: ["lib", "backends/host.ts"], packages: ["pg"] },
   "app/cli": { may: ["app", "backends", "lib"], packages: ["commander", "yaml", "@pulumi/pulumi"] },
 };
 

@@ -2,7 +2,8 @@
 # pgs start hook: the entrypoint of every tenant server container, run at each start.
 # It refuses to start a server on data written by another major (the image never converts data),
 # starts the role sync detached, then hands over to the image's own entrypoint.
-# Environment (lib/postgres/server.ts): PGS_TENANT, PGS_MAJOR, PGS_DATA_MOUNT, PGS_READY_FILE.
+# Environment (lib/postgres/server.ts): PGS_TENANT, PGS_MAJOR, PGS_DATA_MOUNT, PGS_READY_FILE,
+# PGS_MAIN_CONFIG, PGS_SETTINGS_FILE; PGDATA (the image's).
 set -eu
 rm -f "$PGS_READY_FILE"
 # Every layout a volume may hold: <=17 at the mount or in data/ under it, 18+ in <major>/docker.
@@ -14,6 +15,13 @@ for version_file in "$PGS_DATA_MOUNT/PG_VERSION" "$PGS_DATA_MOUNT/data/PG_VERSIO
     exit 1
   fi
 done
+# The server's main configuration (its -c config_file): initdb's postgresql.conf, then the settings
+# a reload applies, which pgs keeps in PGS_SETTINGS_FILE. Neither needs to exist yet: on a fresh
+# volume the image's entrypoint runs initdb before it starts the server with this file.
+cat >"$PGS_MAIN_CONFIG" <<EOF
+include_if_exists '$PGDATA/postgresql.conf'
+include_if_exists '$PGS_SETTINGS_FILE'
+EOF
 # Detached, so that it is reparented to the container's init, not to the postmaster.
 ("$(dirname "$0")/sync-roles.sh" &)
 exec docker-entrypoint.sh "$@"

@@ -3,9 +3,14 @@
 -- psql variables (sync-roles.sh): role, database, superuser (on|off). The passwords arrive as
 -- SCRAM verifiers in files, so the tenant's password never enters the server's container.
 
--- Whatever log_statement is set to, these statements must not reach the log.
+-- Whatever the server logs, these statements must not reach the log, not even when they fail:
+-- log_min_error_statement would log a failed ALTER ROLE with its verifier (as STATEMENT: ...),
+-- and psql's default verbosity would print the failing line (LINE 1: ...) into the container log.
 SET log_statement = 'none';
 SET log_min_duration_statement = -1;
+SET log_min_error_statement = panic;
+\set VERBOSITY terse
+\set SHOW_CONTEXT never
 \set tenant_verifier `cat "$PGS_TENANT_VERIFIER_FILE"`
 \set superuser_verifier `cat "$PGS_SUPERUSER_VERIFIER_FILE"`
 

@@ -10,7 +10,9 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import type { ConfigMap, EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { stringify } from "yaml";
+import { loadOffline } from "../../../app/cli/context";
 import { StepLog } from "../../../app/engine/changes";
+import { checkTenants } from "../../../app/ops/reachability";
 import { ENGINE } from "../../../app/engine/environment";
 import { recoverInterrupted } from "../../../app/engine/recovery";
 import { dockerObject } from "../../../backends/docker/host";
@@ -274,11 +276,15 @@ export class TestStack {
     return pids.length;
   }
 
-  /** Writes tenants.yaml (unless undefined), sets the config, runs `pulumi up` and reads the outputs. */
+  /**
+   * Writes tenants.yaml (unless undefined), sets the config, runs `pulumi up` (every resource,
+   * as plain `pulumi up` does) and reads the outputs; then waits, as `pgs up` does, until every
+   * tenant is as applied for clients through the ingress (`check: false` leaves that out).
+   */
   async up(
     tenants: string | undefined,
     change: ConfigChange = {},
-    options: { signal?: AbortSignal; onEvent?: (e: EngineEvent) => void } = {},
+    options: { signal?: AbortSignal; onEvent?: (e: EngineEvent) => void; check?: boolean } = {},
   ): Promise<Applied> {
     const started = Date.now();
     if (tenants !== undefined) writeFileSync(this.tenantsFile, tenants);
@@ -290,7 +296,9 @@ export class TestStack {
     };
     await this.stack.up({ onEvent, ...(options.signal ? { signal: options.signal } : {}) });
     await this.readOutputs();
-    return { steps, ms: Date.now() - started };
+    const ms = Date.now() - started;
+    if (options.check !== false) await this.converged();
+    return { steps, ms };
   }
 
   async preview(tenants: string | undefined, change: ConfigChange = {}, options: { expectNoChanges?: boolean } = {}): Promise<Applied> {
@@ -312,6 +320,17 @@ export class TestStack {
   /** What `pgs up` does after an interrupted run: a stale lock and pending operations resolved. */
   recover(): Promise<string[]> {
     return recoverInterrupted(this.opened, dockerObject);
+  }
+
+  /** Every tenant of the file as applied for clients (app/ops/reachability.ts, what pgs up checks); throws saying which is not. */
+  async converged(): Promise<void> {
+    const { settings, tenants, backend } = loadOffline({ projectDir: this.projectDir, stack: this.options.stack });
+    const { unusable } = await checkTenants({
+      tenants,
+      outputs: this.outputs,
+      host: backend.host({ settings, projectDir: this.projectDir }),
+    });
+    if (unusable.length > 0) throw new Error(`e2e: not as applied:\n${unusable.map((u) => u.message).join("\n")}`);
   }
 
   async readOutputs(): Promise<void> {

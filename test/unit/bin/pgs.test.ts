@@ -151,9 +151,31 @@ describe("bin/pgs, the command operators run", () => {
     expect(envOfPgs(env)).toEqual({ extra: null, aside: null });
   });
 
-  test("the bundle makes no TLS connection of its own (which is why bin/pgs may set the CA bundle aside)", () => {
+  test("the bundle's one TLS client is the reachability check, which sets its trust itself (so bin/pgs may set the CA bundle aside)", () => {
     const text = readFileSync(BUNDLE, "utf8");
-    expect(text.match(/require\("(node:)?(tls|https|http2)"\)/g)).toBeNull();
+    expect(text.match(/require\("(node:)?(https|http2)"\)/g)).toBeNull();
     expect(text).not.toMatch(/(^|[^\w.$])fetch\s*\(/m);
+    // Of the project's own sources, only app/ops/reachability.ts opens TLS connections (through pg), each with ingressTrust().
+    const walk = (dir: string): string[] =>
+      readdirSync(path.join(ROOT, dir)).flatMap((n) => {
+        const rel = path.join(dir, n);
+        return statSync(path.join(ROOT, rel)).isDirectory() ? walk(rel) : rel.endsWith(".ts") ? [rel] : [];
+      });
+    const sources = ["app", "lib", "backends", "components"].flatMap(walk).concat("index.ts");
+    const tlsClients = sources.filter((f) => /from "(node:tls|pg)"/.test(readFileSync(path.join(ROOT, f), "utf8")));
+    expect(tlsClients).toEqual(["app/ops/reachability.ts"]);
+    expect(readFileSync(path.join(ROOT, "app/ops/reachability.ts"), "utf8")).toContain("ca: ingressTrust(probe.ca)");
+  });
+
+  test("with no stack CA, the check trusts the system's roots and NODE_EXTRA_CA_CERTS, which Node did not load", () => {
+    const { ingressTrust } = require("../../../app/ops/reachability") as typeof import("../../../app/ops/reachability");
+    const dir = mkdtempSync(path.join(tmpdir(), "pgs-ca-"));
+    const file = path.join(dir, "extra.pem");
+    writeFileSync(file, "-----BEGIN CERTIFICATE-----\nextra\n-----END CERTIFICATE-----\n");
+    const trust = ingressTrust("", { NODE_EXTRA_CA_CERTS: file }) as string[];
+    expect(trust.length).toBeGreaterThan(100);
+    expect(trust[trust.length - 1]).toContain("extra");
+    expect(ingressTrust("STACK CA", { NODE_EXTRA_CA_CERTS: file })).toBe("STACK CA");
+    rmSync(dir, { recursive: true });
   });
 });

@@ -40,7 +40,7 @@ const providedConfig = {
   tlsCaCertificate: certificatePem,
 };
 
-test("a provided certificate replaces the generated CA: no tls resources, its PEMs go to Traefik, the key as a secret", async () => {
+test("a provided certificate replaces the generated CA: no tls resources, its PEMs go to Traefik's certificate file, a secret", async () => {
   const graph = new Graph(
     await plan({
       tenants: tenantsYaml("  - id: acme\n  - id: globex\n    hostname: db.other.example"),
@@ -49,9 +49,11 @@ test("a provided certificate replaces the generated CA: no tls resources, its PE
     }),
   );
   expect(graph.resources.filter((r) => r.type.startsWith("tls:"))).toEqual([]);
-  const uploads = graph.ingressContainer().displayInputs.uploads as { file: string; content: string }[];
-  expect(uploads.find((u) => u.file.endsWith("tls.crt"))?.content).toBe(certificatePem);
-  expect(uploads.find((u) => u.file.endsWith("tls.key"))?.content).toBe("[secret]");
+  const file = graph.resources.find((r) => r.name === "ingress-certificate")!;
+  expect(file.displayInputs.content).toBe("[secret]");
+  expect(String(file.inputs.content)).toContain(certificatePem.trim().split("\n")[1]);
+  expect(String(file.inputs.content)).toContain(privateKeyPem.trim().split("\n")[1]);
+  expect(graph.ingressContainer().inputs.uploads).toBeUndefined();
   expect(graph.result.outputs.caCertificate).toBe(certificatePem);
   expect(JSON.stringify(graph.resources.map((r) => r.displayInputs))).not.toContain("PRIVATE KEY");
 });

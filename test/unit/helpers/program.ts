@@ -24,6 +24,8 @@ export const TYPES = {
   network: "docker:index/network:Network",
   image: "docker:index/remoteImage:RemoteImage",
   password: "random:index/randomPassword:RandomPassword",
+  file: "pulumi-nodejs:dynamic/pgs:ContainerFile",
+  limits: "pulumi-nodejs:dynamic/pgs:ContainerLimits",
 } as const;
 
 /**
@@ -149,8 +151,19 @@ export class Graph {
   container(id: string): RecordedResource {
     return this.one(this.tenantChildren(id, TYPES.container), `container of ${id}`);
   }
+  /** The tenant's data volume. */
   volume(id: string): RecordedResource {
-    return this.one(this.tenantChildren(id, TYPES.volume), `volume of ${id}`);
+    return this.one(
+      this.tenantChildren(id, TYPES.volume).filter((r) => r.name === `${id}-data`),
+      `data volume of ${id}`,
+    );
+  }
+  /** One of the tenant's files: its route (in Traefik's directory) or its settings (in its server). */
+  file(id: string, which: "route" | "settings"): RecordedResource {
+    return this.one(
+      this.tenantChildren(id, TYPES.file).filter((r) => r.name === `${id}-${which}`),
+      `${which} file of ${id}`,
+    );
   }
   network(id: string): RecordedResource {
     return this.one(this.tenantChildren(id, TYPES.network), `network of ${id}`);

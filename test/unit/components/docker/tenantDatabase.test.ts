@@ -4,6 +4,7 @@ import { thrownBy, underMocks, promiseOf } from "../../helpers/component";
 
 const file = { apiVersion: "pgs/v1" as const, tenants: [] };
 const tenant = (entry: Record<string, unknown>) => resolveTenant({ id: "acme", ...entry }, file, "pgs.example.com");
+const ingress = { containerName: "pgs-unit-traefik", containerId: "traefik-id" };
 
 test("throws when a running tenant has no imageId; a stopped one needs none", async () => {
   const errors = await underMocks(async () => {
@@ -11,8 +12,10 @@ test("throws when a running tenant has no imageId; a stopped one needs none", as
     const { Naming } = await import("../../../../lib/naming");
     const naming = new Naming("unit", "pgs-unit-");
     return [
-      thrownBy(() => new TenantDatabase("acme", { tenant: tenant({}), naming, ingressPort: 5432 })),
-      thrownBy(() => new TenantDatabase("umbrella", { tenant: tenant({ id: "umbrella", state: "stopped" }), naming, ingressPort: 5432 })),
+      thrownBy(() => new TenantDatabase("acme", { tenant: tenant({}), naming, ingressPort: 5432, ingress })),
+      thrownBy(
+        () => new TenantDatabase("umbrella", { tenant: tenant({ id: "umbrella", state: "stopped" }), naming, ingressPort: 5432, ingress }),
+      ),
     ];
   });
   expect(errors).toEqual([new Error("TenantDatabase acme: a running tenant needs `imageId`."), undefined]);
@@ -23,12 +26,13 @@ test("exports its password and connection string as secrets, even from a plain c
     const { TenantDatabase } = await import("../../../../components/docker/tenantDatabase");
     const { Naming } = await import("../../../../lib/naming");
     const naming = new Naming("unit", "pgs-unit-");
-    const generated = new TenantDatabase("acme", { tenant: tenant({}), naming, imageId: "img", ingressPort: 5432 });
+    const generated = new TenantDatabase("acme", { tenant: tenant({}), naming, imageId: "img", ingressPort: 5432, ingress });
     const custom = new TenantDatabase("globex", {
       tenant: tenant({ id: "globex" }),
       naming,
       imageId: "img",
       ingressPort: 5432,
+      ingress,
       customPassword: p.output("plain custom/pw"),
     });
     return Promise.all(

@@ -94,10 +94,11 @@ describe("one tenant", () => {
     built = await build([{ id: "acme", postgres: { version: 17, settings: { work_mem: "8MB" } } }]);
   });
 
-  test("is a namespace of its own with a Secret, a ConfigMap, a data claim, a StatefulSet, a ClusterIP Service, a NetworkPolicy and a route", () => {
+  test("is a namespace of its own with a Secret, two ConfigMaps (files, settings), a data claim, a StatefulSet, a ClusterIP Service, a NetworkPolicy and a route", () => {
     const children = built.under("acme");
     expect(children.map((r) => r.type).sort()).toEqual(
       [
+        K8S.configMap,
         K8S.configMap,
         K8S.namespace,
         K8S.claim,
@@ -135,8 +136,9 @@ describe("one tenant", () => {
     const server = podOf(sts).spec.containers[0];
     expect(server.image).toBe(IMAGE);
     expect(server.command).toEqual([SERVER_FILES.start]);
-    expect(server.args).toEqual(serverCommand({ work_mem: "8MB" }));
-    expect(server.env).toEqual(envVars(serverEnv({ tenantId: "acme", role: "acme", database: "acme", superuser: false, major: 17 })));
+    expect(server.args).toEqual(serverCommand({ postgres: { version: 17, settings: { work_mem: "8MB" } } }));
+    // As on Docker, but the start hook watches settings.conf: nothing signals the server when the kubelet updates it.
+    expect(server.env).toEqual(envVars(serverEnv({ tenantId: "acme", role: "acme", database: "acme", superuser: false, major: 17 }, 10)));
     expect(server.volumeMounts).toContainEqual({ name: "data", mountPath: "/var/lib/postgresql/data" });
   });
 
@@ -166,8 +168,17 @@ describe("one tenant", () => {
     expect(pod.containers[0].securityContext).toEqual({ allowPrivilegeEscalation: false, capabilities: { drop: ["NET_RAW"] } });
   });
 
+  test("the settings a reload applies are their own ConfigMap, mounted at /etc/pgs and outside the pod template's checksums: editing one rolls nothing", () => {
+    const settings = built.of("acme", K8S.configMap).find((r) => r.name === "acme-settings")!;
+    expect(settings.inputs.data).toEqual({ "settings.conf": expect.stringContaining("work_mem = '8MB'") });
+    const pod = podOf(built.one("acme", K8S.statefulSet));
+    expect(pod.spec.containers[0].volumeMounts).toContainEqual({ name: "settings", mountPath: "/etc/pgs", readOnly: true });
+    expect(JSON.stringify(pod.metadata)).not.toContain("work_mem");
+    expect(pod.spec.containers[0].args).not.toContain("work_mem=8MB");
+  });
+
   test("the ConfigMap holds the files of lib/postgres/files, verbatim", () => {
-    const data = built.one("acme", K8S.configMap).inputs.data as Record<string, string>;
+    const data = built.of("acme", K8S.configMap).find((r) => r.name === "acme-files")!.inputs.data as Record<string, string>;
     expect(Object.keys(data).sort()).toEqual(
       serverFiles()
         .map((f) => f.path.split("/").pop())

@@ -2,7 +2,15 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { POSTGRES_PORT, SUPERUSER } from "../../../../lib/postgres/container";
-import { SERVER_FILES, serverCommand, serverEnv, serverFiles } from "../../../../lib/postgres/server";
+import {
+  SERVER_FILES,
+  serverCommand,
+  serverEnv,
+  serverFiles,
+  serverProcessLimit,
+  serverSettingsFile,
+  splitSettings,
+} from "../../../../lib/postgres/server";
 
 const FILES = path.resolve(__dirname, "../../../../lib/postgres/files");
 
@@ -47,14 +55,41 @@ test("the image contract and libpq's PGPORT carry the superuser and the port", (
   });
 });
 
-test("settings become -c name=value in name order after pgs's own hba_file", () => {
-  expect(serverCommand({ work_mem: "8MB", jit: "off" })).toEqual([
+const withSettings = (version: number, settings: Record<string, string>) => ({ postgres: { version, settings } });
+
+test("restart-only (postmaster) settings become -c name=value in name order after pgs's hba and main config; reloadable ones do not", () => {
+  expect(serverCommand(withSettings(18, { work_mem: "8MB", shared_buffers: "24MB", jit: "off", max_connections: "30" }))).toEqual([
     "postgres",
     "-c",
     `hba_file=${SERVER_FILES.hba}`,
     "-c",
-    "jit=off",
+    "config_file=/tmp/pgs-postgresql.conf",
     "-c",
-    "work_mem=8MB",
+    "max_connections=30",
+    "-c",
+    "shared_buffers=24MB",
   ]);
+});
+
+test("reloadable settings (sighup, superuser, user contexts) go to settings.conf, quoted as postgresql.conf quotes", () => {
+  const file = serverSettingsFile(
+    withSettings(18, { work_mem: "8MB", statement_timeout: "5s", shared_buffers: "24MB", search_path: "a, 'b'" }),
+  );
+  expect(file.split("\n").filter((l) => !l.startsWith("#"))).toEqual([
+    "search_path = 'a, ''b'''",
+    "statement_timeout = '5s'",
+    "work_mem = '8MB'",
+    "",
+  ]);
+});
+
+test("what a reload cannot be trusted with restarts: extension parameters, and majors checked against another major's data", () => {
+  expect(splitSettings(withSettings(18, { "pg_stat_statements.max": "1000" })).restart).toEqual({ "pg_stat_statements.max": "1000" });
+  expect(splitSettings(withSettings(16, { work_mem: "8MB" }))).toEqual({ restart: { work_mem: "8MB" }, reload: {} });
+  expect(splitSettings(withSettings(17, { work_mem: "8MB" }))).toEqual({ restart: {}, reload: { work_mem: "8MB" } });
+});
+
+test("the process limit leaves room for every connection, worker and auxiliary process", () => {
+  expect(serverProcessLimit(withSettings(18, {}))).toBe(100 + 8 + 3 + 64);
+  expect(serverProcessLimit(withSettings(18, { max_connections: "20", max_worker_processes: "2" }))).toBe(20 + 2 + 3 + 64);
 });

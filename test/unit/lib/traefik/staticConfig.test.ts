@@ -7,11 +7,12 @@ import {
   INGRESS,
   PLAINTEXT_REFUSAL,
   TRAEFIK_PATHS,
+  traefikCertificateConfig,
   traefikDynamicConfig,
   traefikHealthcheckCommand,
   traefikStaticArgs,
 } from "../../../../lib/traefik/staticConfig";
-import { tenantRouterLabels } from "../../../../lib/traefik/labels";
+import { tenantRouteConfig } from "../../../../lib/traefik/dockerRoutes";
 import type { TenantEntry } from "../../../../lib/tenants/schema";
 
 const naming = new Naming("prod", "pgs-prod-");
@@ -40,9 +41,9 @@ describe("Traefik static configuration", () => {
     expect(args()).toEqual(expect.arrayContaining(["--global.checkNewVersion=false", "--global.sendAnonymousUsage=false"]));
   });
 
-  test("loads the TLS options from the file provider directory, without watching it", () => {
+  test("watches the file provider's directory: routes, TLS options and certificate change without a restart", () => {
     expect(args()).toEqual(
-      expect.arrayContaining([`--providers.file.directory=${TRAEFIK_PATHS.dynamicDir}`, "--providers.file.watch=false"]),
+      expect.arrayContaining([`--providers.file.directory=${TRAEFIK_PATHS.dynamicDir}`, "--providers.file.watch=true"]),
     );
     expect(TRAEFIK_PATHS.dynamicConfig.startsWith(`${TRAEFIK_PATHS.dynamicDir}/`)).toBe(true);
   });
@@ -107,11 +108,12 @@ describe("TLS file configuration", () => {
     };
   };
 
-  test("defines the options the tenant routers refer to as pgs@file", () => {
+  test("defines the options the tenant routers (also of the file provider) refer to", () => {
     expect(Object.keys(config.tls.options)).toEqual([INGRESS.tlsOptions]);
-    expect(tenantRouterLabels(tenant({ id: "acme" }), naming)["traefik.tcp.routers.pgs-prod-acme.tls.options"]).toBe(
-      `${INGRESS.tlsOptions}@file`,
-    );
+    const route = parse(tenantRouteConfig(tenant({ id: "acme" }), naming)) as {
+      tcp: { routers: Record<string, { tls: { options: string } }> };
+    };
+    expect(route.tcp.routers["pgs-prod-acme"].tls.options).toBe(INGRESS.tlsOptions);
   });
 
   test("offers ALPN postgresql (libpq 17+ requires it), refuses clients without SNI, and needs TLS 1.2 or newer", () => {
@@ -121,10 +123,13 @@ describe("TLS file configuration", () => {
     expect(["VersionTLS12", "VersionTLS13"]).toContain(options.minVersion);
   });
 
-  test("serves the uploaded certificate, also as the default one", () => {
-    const pair = { certFile: TRAEFIK_PATHS.certificate, keyFile: TRAEFIK_PATHS.privateKey };
-    expect(config.tls.certificates).toEqual([pair]);
-    expect(config.tls.stores.default.defaultCertificate).toEqual(pair);
+  test("holds no certificate: that is its own file, rewritten on renewal without a restart", () => {
+    expect(config.tls.certificates).toBeUndefined();
+    const own = parse(traefikCertificateConfig("-----CERT-----", "-----KEY-----")) as typeof config;
+    const pair = { certFile: "-----CERT-----", keyFile: "-----KEY-----" };
+    expect(own.tls.certificates).toEqual([pair]);
+    expect(own.tls.stores.default.defaultCertificate).toEqual(pair);
+    expect(TRAEFIK_PATHS.certificateConfig.startsWith(`${TRAEFIK_PATHS.dynamicDir}/`)).toBe(true);
   });
 });
 
@@ -151,8 +156,8 @@ describe("plaintext clients", () => {
   });
 
   test("no tenant router can collide with the refusal router's names", () => {
-    const labels = Object.keys(tenantRouterLabels(tenant({ id: "acme", allowFrom: ["10.0.0.0/8"] }), naming)).join("\n");
-    for (const name of Object.values(PLAINTEXT_REFUSAL)) expect(labels).not.toContain(`.${name}.`);
+    const route = tenantRouteConfig(tenant({ id: "acme", allowFrom: ["10.0.0.0/8"] }), naming);
+    for (const name of Object.values(PLAINTEXT_REFUSAL)) expect(route).not.toContain(name);
   });
 });
 

@@ -16,6 +16,7 @@ beforeEach(() => {
     ...serverEnv({ tenantId: "acme", role: "acme_role", database: "acme_db", superuser: false, major: 18 }),
     PGS_DATA_MOUNT: box.path("data"),
     PGS_READY_FILE: box.path("ready"),
+    PGS_MAIN_CONFIG: box.path("main.conf"),
   };
   box.stub("docker-entrypoint.sh", `echo "entrypoint $*"`);
   box.stub("pg_isready", `echo "$*" >>"${box.path("pg_isready.calls")}"`);
@@ -44,6 +45,10 @@ test("on data of its own major, the hook hands over to the image's entrypoint an
     /^-X -q -v ON_ERROR_STOP=1 -U postgres -d postgres -v role=acme_role -v database=acme_db -v superuser=off -f .*\/sync-roles\.sql$/,
   );
   expect(readFileSync(box.path("ready"), "utf8")).toBe("");
+  // The server's main configuration: initdb's file, then the settings a reload applies.
+  expect(readFileSync(box.path("main.conf"), "utf8")).toBe(
+    `include_if_exists '${env.PGDATA}/postgresql.conf'\ninclude_if_exists '/etc/pgs/settings.conf'\n`,
+  );
 });
 
 test.each([
@@ -68,10 +73,13 @@ test("an empty volume starts (initdb follows in the image's entrypoint)", () => 
   expect(r.stdout).toContain("entrypoint postgres\n");
 });
 
-test("a failed role sync leaves the container unready", () => {
+test("a failed role sync stops the server and leaves the container unready", () => {
   box.stub("psql", "exit 3");
+  box.stub("pg_ctl", `echo "$*" >"${box.path("pg_ctl.args")}"`);
   const r = box.run("sync-roles.sh", [], env);
-  expect(r).toMatchObject({ code: 1, stderr: "pgs: syncing the tenant role failed; the container stays unhealthy\n" });
+  expect(r).toMatchObject({ code: 1, stderr: "pgs: syncing the tenant role failed; stopping the server (the error above says why)\n" });
+  // Stopped, the server's container restarts where operators and pgs up see it.
+  expect(readFileSync(box.path("pg_ctl.args"), "utf8").trim()).toBe(`-D ${env.PGDATA} stop -m fast`);
   expect(existsSync(box.path("ready"))).toBe(false);
 });
 

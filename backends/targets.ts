@@ -1,0 +1,43 @@
+/**
+ * The engine's targets (URN globs) of a scoped run: each tenant in scope, every resource under it,
+ * the ingress when in scope, and what both backends share. Pulumi's globs: `*` does not cross a
+ * `:`, `**` matches anything (pkg/resource/deploy/deployment.go getMatcher).
+ */
+import type { ProgramScope } from "../lib/programScope";
+import type { StackSettings } from "../lib/stackSettings";
+
+/** `urn:pulumi:<stack>::<project>::` */
+export function urnPrefix(settings: Pick<StackSettings, "stack" | "project">): string {
+  return `urn:pulumi:${settings.stack}::${settings.project}::`;
+}
+
+/**
+ * A tenant's component (named by its id), components nested in it under the same name, and its
+ * other resources, each named `<id>-<suffix>`. Suffixes, not `<id>-*`, so that tenant `acme`'s
+ * targets never match tenant `acme-2`'s resources.
+ */
+export function tenantTargets(prefix: string, componentType: string, id: string, suffixes: readonly string[]): string[] {
+  return [
+    `${prefix}${componentType}::${id}`,
+    `${prefix}${componentType}$**::${id}`,
+    ...suffixes.map((s) => `${prefix}${componentType}$**::${id}-${s}`),
+  ];
+}
+
+/** The ingress component and everything under it. */
+export function ingressTargets(prefix: string, componentType: string): string[] {
+  return [`${prefix}${componentType}::ingress`, `${prefix}${componentType}$**`];
+}
+
+export function scopedTargets(
+  settings: Pick<StackSettings, "stack" | "project">,
+  scope: ProgramScope,
+  tenant: { type: string; suffixes: readonly string[] },
+  ingressType: string,
+): string[] {
+  const prefix = urnPrefix(settings);
+  return [
+    ...scope.tenants.flatMap((id) => tenantTargets(prefix, tenant.type, id, tenant.suffixes)),
+    ...(scope.ingress ? ingressTargets(prefix, ingressType) : []),
+  ];
+}
