@@ -43,6 +43,8 @@
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=scripts/lib/debian-mirror.sh
+. "$REPO/scripts/lib/debian-mirror.sh"
 L=$REPO/kubernetes/local
 KV=${K8S_VERSION:-1.34.4}
 CACHE=${PGS_CACHE:-$HOME/.cache/pgs}
@@ -152,16 +154,13 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 }
 
-# A second apt "root" that only knows Debian trixie, on the mirror this machine already uses.
+# A second APT "root" that only knows Debian trixie, on the Debian mirror this machine's APT uses
+# (scripts/lib/debian-mirror.sh; PGS_DEBIAN_MIRROR overrides it).
 trixie_apt() {
   local a=$K/apt-trixie mirror
   mkdir -p "$a/lists/partial" "$a/cache/archives/partial"
-  if [[ ! -s $a/sources.list ]]; then
-    mirror=$(grep -rhoE 'https?://[^ ]+/debian/?$' /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null |
-      head -1 || true)
-    [[ -n $mirror ]] || mirror=http://deb.debian.org/debian
-    echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ${mirror%/} trixie main" >"$a/sources.list"
-  fi
+  mirror=$(debian_mirror) || die "no Debian mirror for trixie's etcd (see above)"
+  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror trixie main" >"$a/sources.list"
   apt-get -o APT::Sandbox::User=root -o Dir::Etc::SourceList="$a/sources.list" -o Dir::Etc::SourceParts=/dev/null \
     -o Dir::State::Lists="$a/lists" -o Dir::Cache="$a/cache" "$@"
 }
