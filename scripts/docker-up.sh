@@ -3,6 +3,10 @@
 # Idempotent: does nothing when a dockerd with the current daemon.json is already answering.
 set -euo pipefail
 
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+LOG_TAG=docker-up
+# shellcheck source=scripts/lib/common.sh
+. "$REPO/scripts/lib/common.sh"
 DAEMON_JSON=/etc/docker/daemon.json
 LOG=/var/log/pgs-dockerd.log
 PIDFILE=/var/run/docker.pid
@@ -14,19 +18,7 @@ WANT_JSON='{
   ]
 }'
 
-log() { printf 'docker-up: %s\n' "$*"; }
-
-install_packages() {
-  local missing=()
-  command -v dockerd >/dev/null || missing+=(docker.io)
-  command -v debootstrap >/dev/null || missing+=(debootstrap)
-  command -v unzip >/dev/null || missing+=(unzip)
-  ((${#missing[@]} == 0)) && return 0
-  log "installing ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-}
+install_packages() { apt_install dockerd:docker.io debootstrap:debootstrap unzip:unzip; }
 
 dockerd_pid() {
   local pid
@@ -54,8 +46,7 @@ stop_dockerd() {
     kill -0 "$pid" 2>/dev/null || return 0
     sleep 1
   done
-  log "dockerd $pid did not exit within 60 s"
-  exit 1
+  die "dockerd $pid did not exit within 60 s"
 }
 
 start_dockerd() {
@@ -63,20 +54,13 @@ start_dockerd() {
   # Its own session, so that it outlives the shell (and the CI step) that started it, holding none
   # of that shell's open files: one inherited from a `flock` around the starter would hold the
   # lock for as long as dockerd runs (seen: the e2e lock, held by dockerd).
-  (
-    for fd in /proc/"$BASHPID"/fd/*; do
-      fd=${fd##*/}
-      if ((fd > 2)); then eval "exec $fd>&-" 2>/dev/null || true; fi
-    done
-    exec setsid dockerd
-  ) >>"$LOG" 2>&1 </dev/null &
+  start_detached "$LOG" dockerd
   for _ in $(seq 1 60); do
     docker info >/dev/null 2>&1 && return 0
     sleep 1
   done
-  log "dockerd did not answer within 60 s; tail of $LOG:"
   tail -n 40 "$LOG" >&2
-  exit 1
+  die "dockerd did not answer within 60 s (above: the tail of $LOG)"
 }
 
 install_packages

@@ -5,7 +5,8 @@
 #   bash scripts/engine.sh --check       exit 0 if an engine is ready, 1 if not (never builds)
 #   eval "$(bash scripts/engine.sh --print-env)"   put the engine on PATH for this shell
 #   ... --with kubernetes                also the kubernetes plugin (for backend: kubernetes stacks;
-#                                        rebuilt from Pulumi's own provider source, ~15 min cold)
+#                                        rebuilt from Pulumi's own provider source, ~8-15 min cold)
+# Builds run at PGS_NICE (default 19) with PGS_GOGC (default 400): scripts/lib/go.sh.
 #
 # 1. A `pulumi` on PATH whose `pulumi plugin ls` lists random, tls and docker at the versions the
 #    locked npm SDKs name (node_modules/@pulumi/NAME/package.json, pulumi.version) is used as is.
@@ -18,8 +19,12 @@
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-CACHE=${PGS_CACHE:-$HOME/.cache/pgs}
-ENGINE_CACHE=$CACHE/engine
+LOG_TAG=engine
+# shellcheck source=scripts/lib/common.sh
+. "$REPO/scripts/lib/common.sh"
+# shellcheck source=scripts/lib/go.sh
+. "$REPO/scripts/lib/go.sh"
+ENGINE_CACHE=$PGS_CACHE/engine
 PGS_DIR=$REPO/.pgs
 BIN_DIR=$PGS_DIR/engine/bin
 PROJECT_PULUMI_HOME=$PGS_DIR/pulumi-home
@@ -30,12 +35,8 @@ T0=$(date +%s)
 
 export PULUMI_SKIP_UPDATE_CHECK=true
 
-usage() { sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
-die() {
-  printf 'engine: %s\n' "$*" >&2
-  exit 1
-}
-say() { printf 'engine: %s\n' "$*"; }
+usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; }
+say() { log "$@"; }
 elapsed() { echo $(($(date +%s) - $1)); }
 
 MODE=build
@@ -66,8 +67,8 @@ read_sdk_versions() {
   for n in "${PROVIDERS[@]}"; do
     pkg=$REPO/node_modules/@pulumi/$n/package.json
     [[ -f $pkg ]] || die "$pkg is missing: run 'npm ci' first"
-    v=$(sed -n '/"pulumi"[[:space:]]*:[[:space:]]*{/,/}/s/.*"version"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p' "$pkg")
-    [[ $v =~ ^[0-9]+\.[0-9]+\.[0-9]+ ]] || die "no pulumi.version in $pkg"
+    v=$(json_value "$pkg" j.pulumi.version) || die "no pulumi.version in $pkg"
+    [[ $v =~ ^[0-9]+\.[0-9]+\.[0-9]+ ]] || die "pulumi.version in $pkg is not a version: $v"
     VERSION[$n]=$v
   done
 }
@@ -193,22 +194,10 @@ if ! flock -n 9; then
   flock 9
 fi
 
-command -v go >/dev/null || NEED_GO=1
-setup_go() {
-  [[ -z ${NEED_GO:-} ]] || die "Go is needed to build the engine (https://go.dev/dl, or a normal Pulumi install)"
-  export GOPATH=$CACHE/go GOMODCACHE=$CACHE/go/mod GOCACHE=$CACHE/go/build
-  export CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS="-buildvcs=false -mod=readonly"
-  # The machine's module proxy, without a `direct` (VCS) fallback: modules come from the proxy only.
-  local proxy
-  proxy=$(go env GOPROXY)
-  proxy=${proxy//,direct/}
-  proxy=${proxy//|direct/}
-  [[ $proxy == direct ]] && proxy=off
-  export GOPROXY=$proxy
-}
+setup_go() { go_env "the Pulumi engine (or use a normal Pulumi install)"; }
 
 STEP_LOG=
-step() { # label cmd...: runs cmd niced, output to a log, with a progress line every 60 s
+step() { # label cmd...: runs cmd niced (scripts/lib/go.sh), output to a log, with a progress line every 60 s
   local label=$1 t ticker rc=0
   shift
   STEP_LOG=$ENGINE_CACHE/logs/${label// /-}.log
@@ -216,11 +205,11 @@ step() { # label cmd...: runs cmd niced, output to a log, with a progress line e
   say "$label ..."
   # The ticker must not keep the lock (fd 9) or the caller's stdout open after it is killed.
   (
-    exec 9>&-
+    close_fds
     while sleep 60 >/dev/null 2>&1; do say "  ... $label: $(elapsed "$t")s"; done
   ) &
   ticker=$!
-  nice -n 19 "$@" >"$STEP_LOG" 2>&1 || rc=$?
+  go_niced "$@" >"$STEP_LOG" 2>&1 || rc=$?
   kill "$ticker" 2>/dev/null || true
   wait "$ticker" 2>/dev/null || true
   if ((rc != 0)); then

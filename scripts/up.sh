@@ -10,16 +10,15 @@
 # usage: scripts/up.sh [STACK]        (or PGS_STACK=...)
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+LOG_TAG=up
+# shellcheck source=scripts/lib/common.sh
+. "$REPO/scripts/lib/common.sh"
 cd "$REPO"
 STACK=${1:-${PGS_STACK:-dev}}
 IMAGES=${PGS_IMAGES:-auto}
 START=$SECONDS
 
 step() { printf '\n== %s (%d s)\n' "$*" "$((SECONDS - START))"; }
-die() {
-  printf 'up: %s\n' "$*" >&2
-  exit 1
-}
 
 step "npm packages"
 if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json ]]; then

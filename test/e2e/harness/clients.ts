@@ -28,7 +28,7 @@ export interface Endpoint {
   password: string;
   /** The address clients dial (libpq hostaddr); default 127.0.0.1. */
   address?: string;
-  /** The CA file psql trusts, in the client container's /e2e (caFileName); default the last one ensureClient wrote. */
+  /** The CA file psql trusts, in the client container's /e2e (caFileName); default the last one this file's ensureClient wrote. */
   caFile?: string;
 }
 
@@ -61,26 +61,55 @@ export function caFileName(ca: string): string {
   return `ca-${createHash("sha256").update(ca).digest("hex").slice(0, 16)}.pem`;
 }
 
-/** (Re)starts the long-lived psql client container; `docker exec` is much faster than `docker run`. */
+/** The CA file psql trusts when an endpoint names none: the last one this test file's ensureClient wrote (files run side by side). */
+let lastCaFile = "ca.pem";
+
+/**
+ * (Re)starts the long-lived psql client container; `docker exec` is much faster than `docker run`.
+ * Shared by the suites running side by side: whoever finds it missing creates it, the others wait for it.
+ */
 export async function ensureClient(ca: string): Promise<void> {
   mkdirSync(CLIENT_DIR, { recursive: true });
-  writeFileSync(path.join(CLIENT_DIR, caFileName(ca)), ca);
+  lastCaFile = caFileName(ca);
+  writeFileSync(path.join(CLIENT_DIR, lastCaFile), ca);
   writeFileSync(path.join(CLIENT_DIR, "ca.pem"), ca);
-  const existing = await docker
-    .getContainer(CLIENT_NAME)
-    .inspect()
-    .catch(() => undefined);
-  if (existing?.State.Running) return;
-  if (existing) await docker.getContainer(CLIENT_NAME).remove({ force: true, v: true });
-  const container = await docker.createContainer({
-    name: CLIENT_NAME,
-    Image: CLIENT_IMAGE,
-    Entrypoint: ["sleep", "infinity"],
-    Labels: TEST_LABEL,
-    // A tmpfs over the image's VOLUME, so that no anonymous volume is made for it.
-    HostConfig: { NetworkMode: "host", Binds: [`${CLIENT_DIR}:/e2e:ro`], AutoRemove: false, Tmpfs: { [dataMountPath(18)]: "size=1m" } },
-  });
-  await container.start();
+  await startClient();
+}
+
+/** The client container running (its CA files are in CLIENT_DIR already). */
+async function startClient(): Promise<void> {
+  const state = async () =>
+    (
+      await docker
+        .getContainer(CLIENT_NAME)
+        .inspect()
+        .catch(() => undefined)
+    )?.State;
+  const existing = await state();
+  if (existing?.Running) return;
+  // Stopped: start afresh. Just created: another suite is starting it.
+  if (existing && existing.Status !== "created") {
+    await docker
+      .getContainer(CLIENT_NAME)
+      .remove({ force: true, v: true })
+      .catch(() => undefined);
+  }
+  try {
+    const container = await docker.createContainer({
+      name: CLIENT_NAME,
+      Image: CLIENT_IMAGE,
+      Entrypoint: ["sleep", "infinity"],
+      Labels: TEST_LABEL,
+      // A tmpfs over the image's VOLUME, so that no anonymous volume is made for it.
+      HostConfig: { NetworkMode: "host", Binds: [`${CLIENT_DIR}:/e2e:ro`], AutoRemove: false, Tmpfs: { [dataMountPath(18)]: "size=1m" } },
+    });
+    await container.start();
+  } catch (err) {
+    // Another suite created it first (409: the name is taken): wait until it runs.
+    if ((err as { statusCode?: number }).statusCode !== 409) throw err;
+    for (let i = 0; i < 100 && !(await state())?.Running; i++) await new Promise((r) => setTimeout(r, 100));
+    if (!(await state())?.Running) throw new Error(`e2e: ${CLIENT_NAME} was created by another suite but does not run`);
+  }
 }
 
 export interface PsqlOptions {
@@ -98,7 +127,7 @@ export function conninfo(e: Omit<Endpoint, "password">, params: Record<string, s
     dbname: e.database,
     user: e.user,
     sslmode: "verify-full",
-    sslrootcert: `/e2e/${e.caFile ?? "ca.pem"}`,
+    sslrootcert: `/e2e/${e.caFile ?? lastCaFile}`,
     connect_timeout: "10",
     ...params,
   };
@@ -110,12 +139,19 @@ export function conninfo(e: Omit<Endpoint, "password">, params: Record<string, s
 /** psql -tA -c SQL through the ingress; the password goes through the exec environment. */
 export async function psql(e: Endpoint, sql: string, options: PsqlOptions = {}): Promise<Outcome> {
   const password = options.password ?? e.password;
-  const r = await run(
-    "docker",
-    ["exec", "-e", "PGPASSWORD", CLIENT_NAME, "psql", conninfo(e, options.params), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-tA", "-c", sql],
-    { PGPASSWORD: password },
-    options.timeoutMs ?? 60_000,
-  );
+  const exec = () =>
+    run(
+      "docker",
+      ["exec", "-e", "PGPASSWORD", CLIENT_NAME, "psql", conninfo(e, options.params), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-tA", "-c", sql],
+      { PGPASSWORD: password },
+      options.timeoutMs ?? 60_000,
+    );
+  let r = await exec();
+  // The client container itself went away (removed by something outside this suite): start it and ask again.
+  if (r.code !== 0 && /No such container|is not running/.test(r.stderr)) {
+    await startClient();
+    r = await exec();
+  }
   return { ok: r.code === 0, out: (r.code === 0 ? r.stdout : r.stderr).trim(), ms: r.ms };
 }
 

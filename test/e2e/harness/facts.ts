@@ -89,11 +89,99 @@ export function note(line: string): void {
   notes.push(line);
 }
 
-/** Unnamed volumes nobody uses (what an image's VOLUME leaves behind): none may appear during a suite. */
+/** The stacks this test file works on (cleanupDocker names them): volumes their containers made are its own. */
+const ownStacks = new Set<string>();
+const since = Date.now();
+
+interface Event {
+  Type: string;
+  Action: string;
+  Actor: { ID: string; Attributes: Record<string, string> };
+}
+
+/** What Docker said since this file claimed a stack: who mounted which volume, and each container's labels. */
+const mounted = new Map<string, Set<string>>();
+const labelsOf = new Map<string, Record<string, string>>();
+function record(e: Event): void {
+  if (e.Type === "volume" && e.Action === "mount") {
+    const ids = mounted.get(e.Actor.ID) ?? new Set<string>();
+    ids.add(e.Actor.Attributes.container);
+    mounted.set(e.Actor.ID, ids);
+  } else if (e.Type === "container" && !labelsOf.has(e.Actor.ID)) {
+    // A container's events carry its labels (and name).
+    labelsOf.set(e.Actor.ID, e.Actor.Attributes);
+  }
+}
+
+let watching = false;
+/** Listens to Docker's events for the rest of the file (the connection does not keep the process alive). */
+function watch(): void {
+  if (watching) return;
+  watching = true;
+  docker
+    .getEvents({ filters: { type: ["volume", "container"] } })
+    .then((stream) => {
+      (stream as unknown as { socket?: { unref(): void } }).socket?.unref();
+      let rest = "";
+      stream.on("data", (chunk: Buffer) => {
+        const lines = (rest + chunk.toString("utf8")).split("\n");
+        rest = lines.pop() ?? "";
+        for (const line of lines) if (line) record(JSON.parse(line) as Event);
+      });
+      stream.on("error", () => undefined);
+    })
+    .catch(() => undefined);
+}
+
+export function claimStack(stack: string): void {
+  ownStacks.add(stack);
+  watch();
+}
+
+/** Docker's events matching `filters` since this file started, from what the daemon still keeps (its last 256). */
+async function eventsSince(filters: Record<string, string[]>): Promise<Event[]> {
+  const stream = await docker.getEvents({ since: Math.floor(since / 1000) - 1, until: Math.ceil(Date.now() / 1000) + 1, filters });
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks)
+    .toString("utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Event);
+}
+
+/** For each volume, the labels of every container known to have mounted it since this file started. */
+async function mountedBy(volumes: string[]): Promise<Map<string, Record<string, string>[]>> {
+  for (const e of await eventsSince({ type: ["volume"], event: ["mount"], volume: volumes })) record(e);
+  const ids = [...new Set(volumes.flatMap((v) => [...(mounted.get(v) ?? [])]))];
+  const unknown = ids.filter((id) => !labelsOf.has(id));
+  if (unknown.length > 0) for (const e of await eventsSince({ type: ["container"], container: unknown })) record(e);
+  return new Map(volumes.map((v) => [v, [...(mounted.get(v) ?? [])].map((id) => labelsOf.get(id) ?? {})]));
+}
+
+/**
+ * Unnamed volumes nobody uses (what an image's VOLUME leaves behind): none may appear during a
+ * suite. Suites run side by side, so a volume is left out only when every container known to
+ * have mounted it (Docker's events) belongs to a stack of another file (its pgs.stack label);
+ * one of this file's stacks, a test container of any file, or no container known: it counts. A
+ * volume must still be there two seconds later: one that Docker is removing with its container
+ * (`docker rm -v`, `--rm`) is not left behind.
+ */
 export async function danglingVolumes(): Promise<string[]> {
-  const { Volumes } = await docker.listVolumes({ filters: { dangling: ["true"] } });
-  return (Volumes ?? [])
-    .filter((v) => Object.keys(v.Labels ?? {}).length === 0)
-    .map((v) => v.Name)
-    .sort();
+  const list = async () => {
+    const { Volumes } = await docker.listVolumes({ filters: { dangling: ["true"] } });
+    return (Volumes ?? []).filter((v) => Object.keys(v.Labels ?? {}).length === 0).map((v) => v.Name);
+  };
+  let names = await list();
+  if (names.length === 0) return [];
+  await sleep(2000);
+  const still = new Set(await list());
+  names = names.filter((n) => still.has(n));
+  if (names.length === 0) return [];
+  const owners = await mountedBy(names);
+  const othersOnly = (name: string) => {
+    const of = owners.get(name) ?? [];
+    return of.length > 0 && of.every((o) => o["pgs.stack"] !== undefined && !ownStacks.has(o["pgs.stack"]));
+  };
+  return names.filter((n) => !othersOnly(n)).sort();
 }

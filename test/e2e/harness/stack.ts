@@ -21,7 +21,7 @@ import { LOCAL_IMAGES, localImageConfig } from "../../../lib/localImages";
 import { Naming } from "../../../lib/naming";
 import { SOURCE_DIR } from "../../../lib/project";
 import { caFileName, ensureClient, type Endpoint, setCa, TEST_LABEL } from "./clients";
-import { danglingVolumes, docker } from "./facts";
+import { claimStack, danglingVolumes, docker } from "./facts";
 
 export const PROJECT_DIR = SOURCE_DIR;
 /** The `pgs` command as operators run it. */
@@ -62,31 +62,40 @@ export async function requireImages(): Promise<void> {
   }
 }
 
-/** Removes everything a stack (or the tests) created on Docker, whatever state a failed run left. */
+async function removeLabelled(label: string): Promise<void> {
+  for (const c of await docker.listContainers({ all: true, filters: { label: [label] } })) {
+    await docker
+      .getContainer(c.Id)
+      .remove({ force: true, v: true })
+      .catch(() => undefined);
+  }
+  for (const n of await docker.listNetworks({ filters: { label: [label] } })) {
+    await docker
+      .getNetwork(n.Id)
+      .remove()
+      .catch(() => undefined);
+  }
+  const { Volumes } = await docker.listVolumes({ filters: { label: [label] } });
+  for (const v of Volumes ?? [])
+    await docker
+      .getVolume(v.Name)
+      .remove()
+      .catch(() => undefined);
+}
+
+/**
+ * Removes everything a stack created on Docker, whatever state a failed run left, and makes it
+ * one of this test file's stacks (danglingVolumes). Only the stack's own objects: suites run side
+ * by side, and the tests' shared objects (pgs.test=e2e) go in cleanupTestObjects.
+ */
 export async function cleanupDocker(stack: string): Promise<void> {
-  const filters = [`pgs.stack=${stack}`, `pgs.test=${TEST_LABEL["pgs.test"]}`];
-  for (const label of filters) {
-    for (const c of await docker.listContainers({ all: true, filters: { label: [label] } })) {
-      await docker
-        .getContainer(c.Id)
-        .remove({ force: true, v: true })
-        .catch(() => undefined);
-    }
-  }
-  for (const label of filters) {
-    for (const n of await docker.listNetworks({ filters: { label: [label] } })) {
-      await docker
-        .getNetwork(n.Id)
-        .remove()
-        .catch(() => undefined);
-    }
-    const { Volumes } = await docker.listVolumes({ filters: { label: [label] } });
-    for (const v of Volumes ?? [])
-      await docker
-        .getVolume(v.Name)
-        .remove()
-        .catch(() => undefined);
-  }
+  claimStack(stack);
+  await removeLabelled(`pgs.stack=${stack}`);
+}
+
+/** Removes what the tests themselves made on Docker (pgs.test=e2e: the psql client, SeaweedFS …): before and after a run of suites (jest's globalSetup and globalTeardown). */
+export async function cleanupTestObjects(): Promise<void> {
+  await removeLabelled(`pgs.test=${TEST_LABEL["pgs.test"]}`);
 }
 
 export interface StackOptions {
