@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Extract the server parameter definitions of the local PostgreSQL images (pg_settings of a
-# real, throwaway server) into lib/tenants/postgres-settings/<major>.json. postgresSettings.ts
+# real, throwaway server) into lib/tenants/postgres-settings/<major>.json. postgresParameters.ts
 # checks tenants' postgres.settings against these files.
 #
 # usage: extract.sh [--check] [MAJOR...]      (default majors: 17 18)
