@@ -62,6 +62,7 @@ export function loadStackFiles(options: LoadOptions): LoadedStack {
     baseDomain: settings.baseDomain,
     certificateNames: settings.certificateNames,
     stack: options.stack,
+    customPostgresImage: settings.customPostgresImage,
     ...(options.secretConfig ? { secretConfig: options.secretConfig } : {}),
   });
   return { settings, tenantsFile, tenants };

@@ -33,6 +33,8 @@ export interface ValidationContext {
   secretConfig?: (key: string) => string | undefined;
   /** The stack name, for the `pulumi config set` hint. */
   stack?: string;
+  /** Whether the stack names its own image for a major (postgresImages): its libraries are then unknown offline. */
+  customPostgresImage?: (major: number) => boolean;
 }
 
 const MIN_MEMORY_MIB = 32;
@@ -379,7 +381,7 @@ function crossChecks(file: TenantsFile, context: ValidationContext, at: At, out:
         );
       }
     }
-    problems.push(...settingProblems(entry, index, file, tenant, at));
+    problems.push(...settingProblems(entry, index, file, tenant, at, context));
     const upgradedFrom = tenant.postgres.upgradedFrom;
     if (upgradedFrom !== undefined && upgradedFrom >= tenant.postgres.version) {
       problems.push(
@@ -414,13 +416,21 @@ function crossChecks(file: TenantsFile, context: ValidationContext, at: At, out:
  * Each setting checked against the parameters of the tenant's own major, reported where it was
  * written: in the entry, or in `defaults:` (once, however many tenants inherit it).
  */
-function settingProblems(entry: TenantEntry, index: number, file: TenantsFile, tenant: Tenant, at: At): Problem[] {
+function settingProblems(
+  entry: TenantEntry,
+  index: number,
+  file: TenantsFile,
+  tenant: Tenant,
+  at: At,
+  context: ValidationContext,
+): Problem[] {
   const problems: Problem[] = [];
+  const customImage = context.customPostgresImage?.(tenant.postgres.version) ?? false;
   for (const name of Object.keys(tenant.postgres.settings)) {
     const own = entry.postgres?.settings?.[name];
     const written = own ?? file.defaults?.postgres?.settings?.[name];
     if (written === undefined || isReservedSetting(name)) continue;
-    const problem = settingProblem(tenant.postgres.version, name, written);
+    const problem = settingProblem(tenant.postgres.version, name, written, { customImage });
     if (!problem) continue;
     const what = `postgres.settings.${problem.message.startsWith(`${name}:`) ? problem.message : `${name}: ${problem.message}`}`;
     problems.push(

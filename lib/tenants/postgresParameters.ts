@@ -4,6 +4,9 @@
  * the images carry). Other majors are checked against the nearest major that has a file (14-16
  * against 17): see `settingsDataMajor`.
  *
+ * Each file also lists the libraries its image ships (`libraries`: the .so files of $libdir,
+ * `plugin_libraries`: those of $libdir/plugins), which library settings may name.
+ *
  * Names are found as set_config_with_handle / find_option find them (src/backend/utils/misc/guc.c):
  * case-insensitive, the obsolete names of map_old_guc_names included; names with a dot are custom
  * placeholders, which no file lists.
@@ -31,6 +34,8 @@ export interface ParameterDefinition {
 interface SettingsFile {
   header: { major: number; server_version: string };
   settings: ParameterDefinition[];
+  libraries: string[];
+  plugin_libraries: string[];
 }
 
 /** The majors that have a pg_settings file; others use the nearest of these. */
@@ -87,4 +92,17 @@ export function parameterDefinition(major: number, name: string): ParameterDefin
 /** The names of the parameters of `major` that can be set at all (for "did you mean"). */
 export function settableParameterNames(major: number): string[] {
   return [...definitions(major).values()].filter((d) => d.context !== "internal").map((d) => d.name);
+}
+
+/** The libraries (names without .so) an image of `major` ships, when that major has a file of its own. */
+export interface ShippedLibraries {
+  /** In $libdir (`pg_config --pkglibdir`): what shared_preload_libraries and session_preload_libraries load. */
+  libdir: readonly string[];
+  /** In $libdir/plugins: the only ones local_preload_libraries loads. */
+  plugins: readonly string[];
+}
+
+export function shippedLibraries(major: number): ShippedLibraries | undefined {
+  const file = FILES[major];
+  return file ? { libdir: file.libraries, plugins: file.plugin_libraries } : undefined;
 }

@@ -17,12 +17,13 @@
  *     value is rounded to a multiple of the next smaller unit ("1.5GB" -> 1536MB).
  *   - config_enum_lookup_by_name: case-insensitive, including the hidden entries that
  *     pg_settings.enumvals does not list (extract.sh probes them: `hidden_enumvals`).
- *   - strings: accepted as they are.
+ *   - strings: accepted as they are, except the settings that load libraries (librarySettings.ts).
  * Not replicated: parameter-specific check hooks (e.g. TimeZone names, search_path syntax,
  * max_connections + worker counts <= MAX_BACKENDS) and cross-parameter checks made at startup
  * (e.g. wal_level=minimal with max_wal_senders > 0): those still fail when the server starts.
  */
 import { didYouMean } from "./didYouMean";
+import { isLibrarySetting, type LibraryCheck, libraryProblem } from "./librarySettings";
 import { asciiLower, isSpace, rint, strtod, strtol } from "./cLocale";
 import {
   isCustomParameter,
@@ -39,8 +40,9 @@ export type SettingProblem = { message: string; hint?: string };
  * What is wrong with `name = value` for a server of `major`, or undefined when the server
  * accepts it. The value is the one written in tenants.yaml; the program passes String(value)
  * (true -> "true", which the boolean parser accepts like "on"; numbers -> their decimal text).
+ * `check.customImage`: the stack names its own image for the major (see librarySettings.ts).
  */
-export function settingProblem(major: number, name: string, value: SettingValue): SettingProblem | undefined {
+export function settingProblem(major: number, name: string, value: SettingValue, check: LibraryCheck = {}): SettingProblem | undefined {
   // Custom placeholders ("pg_stat_statements.max"): PostgreSQL keeps them as strings until an
   // extension defines the parameter, so any value is accepted at startup.
   if (isCustomParameter(name)) return undefined;
@@ -58,6 +60,7 @@ export function settingProblem(major: number, name: string, value: SettingValue)
     return { message: `${name}: cannot be set, it is fixed when PostgreSQL is built or the cluster is created`, hint: def.short_desc };
   }
   const text = String(value);
+  if (isLibrarySetting(def.name)) return libraryProblem(major, name, def.name, text, check);
   switch (def.vartype) {
     case "bool":
       return parseBool(text) === undefined

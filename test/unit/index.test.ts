@@ -408,6 +408,24 @@ describe("images", () => {
   });
 });
 
+describe("library settings", () => {
+  const tenants = tenantsYaml(`
+  - id: acme
+    postgres: { version: 17, settings: { shared_preload_libraries: "pg_stat_statements, timescaledb" } }`);
+
+  test("a library the image does not ship stops the program before anything is registered", async () => {
+    const mocks = recordingMocks();
+    const err = await planError({ tenants, mocks });
+    expect((err as Error).message).toContain('shared_preload_libraries: "timescaledb" is not a library of the PostgreSQL 17 image');
+    expect(mocks.calls).toEqual([]);
+  });
+
+  test("with postgresImages naming the major's image, only the names are checked", async () => {
+    const g = new Graph(await plan({ tenants, config: { postgresImages: '{"17":"registry.local/pg-timescale:17"}' } }));
+    expect(g.container("acme").inputs.command).toContain("shared_preload_libraries=pg_stat_statements, timescaledb");
+  });
+});
+
 describe("secrets", () => {
   test("connection strings are a secret output, with each tenant's password in them", () => {
     expect(allResult.displayOutputs.connectionStrings).toBe("[secret]");
