@@ -23,6 +23,7 @@ import {
 import { knownKeysAt } from "./schemaKeys";
 import { type Path, YamlPositions } from "./positions";
 import { hostnameCoveredBy } from "./certificateNames";
+import { refusedDatabaseName } from "./reservedNames";
 import { SIDE_CONTAINERS } from "../naming";
 
 export interface ValidationContext {
@@ -347,6 +348,17 @@ function crossChecks(file: TenantsFile, context: ValidationContext, at: At, out:
           here("hostname"),
           `tenant "${tenant.id}": hostname ${tenant.hostname} is not covered by the ingress certificate`,
           `the certificate covers ${context.certificateNames.join(", ")}; a wildcard matches exactly one label`,
+        ),
+      );
+    }
+    // An explicit database is checked by the schema; the one made from the id is checked here.
+    const refusedDefault = entry.database === undefined ? refusedDatabaseName(tenant.database) : undefined;
+    if (refusedDefault) {
+      problems.push(
+        at(
+          ["tenants", index, "id"],
+          `tenant "${tenant.id}": its database "${tenant.database}" (made from its id) ${refusedDefault}`,
+          "set database: to another name",
         ),
       );
     }
