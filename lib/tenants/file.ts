@@ -454,6 +454,21 @@ function settingProblems(
   return problems;
 }
 
+/**
+ * The passwordSecret names a tenants file writes, read leniently (the file may be invalid): the
+ * secret stack config keys its tenants claim. [] when the file cannot be read or parsed.
+ */
+export function passwordSecretsNamed(file: string): string[] {
+  try {
+    if (statSync(file).size > MAX_FILE_BYTES) return [];
+    const data = parseDocument(readFileSync(file, "utf8")).toJS({ maxAliasCount: MAX_ALIASES }) as { tenants?: unknown } | null;
+    const tenants = Array.isArray(data?.tenants) ? data.tenants : [];
+    return tenants.map((t) => (t as { passwordSecret?: unknown } | null)?.passwordSecret).filter((s): s is string => typeof s === "string");
+  } catch {
+    return [];
+  }
+}
+
 /** A problem in `defaults:` is found once per tenant that inherits it; it is reported once. */
 function unique(problems: Problem[]): Problem[] {
   const seen = new Set<string>();
