@@ -26,6 +26,8 @@ function loadOrFail(config: pulumi.Config, projectDir: string): ReturnType<typeo
       config: (key) => config.get(key),
       // The raw value, so that reading a secret does not log a "secret read as plaintext" warning.
       secretConfig: (key) => pulumi.runtime.getConfig(`${pulumi.getProject()}:${key}`),
+      // Every key the engine passes, so that a misspelt setting is refused rather than ignored.
+      configKeys: Object.keys(pulumi.runtime.allConfig()),
     });
   } catch (err) {
     if (err instanceof InvalidInputError || err instanceof StackConfigError) {

@@ -44,6 +44,8 @@ export interface StackSettings {
   ingress: IngressSettings;
   traefikImage: string;
   postgresImage: (major: number) => string;
+  /** Whether postgresImages names the image of `major` (rather than the postgresImage template). */
+  customPostgresImage: (major: number) => boolean;
   certificate: CertificateSettings;
   /** The DNS names the ingress certificate carries. */
   certificateNames: string[];
@@ -201,6 +203,7 @@ export function readStackSettings(read: ConfigReader, project: string, stack: st
     ingress,
     traefikImage,
     postgresImage: (major) => overrides[String(major)] ?? template.replaceAll("{major}", String(major)),
+    customPostgresImage: (major) => overrides[String(major)] !== undefined,
     certificate,
     certificateNames,
     ...(backupS3 ? { backupS3 } : {}),

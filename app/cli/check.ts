@@ -9,7 +9,7 @@ import { loadOffline, type Target } from "./context";
 import { type Io, printJson } from "./io";
 
 export function validate(t: Target, io: Io, file: string | undefined): void {
-  const { tenantsFile, tenants } = loadOffline(t, { ...(file ? { tenantsFile: file } : {}), checkSecrets: true });
+  const { tenantsFile, tenants } = loadOffline(t, { ...(file ? { tenantsFile: file } : {}), checkSecrets: true, refuseUnknownKeys: true });
   const running = tenants.filter((x) => x.state === "running").length;
   io.out(
     `${path.relative(process.cwd(), tenantsFile) || tenantsFile}: valid, ${tenants.length} tenant${tenants.length === 1 ? "" : "s"} (${running} running)`,

@@ -17,6 +17,8 @@ export interface OfflineOptions {
   tenantsFile?: string;
   /** Check that the secrets the file and settings name are set in the stack's config. */
   checkSecrets?: boolean;
+  /** Refuse keys of the project's namespace that are no setting of pgs (a misspelt `pgs:publishPrt`). */
+  refuseUnknownKeys?: boolean;
 }
 
 /** The stack's settings, tenants and backend from Pulumi.yaml, Pulumi.<stack>.yaml and the tenants file. */
@@ -30,5 +32,6 @@ export function loadOffline(t: Target, options: OfflineOptions = {}): ReturnType
     stack: t.stack,
     config: plain,
     ...(options.checkSecrets ? { secretConfig: (key: string) => (secretKeys.includes(`${project}:${key}`) ? plain(key) : undefined) } : {}),
+    ...(options.refuseUnknownKeys ? { configKeys: Object.keys(config) } : {}),
   });
 }

@@ -23,6 +23,7 @@ import {
 import { knownKeysAt } from "./schemaKeys";
 import { type Path, YamlPositions } from "./positions";
 import { hostnameCoveredBy } from "./certificateNames";
+import { refusedDatabaseName } from "./reservedNames";
 import { SIDE_CONTAINERS } from "../naming";
 
 export interface ValidationContext {
@@ -33,6 +34,8 @@ export interface ValidationContext {
   secretConfig?: (key: string) => string | undefined;
   /** The stack name, for the `pulumi config set` hint. */
   stack?: string;
+  /** Whether the stack names its own image for a major (postgresImages): its libraries are then unknown offline. */
+  customPostgresImage?: (major: number) => boolean;
 }
 
 const MIN_MEMORY_MIB = 32;
@@ -348,6 +351,17 @@ function crossChecks(file: TenantsFile, context: ValidationContext, at: At, out:
         ),
       );
     }
+    // An explicit database is checked by the schema; the one made from the id is checked here.
+    const refusedDefault = entry.database === undefined ? refusedDatabaseName(tenant.database) : undefined;
+    if (refusedDefault) {
+      problems.push(
+        at(
+          ["tenants", index, "id"],
+          `tenant "${tenant.id}": its database "${tenant.database}" (made from its id) ${refusedDefault}`,
+          "set database: to another name",
+        ),
+      );
+    }
     if (tenant.resources.memoryMiB < MIN_MEMORY_MIB) {
       const memoryPath =
         entry.resources?.memory !== undefined ? ["tenants", index, "resources", "memory"] : ["defaults", "resources", "memory"];
@@ -379,7 +393,7 @@ function crossChecks(file: TenantsFile, context: ValidationContext, at: At, out:
         );
       }
     }
-    problems.push(...settingProblems(entry, index, file, tenant, at));
+    problems.push(...settingProblems(entry, index, file, tenant, at, context));
     const upgradedFrom = tenant.postgres.upgradedFrom;
     if (upgradedFrom !== undefined && upgradedFrom >= tenant.postgres.version) {
       problems.push(
@@ -414,13 +428,21 @@ function crossChecks(file: TenantsFile, context: ValidationContext, at: At, out:
  * Each setting checked against the parameters of the tenant's own major, reported where it was
  * written: in the entry, or in `defaults:` (once, however many tenants inherit it).
  */
-function settingProblems(entry: TenantEntry, index: number, file: TenantsFile, tenant: Tenant, at: At): Problem[] {
+function settingProblems(
+  entry: TenantEntry,
+  index: number,
+  file: TenantsFile,
+  tenant: Tenant,
+  at: At,
+  context: ValidationContext,
+): Problem[] {
   const problems: Problem[] = [];
+  const customImage = context.customPostgresImage?.(tenant.postgres.version) ?? false;
   for (const name of Object.keys(tenant.postgres.settings)) {
     const own = entry.postgres?.settings?.[name];
     const written = own ?? file.defaults?.postgres?.settings?.[name];
     if (written === undefined || isReservedSetting(name)) continue;
-    const problem = settingProblem(tenant.postgres.version, name, written);
+    const problem = settingProblem(tenant.postgres.version, name, written, { customImage });
     if (!problem) continue;
     const what = `postgres.settings.${problem.message.startsWith(`${name}:`) ? problem.message : `${name}: ${problem.message}`}`;
     problems.push(
@@ -430,6 +452,21 @@ function settingProblems(entry: TenantEntry, index: number, file: TenantsFile, t
     );
   }
   return problems;
+}
+
+/**
+ * The passwordSecret names a tenants file writes, read leniently (the file may be invalid): the
+ * secret stack config keys its tenants claim. [] when the file cannot be read or parsed.
+ */
+export function passwordSecretsNamed(file: string): string[] {
+  try {
+    if (statSync(file).size > MAX_FILE_BYTES) return [];
+    const data = parseDocument(readFileSync(file, "utf8")).toJS({ maxAliasCount: MAX_ALIASES }) as { tenants?: unknown } | null;
+    const tenants = Array.isArray(data?.tenants) ? data.tenants : [];
+    return tenants.map((t) => (t as { passwordSecret?: unknown } | null)?.passwordSecret).filter((s): s is string => typeof s === "string");
+  } catch {
+    return [];
+  }
 }
 
 /** A problem in `defaults:` is found once per tenant that inherits it; it is reported once. */

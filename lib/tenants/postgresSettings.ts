@@ -1,136 +1,56 @@
 /**
  * Checks tenants' `postgres.settings` (passed as `postgres -c name=value`) against the real
- * parameter definitions of their PostgreSQL major, as the server itself would.
- *
- * The definitions are pg_settings of the project's images, extracted by
- * lib/tenants/postgres-settings/extract.sh into <major>.json (17 and 18: the majors the images
- * carry). Other majors are checked against the nearest major that has a file (14-16 against 17):
- * see `settingsDataMajor`; the message then says which major's list was used.
+ * parameter definitions of their PostgreSQL major (lib/tenants/postgresParameters.ts), as the
+ * server itself would. When a major has no definitions of its own, the message says which
+ * major's were used.
  *
  * Values are parsed as PostgreSQL 17/18 parse them (src/backend/utils/misc/guc.c):
- *   - set_config_with_handle / find_option: names are case-insensitive; the obsolete names of
- *     map_old_guc_names are accepted; names with a dot are custom placeholders (below);
- *     PGC_INTERNAL parameters cannot be set at all.
+ *   - PGC_INTERNAL parameters cannot be set at all; custom placeholders (a dot) are not checked.
  *   - parse_and_validate_value: per vartype, then the min/max check (after unit conversion).
  *   - parse_bool -> parse_bool_with_len (src/backend/utils/adt/bool.c).
  *   - parse_int: strtol(value, 0) (decimal, 0x hex, leading-0 octal), re-parsed with strtod when
  *     it stops at '.', 'e', 'E' or overflows; whitespace before the unit; convert_to_base_unit;
- *     rint() (round half to even); "Value exceeds integer range".
+ *     rint() (round half to even); "Value exceeds integer range". (The C functions: cLocale.ts.)
  *   - parse_real: strtod; units for time-based reals; no rounding.
  *   - convert_to_base_unit with memory_unit_conversion_table / time_unit_conversion_table:
  *     case-sensitive units of at most 3 characters, trailing whitespace allowed; a fractional
  *     value is rounded to a multiple of the next smaller unit ("1.5GB" -> 1536MB).
  *   - config_enum_lookup_by_name: case-insensitive, including the hidden entries that
  *     pg_settings.enumvals does not list (extract.sh probes them: `hidden_enumvals`).
- *   - strings: accepted as they are.
+ *   - strings: accepted as they are, except the settings that load libraries (librarySettings.ts).
  * Not replicated: parameter-specific check hooks (e.g. TimeZone names, search_path syntax,
  * max_connections + worker counts <= MAX_BACKENDS) and cross-parameter checks made at startup
  * (e.g. wal_level=minimal with max_wal_senders > 0): those still fail when the server starts.
  */
-import settings17 from "./postgres-settings/17.json";
-import settings18 from "./postgres-settings/18.json";
 import { didYouMean } from "./didYouMean";
+import { isLibrarySetting, type LibraryCheck, libraryProblem } from "./librarySettings";
+import { asciiLower, isSpace, rint, strtod, strtol } from "./cLocale";
+import {
+  isCustomParameter,
+  type ParameterDefinition,
+  parameterDefinition,
+  settableParameterNames,
+  settingsDataMajor,
+} from "./postgresParameters";
 
 export type SettingValue = string | number | boolean;
 export type SettingProblem = { message: string; hint?: string };
-
-type VarType = "bool" | "integer" | "real" | "string" | "enum";
-export type SettingContext = "internal" | "postmaster" | "sighup" | "superuser-backend" | "backend" | "superuser" | "user";
-
-interface Definition {
-  name: string;
-  vartype: VarType;
-  unit: string | null;
-  min_val: number | null;
-  max_val: number | null;
-  enumvals: string[] | null;
-  hidden_enumvals?: string[];
-  context: SettingContext;
-  short_desc: string;
-}
-
-interface SettingsFile {
-  header: { major: number; server_version: string };
-  settings: Definition[];
-}
-
-/** The majors that have a pg_settings file; others use the nearest of these. */
-const FILES: Record<number, SettingsFile> = {
-  17: settings17 as SettingsFile,
-  18: settings18 as SettingsFile,
-};
-export const SETTINGS_DATA_MAJORS: readonly number[] = Object.keys(FILES)
-  .map(Number)
-  .sort((a, b) => a - b);
-
-/**
- * Obsolete names the server maps to current ones (guc.c map_old_guc_names), used only when
- * the name is not a parameter of that major itself (ssl_ecdh_curve is one in 17).
- */
-const OLD_NAMES: Record<string, string> = {
-  sort_mem: "work_mem",
-  vacuum_mem: "maintenance_work_mem",
-  ssl_ecdh_curve: "ssl_groups",
-};
-
-/** The major whose pg_settings file checks `major`'s settings: itself, or the nearest with a file. */
-export function settingsDataMajor(major: number): number {
-  let best = SETTINGS_DATA_MAJORS[0];
-  for (const m of SETTINGS_DATA_MAJORS) {
-    if (Math.abs(m - major) < Math.abs(best - major) || (Math.abs(m - major) === Math.abs(best - major) && m > best)) best = m;
-  }
-  return best;
-}
-
-const byMajor = new Map<number, Map<string, Definition>>();
-function definitions(major: number): Map<string, Definition> {
-  const dataMajor = settingsDataMajor(major);
-  let map = byMajor.get(dataMajor);
-  if (!map) {
-    map = new Map(FILES[dataMajor].settings.map((d) => [asciiLower(d.name), d]));
-    byMajor.set(dataMajor, map);
-  }
-  return map;
-}
-
-/** Extension-qualified names (a dot) are custom placeholders: the server accepts them unchecked. */
-function isCustom(name: string): boolean {
-  return name.includes(".");
-}
-
-function lookup(major: number, name: string): Definition | undefined {
-  const defs = definitions(major);
-  const key = asciiLower(name);
-  return defs.get(key) ?? (OLD_NAMES[key] ? defs.get(OLD_NAMES[key]) : undefined);
-}
-
-/** The parameter's context (pg_settings.context), or undefined for unknown and custom names. */
-export function settingContext(major: number, name: string): SettingContext | undefined {
-  return isCustom(name) ? undefined : lookup(major, name)?.context;
-}
-
-/** Whether a change takes a server restart (context postmaster), rather than a reload. */
-export function requiresRestart(major: number, name: string): boolean {
-  return settingContext(major, name) === "postmaster";
-}
 
 /**
  * What is wrong with `name = value` for a server of `major`, or undefined when the server
  * accepts it. The value is the one written in tenants.yaml; the program passes String(value)
  * (true -> "true", which the boolean parser accepts like "on"; numbers -> their decimal text).
+ * `check.customImage`: the stack names its own image for the major (see librarySettings.ts).
  */
-export function settingProblem(major: number, name: string, value: SettingValue): SettingProblem | undefined {
+export function settingProblem(major: number, name: string, value: SettingValue, check: LibraryCheck = {}): SettingProblem | undefined {
   // Custom placeholders ("pg_stat_statements.max"): PostgreSQL keeps them as strings until an
   // extension defines the parameter, so any value is accepted at startup.
-  if (isCustom(name)) return undefined;
-  const def = lookup(major, name);
+  if (isCustomParameter(name)) return undefined;
+  const def = parameterDefinition(major, name);
   const dataMajor = settingsDataMajor(major);
   if (!def) {
     const approx = dataMajor === major ? "" : ` (checked against PostgreSQL ${dataMajor}'s parameters)`;
-    const suggestion = didYouMean(
-      name,
-      [...definitions(major).values()].filter((d) => d.context !== "internal").map((d) => d.name),
-    );
+    const suggestion = didYouMean(name, settableParameterNames(major));
     return {
       message: `unknown parameter "${name}" for PostgreSQL ${major}${approx}`,
       hint: suggestion ? `did you mean "${suggestion}"?` : "see pg_settings (SHOW ALL) for the parameter names",
@@ -140,6 +60,7 @@ export function settingProblem(major: number, name: string, value: SettingValue)
     return { message: `${name}: cannot be set, it is fixed when PostgreSQL is built or the cluster is created`, hint: def.short_desc };
   }
   const text = String(value);
+  if (isLibrarySetting(def.name)) return libraryProblem(major, name, def.name, text, check);
   switch (def.vartype) {
     case "bool":
       return parseBool(text) === undefined
@@ -155,7 +76,7 @@ export function settingProblem(major: number, name: string, value: SettingValue)
   }
 }
 
-function enumProblem(def: Definition, name: string, text: string): SettingProblem | undefined {
+function enumProblem(def: ParameterDefinition, name: string, text: string): SettingProblem | undefined {
   const visible = def.enumvals ?? [];
   const all = [...visible, ...(def.hidden_enumvals ?? [])];
   if (all.some((v) => asciiLower(v) === asciiLower(text))) return undefined;
@@ -263,7 +184,7 @@ function parseNumber(text: string, integer: boolean, base: BaseUnit | undefined)
   return { ok: true, value: rounded, ...(rounded !== value ? { rounded } : {}) };
 }
 
-function numberProblem(def: Definition, name: string, text: string): SettingProblem | undefined {
+function numberProblem(def: ParameterDefinition, name: string, text: string): SettingProblem | undefined {
   const integer = def.vartype === "integer";
   const base = baseUnit(def.unit);
   const min = def.min_val ?? -Infinity;
@@ -337,94 +258,8 @@ function show(text: string): string {
   return JSON.stringify(text);
 }
 
-// ---- C library behaviour (C locale) -----------------------------------------------------
-
-/** isspace() in the C locale. */
-function isSpace(c: string | undefined): boolean {
-  return c === " " || c === "\t" || c === "\n" || c === "\v" || c === "\f" || c === "\r";
-}
-
-/** rint() in the default rounding mode: to nearest, ties to even. */
-function rint(x: number): number {
-  if (!Number.isFinite(x)) return x;
-  const r = Math.round(x);
-  return Math.abs(x % 1) === 0.5 ? 2 * Math.round(x / 2) : r;
-}
-
-/** ASCII-only case folding, as pg_strcasecmp and guc_name_compare do. */
-function asciiLower(s: string): string {
-  return s.replace(/[A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 32));
-}
-
-const LONG_MAX = 2n ** 63n - 1n;
-
-/** strtol(text, &end, 0) on a 64-bit platform: `end` 0 when nothing was converted. */
-function strtol(text: string): { value: number; end: number; erange: boolean } {
-  let i = 0;
-  while (isSpace(text[i])) i++;
-  let negative = false;
-  if (text[i] === "+" || text[i] === "-") negative = text[i++] === "-";
-  let radix = 10;
-  let digits = /[0-9]/;
-  if (text[i] === "0" && (text[i + 1] === "x" || text[i + 1] === "X") && /[0-9a-fA-F]/.test(text[i + 2] ?? "")) {
-    radix = 16;
-    digits = /[0-9a-fA-F]/;
-    i += 2;
-  } else if (text[i] === "0") {
-    radix = 8;
-    digits = /[0-7]/;
-  }
-  const start = i;
-  while (i < text.length && digits.test(text[i])) i++;
-  if (i === start) return { value: 0, end: 0, erange: false };
-  let magnitude = 0n;
-  for (const c of text.slice(start, i)) magnitude = magnitude * BigInt(radix) + BigInt(parseInt(c, radix));
-  const limit = negative ? LONG_MAX + 1n : LONG_MAX;
-  const erange = magnitude > limit;
-  const clamped = erange ? limit : magnitude;
-  return { value: Number(negative ? -clamped : clamped), end: i, erange };
-}
-
-const DBL_MIN = 2.2250738585072014e-308;
-
-/** glibc strtod(text, &end) in the C locale: decimal, hex floats, inf/infinity, nan[(...)]. */
-function strtod(text: string): { value: number; end: number; erange: boolean } {
-  let i = 0;
-  while (isSpace(text[i])) i++;
-  let sign = 1;
-  if (text[i] === "+" || text[i] === "-") sign = text[i++] === "-" ? -1 : 1;
-  const rest = text.slice(i);
-  const special = /^(infinity|inf|nan(\([0-9A-Za-z_]*\))?)/i.exec(rest);
-  if (special) {
-    const v = special[0][0].toLowerCase() === "i" ? Infinity : NaN;
-    return { value: sign * v, end: i + special[0].length, erange: false };
-  }
-  const hex = /^0[xX](?:([0-9a-fA-F]+)(?:\.([0-9a-fA-F]*))?|\.([0-9a-fA-F]+))(?:[pP]([+-]?\d+))?/.exec(rest);
-  if (hex) {
-    const intPart = hex[1] ?? "";
-    const fracPart = hex[2] ?? hex[3] ?? "";
-    const mantissa = BigInt(`0x${intPart + fracPart || "0"}`);
-    const exponent = Number(hex[4] ?? 0) - 4 * fracPart.length;
-    let value = Number(mantissa) * 2 ** exponent;
-    if (!Number.isFinite(2 ** exponent) || (2 ** exponent === 0 && mantissa !== 0n)) {
-      value = exponent > 0 ? Infinity : 0; // beyond double range either way
-    }
-    return finish(sign * value, i + hex[0].length, mantissa !== 0n);
-  }
-  const dec = /^(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?/.exec(rest);
-  // (For "0x" without hex digits this converts the "0", as glibc does.)
-  if (!dec) return { value: 0, end: 0, erange: false };
-  return finish(sign * Number(dec[0]), i + dec[0].length, /[1-9]/.test(dec[0].replace(/[eE].*$/, "")));
-}
-
-/** ERANGE as glibc sets it: overflow to infinity, or underflow below the normal range. */
-function finish(value: number, end: number, nonzero: boolean): { value: number; end: number; erange: boolean } {
-  const erange = !Number.isFinite(value) || (nonzero && Math.abs(value) < DBL_MIN);
-  return { value, end, erange };
-}
-
 /** parse_bool_with_len (bool.c): on/off/true/false/yes/no/1/0 and unique prefixes, any case. */
-export function parseBool(value: string): boolean | undefined {
+function parseBool(value: string): boolean | undefined {
   const v = asciiLower(value);
   const len = v.length;
   const prefixOf = (word: string, n: number) => n <= word.length && v.length === n && word.startsWith(v);

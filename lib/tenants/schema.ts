@@ -4,6 +4,7 @@
  */
 import * as z from "zod";
 import { isIpOrCidr } from "./ipRange";
+import { refusedDatabaseName } from "./reservedNames";
 import { INGRESS_NAME } from "../naming";
 
 export const API_VERSION = "pgs/v1";
@@ -135,10 +136,7 @@ export const TenantSchema = z.strictObject({
     .regex(PG_IDENTIFIER, {
       error: "must be a lower-case Postgres identifier: a-z, 0-9 and _, not starting with a digit, at most 63 characters",
     })
-    .refine((d) => d !== "template0" && d !== "template1", { error: "cannot be a template database" })
-    .refine((d) => d !== "postgres", {
-      error: "cannot be postgres: that name belongs to the server's own superuser and maintenance database",
-    })
+    .refine((d) => refusedDatabaseName(d) === undefined, { error: (issue) => refusedDatabaseName(String(issue.input)) })
     .optional()
     .meta({ description: "Database (and role) name; default the id with - replaced by _" }),
   access: z.enum(["enabled", "disabled"]).optional().meta({ description: "disabled removes the routing; the server keeps running" }),

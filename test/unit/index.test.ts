@@ -2,6 +2,9 @@
  * The whole program (index.ts) under Pulumi's mock runtime: what tenants.yaml turns into,
  * and the properties that keep data and traffic safe across edits.
  */
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { envList } from "../../lib/docker/inputs";
 import { scramSha256Verifier } from "../../lib/postgres/scram";
@@ -16,6 +19,7 @@ import {
   plan,
   planError,
   PREFIX,
+  ROOT,
   recordingMocks,
   STACK,
   tenantsYaml,
@@ -461,6 +465,24 @@ describe("images", () => {
   });
 });
 
+describe("library settings", () => {
+  const tenants = tenantsYaml(`
+  - id: acme
+    postgres: { version: 17, settings: { shared_preload_libraries: "pg_stat_statements, timescaledb" } }`);
+
+  test("a library the image does not ship stops the program before anything is registered", async () => {
+    const mocks = recordingMocks();
+    const err = await planError({ tenants, mocks });
+    expect((err as Error).message).toContain('shared_preload_libraries: "timescaledb" is not a library of the PostgreSQL 17 image');
+    expect(mocks.calls).toEqual([]);
+  });
+
+  test("with postgresImages naming the major's image, only the names are checked", async () => {
+    const g = new Graph(await plan({ tenants, config: { postgresImages: '{"17":"registry.local/pg-timescale:17"}' } }));
+    expect(g.container("acme").inputs.command).toContain("shared_preload_libraries=pg_stat_statements, timescaledb");
+  });
+});
+
 describe("secrets", () => {
   test("connection strings are a secret output, with each tenant's password in them", () => {
     expect(allResult.displayOutputs.connectionStrings).toBe("[secret]");
@@ -527,6 +549,34 @@ describe("operator mistakes stop the program before anything is registered", () 
     ]);
     expect((err as Error).message).not.toMatch(/\n\s+at /);
     expect(recording.calls).toEqual([]);
+  });
+
+  test("a misspelt stack setting is refused with the stack file, the key and a guess", async () => {
+    const recording = recordingMocks();
+    const err = await planError({ tenants: tenantsYaml("  - id: acme"), config: { publishPrt: "6432" }, mocks: recording });
+    expect(pulumi.RunError.isInstance(err)).toBe(true);
+    expect((err as Error).message.split("\n")).toEqual([
+      "invalid input, nothing was changed:",
+      `${path.join(ROOT, `Pulumi.${STACK}.yaml`)}: unknown stack setting "pgs:publishPrt" (did you mean "pgs:publishPort"?)`,
+    ]);
+    expect(recording.calls).toEqual([]);
+  });
+
+  test("a misspelt setting in Pulumi.<stack>.yaml is refused at its line; the engine's other namespaces are not pgs's", async () => {
+    const projectDir = mkdtempSync(path.join(tmpdir(), "pgs-project-"));
+    try {
+      copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(projectDir, "Pulumi.yaml"));
+      writeFileSync(
+        path.join(projectDir, `Pulumi.${STACK}.yaml`),
+        "config:\n  docker:host: unix:///run/docker.sock\n  pgs:dialTimeot: 10s\n",
+      );
+      const err = await planError({ tenants: tenantsYaml("  - id: acme"), projectDir });
+      expect((err as Error).message.split("\n").slice(1)).toEqual([
+        `${path.join(projectDir, `Pulumi.${STACK}.yaml`)}:3:3: unknown stack setting "pgs:dialTimeot" (did you mean "pgs:dialTimeout"?)`,
+      ]);
+    } finally {
+      rmSync(projectDir, { recursive: true, force: true });
+    }
   });
 
   test("a passwordSecret missing from the stack config names the tenant and how to set it", async () => {

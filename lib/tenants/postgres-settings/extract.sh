@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Extract the server parameter definitions of the local PostgreSQL images (pg_settings of a
-# real, throwaway server) into lib/tenants/postgres-settings/<major>.json. postgresSettings.ts
-# checks tenants' postgres.settings against these files.
+# real, throwaway server) and the libraries each image ships (the .so files in
+# `pg_config --pkglibdir`, i.e. $libdir, and in $libdir/plugins) into
+# lib/tenants/postgres-settings/<major>.json. postgresParameters.ts checks tenants'
+# postgres.settings against these files.
 #
 # usage: extract.sh [--check] [MAJOR...]      (default majors: 17 18)
 #   --check   extract into a temporary directory and diff against the checked-in files:
@@ -44,10 +46,21 @@ while read -r name value; do
   fi
 done'
 
+# Runs inside the container: the library names (without .so) in $libdir, then "plugins/<name>"
+# for those in $libdir/plugins (where local_preload_libraries loads from).
+# shellcheck disable=SC2016 # expanded by the container's shell, not here
+LIBRARIES_SCRIPT='
+dir=$(pg_config --pkglibdir)
+for f in "$dir"/*.so "$dir"/plugins/*.so; do
+  [ -f "$f" ] || continue
+  name=${f#"$dir"/}
+  printf "%s\n" "${name%.so}"
+done'
+
 # Merges the pieces into the pretty-printed file (node: the project already needs it).
 ASSEMBLE_JS='
 const fs = require("fs");
-const [major, image, serverVersion, settingsFile, hiddenFile, out] = process.argv.slice(1);
+const [major, image, serverVersion, settingsFile, hiddenFile, librariesFile, out] = process.argv.slice(1);
 const hidden = {};
 for (const line of fs.readFileSync(hiddenFile, "utf8").split("\n").filter(Boolean)) {
   const [name, value] = line.split(" ");
@@ -58,7 +71,11 @@ const settings = fs.readFileSync(settingsFile, "utf8").split("\n").filter(Boolea
   if (hidden[s.name]) s.hidden_enumvals = hidden[s.name];
   return s;
 });
-settings.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+const byName = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
+settings.sort((a, b) => byName(a.name, b.name));
+const shipped = fs.readFileSync(librariesFile, "utf8").split("\n").filter(Boolean);
+const libraries = shipped.filter((n) => !n.startsWith("plugins/")).sort(byName);
+const plugin_libraries = shipped.filter((n) => n.startsWith("plugins/")).map((n) => n.slice(8)).sort(byName);
 const file = {
   header: {
     major: Number(major),
@@ -67,6 +84,8 @@ const file = {
     generated_by: "lib/tenants/postgres-settings/extract.sh (pg_settings of the image'"'"'s server)",
   },
   settings,
+  libraries,
+  plugin_libraries,
 };
 fs.writeFileSync(out, JSON.stringify(file, null, 2) + "\n");
 '
@@ -139,10 +158,11 @@ extract() {
       AND NOT lower(c) = ANY (SELECT lower(v) FROM unnest(enumvals) AS v)
     ORDER BY name COLLATE \"C\", i" >"$dir/candidates"
   docker exec -i -u postgres "$cid" bash -c "$PROBE_SCRIPT" <"$dir/candidates" >"$dir/hidden"
+  docker exec "$cid" sh -c "$LIBRARIES_SCRIPT" >"$dir/libraries"
   docker rm -f -v "$cid" >/dev/null
   node -e "$ASSEMBLE_JS" "$major" "$image" "$version" \
-    "$dir/settings.jsonl" "$dir/hidden" "$out/$major.json"
-  log "$out/$major.json: $(grep -c '"name"' "$out/$major.json") parameters, server $version"
+    "$dir/settings.jsonl" "$dir/hidden" "$dir/libraries" "$out/$major.json"
+  log "$out/$major.json: $(grep -c '"name"' "$out/$major.json") parameters, $(wc -l <"$dir/libraries") libraries, server $version"
 }
 
 main() {

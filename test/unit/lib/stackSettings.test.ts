@@ -102,6 +102,8 @@ describe("images", () => {
   test("postgresImages overrides single majors; the template covers the rest", () => {
     const s = settings({ postgresImage: "registry.local/pg:{major}", postgresImages: '{"17":"x/pg:17.6"}' });
     expect([16, 17, 18].map(s.postgresImage)).toEqual(["registry.local/pg:16", "x/pg:17.6", "registry.local/pg:18"]);
+    expect([16, 17, 18].map(s.customPostgresImage)).toEqual([false, true, false]);
+    expect(settings().customPostgresImage(17)).toBe(false);
   });
 
   test("every {major} in the template is replaced", () => {

@@ -153,6 +153,30 @@ describe("input that cannot carry its own expectation", () => {
   });
 });
 
+describe("library settings and the stack's own images", () => {
+  const text =
+    "apiVersion: pgs/v1\ntenants:\n  - id: acme\n    postgres:\n      version: 17\n      settings:\n        shared_preload_libraries: timescaledb\n  - id: globex\n    postgres:\n      settings:\n        shared_preload_libraries: timescaledb\n";
+
+  test("a library the image does not ship is refused; with postgresImages naming that major's image it passes there only", () => {
+    const notShipped = (major: number, line: number) =>
+      `f:${line}:35: tenant "${major === 17 ? "acme" : "globex"}": postgres.settings.shared_preload_libraries: "timescaledb" is not a library of the PostgreSQL ${major} image ` +
+      `(the libraries it ships are listed in lib/tenants/postgres-settings/${major}.json)`;
+    expect(problemLines(() => parseTenantsFile(text, "f", CONTEXT))).toEqual([notShipped(17, 7), notShipped(18, 11)]);
+    expect(problemLines(() => parseTenantsFile(text, "f", { ...CONTEXT, customPostgresImage: (major) => major === 17 }))).toEqual([
+      notShipped(18, 11),
+    ]);
+  });
+
+  test("a path is refused even with the stack's own image, saying that image's libraries could not be checked", () => {
+    const evil = "apiVersion: pgs/v1\ntenants:\n  - id: acme\n    postgres: { settings: { session_preload_libraries: /tmp/evil.so } }\n";
+    expect(problemLines(() => parseTenantsFile(evil, "f", { ...CONTEXT, customPostgresImage: () => true }))).toEqual([
+      'f:4:56: tenant "acme": postgres.settings.session_preload_libraries: "/tmp/evil.so" is a path; only a library name is allowed ' +
+        "(name a library the image ships, such as pg_stat_statements: names are looked up in $libdir; " +
+        "postgresImages names this major's image, so which libraries it ships cannot be checked offline)",
+    ]);
+  });
+});
+
 describe("valid edge cases pass", () => {
   const parse = (text: string) => parseTenantsFile(text, "tenants.yaml", CONTEXT);
 

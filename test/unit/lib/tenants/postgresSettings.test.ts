@@ -1,19 +1,10 @@
 /**
  * postgresSettings: values parsed as PostgreSQL's GUC code parses them (guc.c parse_int,
  * parse_real, convert_to_base_unit, parse_bool, config_enum_lookup_by_name), checked against
- * the pg_settings files of the images. test/e2e/postgresSettings.test.ts asks the real servers.
+ * the pg_settings files of the images (postgresParameters.test.ts tests those).
+ * test/e2e/postgresSettings.test.ts asks the real servers.
  */
-import {
-  parseBool,
-  requiresRestart,
-  settingContext,
-  settingProblem,
-  settingsDataMajor,
-  SETTINGS_DATA_MAJORS,
-  type SettingValue,
-} from "../../../../lib/tenants/postgresSettings";
-import settings17 from "../../../../lib/tenants/postgres-settings/17.json";
-import settings18 from "../../../../lib/tenants/postgres-settings/18.json";
+import { settingProblem, type SettingValue } from "../../../../lib/tenants/postgresSettings";
 
 type Row = [name: string, value: SettingValue];
 
@@ -27,27 +18,12 @@ const refused = (major: number, rows: Array<[...Row, RegExp]>) =>
     expect(settingProblem(major, name, value)?.message).toMatch(message);
   });
 
-describe("data files", () => {
-  test.each([
-    [17, settings17],
-    [18, settings18],
-  ] as const)("%i.json comes from the image's server, sorted by name", (major, file) => {
-    expect(file.header.major).toBe(major);
-    expect(file.header.server_version).toMatch(new RegExp(`^${major}\\.\\d+ `));
-    const names = file.settings.map((s) => s.name);
-    expect(names).toEqual([...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
-    expect(names).toContain("shared_buffers");
+test("a major without a pg_settings file is checked against the nearest one, and says so", () => {
+  expect(settingProblem(16, "shared_bufers", "1MB")).toEqual({
+    message: `unknown parameter "shared_bufers" for PostgreSQL 16 (checked against PostgreSQL 17's parameters)`,
+    hint: 'did you mean "shared_buffers"?',
   });
-
-  test("majors without a file use the nearest one", () => {
-    expect(SETTINGS_DATA_MAJORS).toEqual([17, 18]);
-    expect([14, 15, 16, 17, 18, 19].map(settingsDataMajor)).toEqual([17, 17, 17, 17, 18, 18]);
-    expect(settingProblem(16, "shared_bufers", "1MB")).toEqual({
-      message: `unknown parameter "shared_bufers" for PostgreSQL 16 (checked against PostgreSQL 17's parameters)`,
-      hint: 'did you mean "shared_buffers"?',
-    });
-    expect(settingProblem(14, "shared_buffers", "lots")?.message).toMatch(/is not a memory size/);
-  });
+  expect(settingProblem(14, "shared_buffers", "lots")?.message).toMatch(/is not a memory size/);
 });
 
 describe("operator messages", () => {
@@ -372,22 +348,6 @@ describe.each([17, 18])("PostgreSQL %i", (major) => {
       expect(settingProblem(major, "zzzzzzzz", "1")?.hint).toBe("see pg_settings (SHOW ALL) for the parameter names");
     });
   });
-
-  test("restart context", () => {
-    expect(requiresRestart(major, "shared_buffers")).toBe(true);
-    expect(requiresRestart(major, "max_connections")).toBe(true);
-    expect(requiresRestart(major, "wal_level")).toBe(true);
-    expect(requiresRestart(major, "work_mem")).toBe(false);
-    expect(requiresRestart(major, "checkpoint_timeout")).toBe(false);
-    expect(requiresRestart(major, "sort_mem")).toBe(false);
-    expect(requiresRestart(major, "pg_stat_statements.max")).toBe(false);
-    expect(requiresRestart(major, "no_such_parameter")).toBe(false);
-    expect(settingContext(major, "work_mem")).toBe("user");
-    expect(settingContext(major, "checkpoint_timeout")).toBe("sighup");
-    expect(settingContext(major, "log_min_duration_statement")).toBe("superuser");
-    expect(settingContext(major, "block_size")).toBe("internal");
-    expect(settingContext(major, "pg_stat_statements.max")).toBeUndefined();
-  });
 });
 
 describe("differences between the majors", () => {
@@ -397,22 +357,13 @@ describe("differences between the majors", () => {
   });
 
   test("ssl_ecdh_curve is its own parameter in 17 and the old name of ssl_groups in 18", () => {
-    expect(settingContext(17, "ssl_ecdh_curve")).toBe("sighup");
+    expect(settingProblem(17, "ssl_ecdh_curve", "prime256v1")).toBeUndefined();
     expect(settingProblem(18, "ssl_ecdh_curve", "X25519:prime256v1")).toBeUndefined();
   });
 });
 
-test("parseBool follows parse_bool_with_len", () => {
-  expect(["on", "ON", "of", "t", "fa", "y", "n", "1", "0"].map(parseBool)).toEqual([
-    true,
-    true,
-    false,
-    true,
-    false,
-    true,
-    false,
-    true,
-    false,
-  ]);
-  expect(["o", "", "onn", "offf", "truex", "10", "-1", " yes"].map(parseBool)).toEqual(Array(8).fill(undefined));
+test("booleans follow parse_bool_with_len: unique prefixes of two characters for on/off", () => {
+  const accepted = (v: string) => settingProblem(18, "fsync", v) === undefined;
+  expect(["on", "ON", "of", "t", "fa", "y", "n", "1", "0"].filter((v) => !accepted(v))).toEqual([]);
+  expect(["o", "", "onn", "offf", "truex", "10", "-1", " yes"].filter(accepted)).toEqual([]);
 });

@@ -1,14 +1,9 @@
 /** A tenant entry as the components see it: defaults applied, names derived, units converted. */
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import { parseTenantsFile } from "../../../../lib/tenants/file";
 import type { TenantEntry, TenantsFile } from "../../../../lib/tenants/schema";
-import {
-  BUILT_IN_DEFAULTS,
-  defaultDatabaseName,
-  defaultHostname,
-  resolveBackup,
-  resolveTenant,
-  type Tenant,
-} from "../../../../lib/tenants/tenant";
+import { defaultDatabaseName, defaultHostname, resolveBackup, resolveTenant, type Tenant } from "../../../../lib/tenants/tenant";
 
 const BASE = "pgs.example.com";
 const file = (tenants: TenantEntry[], defaults?: TenantsFile["defaults"]): TenantsFile => ({
@@ -36,10 +31,32 @@ describe("built-in defaults", () => {
     });
   });
 
-  test("are PostgreSQL 18, 512Mi of memory, one CPU and 128Mi of /dev/shm", () => {
-    expect(BUILT_IN_DEFAULTS).toEqual({
-      postgres: { version: 18, settings: {} },
-      resources: { memory: "512Mi", cpus: 1, shm: "128Mi" },
+  test("are the defaults the README's tenants.yaml table documents", () => {
+    const readme = readFileSync(path.resolve(__dirname, "../../../../README.md"), "utf8");
+    const documented = (key: string) => new RegExp(`^\\| \`${key.replace(".", "\\.")}\` \\| ([^|]+) \\|`, "m").exec(readme)?.[1].trim();
+    const t = resolve({ id: "acme" });
+    expect({
+      "postgres.version": documented("postgres.version"),
+      resources: documented("resources"),
+      access: documented("access"),
+      state: documented("state"),
+      onRemove: documented("onRemove"),
+      superuser: documented("superuser"),
+    }).toEqual({
+      "postgres.version": `\`${t.postgres.version}\``,
+      resources: `\`${t.resources.memoryMiB}Mi\`, \`${t.resources.cpus}\`, \`${t.resources.shmMiB}Mi\``,
+      access: `\`${t.access}\``,
+      state: `\`${t.state}\``,
+      onRemove: `\`${t.onRemove}\``,
+      superuser: `\`${t.superuser}\``,
+    });
+  });
+
+  test("an entry that sets nothing but one field keeps every other built-in default", () => {
+    expect(resolve({ id: "acme", resources: { memory: "1Gi" } }).resources).toEqual({ memoryMiB: 1024, cpus: 1, shmMiB: 128 });
+    expect(resolve({ id: "acme", postgres: { settings: { work_mem: "8MB" } } }).postgres).toEqual({
+      version: 18,
+      settings: { work_mem: "8MB" },
     });
   });
 
