@@ -8,7 +8,7 @@
  */
 import { dataDirectory, dataMountPath, POSTGRES_PORT, SUPERUSER } from "./container";
 import { sourceFile } from "../sourceDir";
-import { reloadable } from "../tenants/postgresSettings";
+import { reloadable } from "../tenants/postgresParameters";
 import type { Tenant } from "../tenants/tenant";
 
 /** Scripts and configuration, the same for every tenant. */

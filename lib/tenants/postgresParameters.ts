@@ -106,3 +106,14 @@ export function shippedLibraries(major: number): ShippedLibraries | undefined {
   const file = FILES[major];
   return file ? { libdir: file.libraries, plugins: file.plugin_libraries } : undefined;
 }
+
+/**
+ * Whether a setting takes effect without a server restart (its context is not `postmaster`): a
+ * reload re-reads it. Only known parameters of majors with data are: custom (extension) names
+ * and majors checked against another major's data restart, to be safe.
+ */
+export function reloadable(major: number, name: string): boolean {
+  if (isCustomParameter(name) || settingsDataMajor(major) !== major) return false;
+  const context = parameterDefinition(major, name)?.context;
+  return context !== undefined && context !== "postmaster" && context !== "internal";
+}

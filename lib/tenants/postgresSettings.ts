@@ -285,14 +285,3 @@ function parseBool(value: string): boolean | undefined {
       return undefined;
   }
 }
-
-/**
- * Whether a setting takes effect without a server restart (its context is not `postmaster`): a
- * reload re-reads it. Only known parameters of majors with data are: custom (extension) names
- * and majors checked against another major's data restart, to be safe.
- */
-export function reloadable(major: number, name: string): boolean {
-  if (isCustom(name) || settingsDataMajor(major) !== major) return false;
-  const context = definitions(major).get(asciiLower(name))?.context;
-  return context !== undefined && context !== "postmaster" && context !== "internal";
-}
