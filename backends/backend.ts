@@ -20,9 +20,10 @@ export interface Backend {
   deploy(input: BackendInput): Deployment;
   /**
    * The engine's targets (URN globs) of a run that builds only `scope`: its tenants' resources,
-   * the ingress's when in scope, and shared resources the built tenants use (`tenants`: the file's).
+   * the ingress's when in scope, and shared resources the built tenants use (`tenants`: the file's)
+   * that are not yet in the state (`inState`, the state's URNs).
    */
-  targets(scope: ProgramScope, settings: StackSettings, tenants: Tenant[]): string[];
+  targets(scope: ProgramScope, settings: StackSettings, tenants: Tenant[], inState?: ReadonlySet<string>): string[];
   /** The backend's machines as the operator commands reach them (docker CLI, kubectl). */
   host(target: HostTarget): BackendHost;
 }

@@ -6,11 +6,11 @@ import { createInterface } from "node:readline/promises";
 import type { EngineEvent, OpType } from "@pulumi/pulumi/automation";
 import { type ResourceStep, StepLog } from "../engine/changes";
 import { planRun, type RunPlan } from "../engine/runPlan";
-import type { Applied, ProgramScope } from "../engine/scope";
+import type { ProgramScope } from "../engine/scope";
 import { checkTenants, type Unusable } from "../ops/reachability";
 import { loadOffline } from "./context";
 import type { ExistingObject } from "../../backends/host";
-import { recoverInterrupted } from "../engine/recovery";
+import { forgetApplied, recoverInterrupted } from "../engine/recovery";
 import type { OpenedStack } from "../engine/workspace";
 import type { Target } from "./context";
 import { connectionHints } from "./inspect";
@@ -177,6 +177,11 @@ async function lastOutputs(opened: OpenedStack): Promise<Record<string, unknown>
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
+async function urnsInState(opened: OpenedStack): Promise<Set<string>> {
+  const exported = await opened.stack.exportStack();
+  return new Set(((exported.deployment as { resources?: { urn: string }[] }).resources ?? []).map((r) => r.urn));
+}
+
 /** What this run touches: loaded offline, decided against the stack's record and the host (app/engine/runPlan.ts). */
 async function runPlanFor(t: Target, io: Io, opened: OpenedStack, options: RunOptions): Promise<RunPlan> {
   const loaded = loadOffline(t);
@@ -186,6 +191,7 @@ async function runPlanFor(t: Target, io: Io, opened: OpenedStack, options: RunOp
     tenants: loaded.tenants,
     backend: loaded.backend,
     outputs: await lastOutputs(opened),
+    inState: await urnsInState(opened),
     all: Boolean(options.all || options.refresh),
     ...(options.only ? { only: options.only } : {}),
   });
@@ -298,14 +304,14 @@ export async function up(t: Target, io: Io, options: { yes: boolean } & RunOptio
       }),
     );
   } catch (err) {
-    await forgetApplied(opened, plan.scope);
+    await forgetAfterFailure(io, opened, plan.scope);
     if (err instanceof CliError) throw err;
     throw failure(progress, err as Error, t);
   }
   const applied = ((Date.now() - started) / 1000).toFixed(1);
   const unready = await checkReachable(t, io, opened, plan.scope);
   if (unready.length > 0) {
-    await forgetApplied(opened, { ...plan.scope, tenants: unready.map((u) => u.tenant), ingress: false });
+    await forgetAfterFailure(io, opened, { ...plan.scope, full: false, tenants: unready.map((u) => u.tenant), ingress: false });
     throw new CliError(
       `applied in ${applied} s (${summary(steps, false)}), but not usable yet; the next pgs up tries again:\n${unready.map((u) => u.message).join("\n")}`,
     );
@@ -315,17 +321,17 @@ export async function up(t: Target, io: Io, options: { yes: boolean } & RunOptio
   return steps;
 }
 
-/** After a failed run: what it was to apply is not recorded as applied, so that the next pgs up does it again. */
-async function forgetApplied(opened: OpenedStack, scope: ProgramScope): Promise<void> {
-  const exported = await opened.stack.exportStack();
-  const root = (exported.deployment as { resources?: { type: string; outputs?: { applied?: Applied } }[] }).resources?.find(
-    (r) => r.type === "pulumi:pulumi:Stack",
-  );
-  const applied = root?.outputs?.applied;
-  if (!applied?.tenants) return;
-  for (const id of scope.full ? Object.keys(applied.tenants) : scope.tenants) applied.tenants[id] = "not applied: the last run failed";
-  if (scope.ingress) applied.ingress = "not applied: the last run failed";
-  await opened.stack.importStack(exported);
+/**
+ * After a failed run, its scope is marked not applied (app/engine/recovery.ts) so that the next
+ * pgs up retries it; an interrupted run is left to the next pgs up's recovery. The run's own
+ * failure is what the operator needs to read: an error here only adds a line.
+ */
+async function forgetAfterFailure(io: Io, opened: OpenedStack, scope: ProgramScope): Promise<void> {
+  try {
+    await forgetApplied(opened, scope);
+  } catch (err) {
+    io.err(`pgs: the failed run could not be marked for a retry (${(err as Error).message.split("\n")[0]}); run pgs up --all next`);
+  }
 }
 
 /** The tenants the run built, checked through the ingress (app/ops/reachability.ts); what did not hold, with why. */

@@ -40,8 +40,12 @@ export interface ListRow {
 const same = (applied: TenantEndpoint, wanted: TenantEndpoint) =>
   (Object.keys(wanted) as (keyof TenantEndpoint)[]).every((k) => applied[k] === wanted[k]);
 
-/** "running (healthy)", "stopped" or "none", for the SERVER column. */
-const serverState = (server: LiveServer | undefined) => (server ? (server.running ? `running (${server.health})` : "stopped") : "none");
+/**
+ * "running", "running (healthy)" where the backend reports health (a pod's readiness), "stopped"
+ * or "none", for the SERVER column. A Docker tenant has no health check: `pgs status` probes it.
+ */
+const serverState = (server: LiveServer | undefined) =>
+  server ? (server.running ? (server.health === "none" ? "running" : `running (${server.health})`) : "stopped") : "none";
 
 export async function list(t: Target, io: Io, json: boolean): Promise<void> {
   const { settings, tenants, backend } = loadOffline(t);
@@ -123,6 +127,12 @@ interface TenantStatus {
   backups: "on" | "off";
 }
 
+/** The backend's health where it has one; else (a Docker tenant) what its probe and query said. */
+function liveHealth(reported: string, answering: boolean): string {
+  if (reported !== "none") return reported;
+  return answering ? "healthy" : "not answering";
+}
+
 export async function status(t: Target, io: Io, id: string | undefined, json: boolean): Promise<void> {
   const { settings, tenants, backend } = loadOffline(t);
   const chosen = id ? tenants.filter((x) => x.id === id) : tenants;
@@ -132,11 +142,13 @@ export async function status(t: Target, io: Io, id: string | undefined, json: bo
   const result: TenantStatus[] = [];
   for (const tenant of chosen) {
     const server = live.get(tenant.id);
-    const facts = server?.running ? await host.serverFacts(tenant) : { dataBytes: null, connections: null };
+    const { answering, ...facts } = server?.running
+      ? await host.serverFacts(tenant)
+      : { dataBytes: null, connections: null, answering: false };
     const last = tenant.backup ? await host.lastBackup(tenant) : null;
     result.push({
       tenant: tenant.id,
-      health: server ? (server.running ? server.health : "stopped") : "no server",
+      health: server ? (server.running ? liveHealth(server.health, answering) : "stopped") : "no server",
       uptime: server?.running ? age(Date.now() - Date.parse(server.startedAt)) : null,
       ...facts,
       lastBackup: last ? { ...last, age: age(Date.now() - Date.parse(last.at)) } : null,

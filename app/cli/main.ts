@@ -12,7 +12,7 @@ import { Writable } from "node:stream";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { findProjectDir, SOURCE_DIR, sourceFile } from "../../lib/sourceDir";
 import type { Target } from "./context";
-import { CliError, EXIT, type Io, processIo } from "./io";
+import { CliError, EXIT, exitQuietlyWhenOutputCloses, type Io, processIo } from "./io";
 
 const DEFAULT_STACK = "dev";
 /** Errors about the operator's input, printed as their message lines (no stack trace). */
@@ -351,6 +351,7 @@ function engineGone(reason: unknown): boolean {
  * as one.
  */
 export function runCommand(argv: string[]): void {
+  exitQuietlyWhenOutputCloses();
   process.on("unhandledRejection", (reason) => {
     if (engineGone(reason) || process.listenerCount("unhandledRejection") > 1) return;
     process.stderr.write(`pgs: internal error (please report it): ${(reason as Error)?.stack ?? String(reason)}\n`);

@@ -17,6 +17,7 @@ import { hostname } from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ExistingObject } from "../../backends/host";
+import type { Applied, ProgramScope } from "./scope";
 import { type OpenedStack, runCli } from "./workspace";
 
 interface LockFile {
@@ -68,12 +69,20 @@ interface PendingOperation {
   resource: { urn: string; type: string; inputs?: Record<string, unknown> };
 }
 
-/** Resolves what an interrupted run left behind; returns what it did, in words. */
+/**
+ * Resolves what an interrupted run left behind; returns what it did, in words. After an
+ * interrupted run the stack's `applied` record is not to be trusted (the program may have
+ * recorded it before the engine died), so it is cleared: this run is a full one.
+ */
 export async function recoverInterrupted(opened: OpenedStack, existing: ExistingObject): Promise<string[]> {
   const done = releaseStaleLocks(opened);
   const exported = await opened.stack.exportStack();
   const pending = (exported.deployment as { pending_operations?: PendingOperation[] }).pending_operations ?? [];
-  if (pending.length === 0) return done;
+  if (pending.length === 0) {
+    if (done.length > 0 && (await forgetApplied(opened, "all")))
+      done.push("cleared the record of what was applied: this run applies everything");
+    return done;
+  }
   const imported: PendingOperation[] = [];
   for (const op of pending.filter((p) => p.type === "creating")) {
     const found = await existing(op.resource.type, op.resource.inputs ?? {});
@@ -101,5 +110,36 @@ export async function recoverInterrupted(opened: OpenedStack, existing: Existing
     );
   }
   done.push(`refreshed the state: ${pending.length} pending operation(s) resolved`);
+  if (await forgetApplied(opened, "all")) done.push("cleared the record of what was applied: this run applies everything");
   return done;
+}
+
+interface StackResource {
+  type: string;
+  outputs?: { applied?: Applied };
+}
+
+/**
+ * After a failed run: what it was to apply (`scope`, or "all") is no longer recorded as applied,
+ * so that the next pgs up does it again. A state edit (export, import), made only when the state
+ * is at rest: an import drops pending operations and needs the lock, so after an interrupted run
+ * (a lock or pending operations left) it is left to the next pgs up, whose recovery clears the
+ * whole record. Returns whether there was a record to edit.
+ */
+export async function forgetApplied(opened: OpenedStack, scope: ProgramScope | "all"): Promise<boolean> {
+  const exported = await opened.stack.exportStack();
+  const deployment = exported.deployment as { resources?: StackResource[]; pending_operations?: unknown[] };
+  if ((deployment.pending_operations ?? []).length > 0) return false;
+  if (lockFiles(opened.environment.backendUrl, opened.stack.name).length > 0) return false;
+  const root = deployment.resources?.find((r) => r.type === "pulumi:pulumi:Stack");
+  const applied = root?.outputs?.applied;
+  if (!root?.outputs || !applied?.tenants) return false;
+  if (scope === "all") {
+    root.outputs.applied = { tenants: {} };
+  } else {
+    for (const id of scope.full ? Object.keys(applied.tenants) : scope.tenants) applied.tenants[id] = "not applied: the last run failed";
+    if (scope.ingress) applied.ingress = "not applied: the last run failed";
+  }
+  await opened.stack.importStack(exported);
+  return true;
 }

@@ -32,6 +32,8 @@ export interface RunRequest {
   all?: boolean;
   /** A tenant-scoped command: only these tenants, whatever else changed. */
   only?: string[];
+  /** The URNs in the stack's state, so that what is already there is not targeted (backends' targets). */
+  inState?: ReadonlySet<string>;
 }
 
 export async function planRun(request: RunRequest): Promise<RunPlan> {
@@ -47,19 +49,24 @@ export async function planRun(request: RunRequest): Promise<RunPlan> {
   });
   if (request.all) return full("every resource (--all)");
   if (!applied || (applied.ingress === undefined && Object.keys(applied.tenants).length === 0)) {
-    return full("every resource: the stack has no record of what was applied (a first run, or the last was a plain pulumi up)");
+    return full(
+      "every resource: the stack has no record of what was applied (a first run, the last was a plain pulumi up, or it was interrupted)",
+    );
+  }
+
+  // Every tenant's route depends on the ingress: a run that targets the ingress must build them all
+  // (the engine refuses to target a resource whose unbuilt dependents it would have to drop).
+  if (applied.ingress === undefined) {
+    return full("every resource: the ingress was not applied yet, and every tenant's route depends on it");
   }
 
   if (request.only) {
-    const ingress = applied.ingress === undefined;
-    const scope: ProgramScope = { full: false, tenants: request.only, ingress, fingerprints: current };
+    const scope: ProgramScope = { full: false, tenants: request.only, ingress: false, fingerprints: current };
     return {
       scope,
-      targets: backend.targets(scope, settings, tenants),
+      targets: backend.targets(scope, settings, tenants, request.inState),
       refresh: [],
-      reasons: [
-        `tenant${request.only.length === 1 ? "" : "s"} ${request.only.join(", ")}${ingress ? ", and the ingress (never applied)" : ""}`,
-      ],
+      reasons: [`tenant${request.only.length === 1 ? "" : "s"} ${request.only.join(", ")}`],
       nothing: false,
     };
   }
@@ -76,13 +83,26 @@ export async function planRun(request: RunRequest): Promise<RunPlan> {
     ...(changes.ingress ? ["the ingress: the stack settings or pgs changed since it was applied"] : []),
     ...(drift.ingress ? ["the ingress: not running, or its directory is gone"] : []),
   ];
-  const scope: ProgramScope = { full: false, tenants: scoped, ingress, fingerprints: current };
-  if (scoped.length === 0 && !ingress) return { scope, refresh: [], reasons, nothing: true };
+  if (scoped.length === 0 && !ingress) {
+    return { scope: { full: false, tenants: [], ingress: false, fingerprints: current }, refresh: [], reasons, nothing: true };
+  }
+  if (ingress) {
+    // As above: every route depends on the ingress. Refreshed first when it drifted.
+    const everything: ProgramScope = { full: true, tenants: all, ingress: true, fingerprints: current };
+    const drifted: ProgramScope = { full: false, tenants: drift.tenants, ingress: drift.ingress, fingerprints: current };
+    return {
+      scope: everything,
+      refresh: drift.tenants.length > 0 || drift.ingress ? backend.targets(drifted, settings, tenants, request.inState) : [],
+      reasons: [...reasons, "every tenant with it: each route depends on the ingress"],
+      nothing: false,
+    };
+  }
+  const scope: ProgramScope = { full: false, tenants: scoped, ingress: false, fingerprints: current };
   const drifted: ProgramScope = { full: false, tenants: drift.tenants, ingress: drift.ingress, fingerprints: current };
   return {
     scope,
-    targets: backend.targets(scope, settings, tenants),
-    refresh: drift.tenants.length > 0 || drift.ingress ? backend.targets(drifted, settings, tenants) : [],
+    targets: backend.targets(scope, settings, tenants, request.inState),
+    refresh: drift.tenants.length > 0 ? backend.targets(drifted, settings, tenants, request.inState) : [],
     reasons,
     nothing: false,
   };

@@ -147,15 +147,12 @@ export function dockerHost({ settings }: HostTarget): BackendHost {
     },
     async serverFacts(tenant) {
       const sql = `select pg_database_size(current_database()), (select count(*) from pg_stat_activity where datname = current_database() and backend_type = 'client backend')`;
-      const r = await docker(
-        ["exec", naming.container(tenant.id), "psql", "-X", "-At", "-U", SUPERUSER, "-d", tenant.database, "-c", sql],
-        {
-          allowFailure: true,
-        },
-      );
-      if (r.code !== 0) return { dataBytes: null, connections: null };
+      // A tenant container has no Docker health check (idle CPU): the probe a health check would run, then the query.
+      const script = `${HEALTH_PROBE.join(" ")} && exec psql -X -At -U ${SUPERUSER} -d "$1" -c "$2"`;
+      const r = await docker(["exec", naming.container(tenant.id), "sh", "-c", script, "sh", tenant.database, sql], { allowFailure: true });
+      if (r.code !== 0) return { dataBytes: null, connections: null, answering: false };
       const [size, connections] = r.stdout.trim().split("|").map(Number);
-      return { dataBytes: size, connections };
+      return { dataBytes: size, connections, answering: true };
     },
     async lastBackup(tenant) {
       const r = await docker(["logs", "--tail", "500", naming.backupContainer(tenant.id)], { allowFailure: true });

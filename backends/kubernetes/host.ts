@@ -154,9 +154,9 @@ export function kubernetesHost({ settings, projectDir }: HostTarget): BackendHos
         ],
         { allowFailure: true },
       );
-      if (r.code !== 0) return { dataBytes: null, connections: null };
+      if (r.code !== 0) return { dataBytes: null, connections: null, answering: false };
       const [size, connections] = r.stdout.trim().split("|").map(Number);
-      return { dataBytes: size, connections };
+      return { dataBytes: size, connections, answering: true };
     },
     // The newest job of the tenant's backup CronJob (scheduled or manual) that succeeded: its log line names the dump.
     async lastBackup(tenant) {

@@ -187,7 +187,9 @@ export function setTenantMajor(file: string, tenantId: string, version: number, 
   const text = readFileSync(file, "utf8");
   writeFileSync(
     file,
-    setTenantField(setTenantField(text, tenantId, ["postgres", "version"], version), tenantId, ["postgres", "upgradedFrom"], upgradedFrom),
+    inOwnLineEndings(text, (t) =>
+      setTenantField(setTenantField(t, tenantId, ["postgres", "version"], version), tenantId, ["postgres", "upgradedFrom"], upgradedFrom),
+    ),
   );
 }
 

@@ -179,3 +179,28 @@ describe("bin/pgs, the command operators run", () => {
     rmSync(dir, { recursive: true });
   });
 });
+
+test("output cut short by its reader (pgs plan | head -1): pgs exits quietly with 141, as tools killed by SIGPIPE do", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "pgs-epipe-"));
+  try {
+    writeFileSync(path.join(dir, "Pulumi.yaml"), readFileSync(path.join(ROOT, "Pulumi.yaml")));
+    // Ten tenants: a plan far longer than a pipe's 64 KiB, so a write meets the closed pipe.
+    writeFileSync(
+      path.join(dir, "tenants.yaml"),
+      `apiVersion: pgs/v1\ntenants:\n${[...Array(10).keys()].map((i) => `  - id: t${i}\n`).join("")}`,
+    );
+    const r = spawnSync(
+      "bash",
+      ["-c", `node ${JSON.stringify(path.join(ROOT, "bin", "pgs.js"))} plan | head -1; echo "pgs exit \${PIPESTATUS[0]}" >&2`],
+      {
+        cwd: dir,
+        encoding: "utf8",
+        timeout: 60_000,
+      },
+    );
+    expect(r.stdout).toMatch(/^Plan for stack dev/);
+    expect(r.stderr).toBe("pgs exit 141\n");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}, 60_000);

@@ -1,0 +1,82 @@
+/**
+ * What one pgs up hands the engine (app/engine/runPlan.ts): scoped runs target only what they
+ * build, and never a resource that tenants left unbuilt depend on (the engine refuses such a run:
+ * "will be destroyed but was not specified in --target list", met in the CLI's e2e suite).
+ */
+import * as path from "node:path";
+import { planRun, type RunRequest } from "../../../../app/engine/runPlan";
+import { fingerprints, secretCiphertexts } from "../../../../app/engine/scope";
+import type { Backend } from "../../../../backends/backend";
+import { dockerBackend } from "../../../../backends/docker";
+import { stackConfig } from "../../../../lib/project";
+import { readStackSettings } from "../../../../lib/stackSettings";
+import { resolveTenant } from "../../../../lib/tenants/tenant";
+
+const ROOT = path.resolve(__dirname, "../../../..");
+const { project, config } = stackConfig(ROOT, "unit", { postgresImage: "pgs-local/postgres:{major}" });
+const settings = readStackSettings((key) => config[`${project}:${key}`], project, "unit");
+const file = { apiVersion: "pgs/v1" as const, tenants: [] };
+const tenants = [
+  resolveTenant({ id: "acme" }, file, "pgs.example.com"),
+  resolveTenant({ id: "globex" }, file, "pgs.example.com"),
+  resolveTenant({ id: "initech", postgres: { version: 17 } }, file, "pgs.example.com"),
+];
+const IMAGE_18 = `urn:pulumi:unit::${project}::docker:index/remoteImage:RemoteImage::image-pgs-local-postgres-18`;
+
+/** The Docker backend with a host whose drift check finds what `drifted` says. */
+function backend(drifted: { tenants: string[]; ingress: boolean } = { tenants: [], ingress: false }): Backend {
+  return { ...dockerBackend, host: () => ({ drift: async () => drifted }) as unknown as ReturnType<Backend["host"]> };
+}
+
+const current = fingerprints(settings, tenants, secretCiphertexts(ROOT, "unit"));
+
+function request(over: Partial<RunRequest>): RunRequest {
+  return {
+    projectDir: ROOT,
+    settings,
+    tenants,
+    backend: backend(),
+    outputs: { applied: current },
+    inState: new Set([IMAGE_18]),
+    ...over,
+  };
+}
+
+test("a tenant-scoped run targets that tenant only, not the image its neighbours' servers already use", async () => {
+  const plan = await planRun(request({ only: ["globex"] }));
+  expect(plan.scope).toMatchObject({ full: false, tenants: ["globex"], ingress: false });
+  expect(plan.targets!.some((t) => t.includes("::globex"))).toBe(true);
+  expect(plan.targets!.some((t) => t.includes("acme") || t.includes("initech"))).toBe(false);
+  expect(plan.targets).not.toContain(IMAGE_18);
+});
+
+test("an image not yet in the state is targeted, so that the tenant's first use creates it", async () => {
+  const plan = await planRun(request({ only: ["globex"], inState: new Set() }));
+  expect(plan.targets).toContain(IMAGE_18);
+});
+
+test("nothing changed or drifted: no run at all", async () => {
+  expect((await planRun(request({}))).nothing).toBe(true);
+});
+
+test("one tenant edited: only it is built and targeted", async () => {
+  const applied = { ...current, tenants: { ...current.tenants, acme: "an older fingerprint" } };
+  const plan = await planRun(request({ outputs: { applied } }));
+  expect(plan.scope).toMatchObject({ full: false, tenants: ["acme"], ingress: false });
+  expect(plan.reasons).toEqual(["acme: edited since it was applied"]);
+});
+
+test("the ingress changed or drifted: a full run, since every tenant's route depends on it", async () => {
+  const changed = await planRun(request({ outputs: { applied: { ...current, ingress: "an older fingerprint" } } }));
+  expect(changed.scope.full).toBe(true);
+  expect(changed.targets).toBeUndefined();
+  const drifted = await planRun(request({ backend: backend({ tenants: [], ingress: true }) }));
+  expect(drifted.scope.full).toBe(true);
+  expect(drifted.targets).toBeUndefined();
+  expect(drifted.refresh.length).toBeGreaterThan(0);
+});
+
+test("a stack whose ingress was never applied gets a full run, even from a tenant-scoped command", async () => {
+  const plan = await planRun(request({ only: ["globex"], outputs: { applied: { tenants: current.tenants } } }));
+  expect(plan.scope.full).toBe(true);
+});
