@@ -114,6 +114,11 @@ export interface Drift {
   tenants: string[];
   /** The ingress is not running, or its dynamic directory is gone. */
   ingress: boolean;
+  /**
+   * Logical names of containers that exist but do not run (docker stop, docker kill): the run
+   * replaces them, since a refresh keeps a stopped container in the state as it is.
+   */
+  stopped: string[];
 }
 
 export interface BackendHost {

@@ -228,6 +228,7 @@ export async function preview(t: Target, io: Io, options: RunOptions = {}, opene
       stack.stack.preview({
         signal,
         ...(plan.targets ? { target: plan.targets } : {}),
+        ...(plan.replace.length > 0 ? { replace: plan.replace } : {}),
         ...(options.refresh ? { refresh: true } : {}),
         onEvent: (e) => {
           steps.onEvent(e);
@@ -296,6 +297,7 @@ export async function up(t: Target, io: Io, options: { yes: boolean } & RunOptio
       opened.stack.up({
         signal,
         ...(plan.targets ? { target: plan.targets } : {}),
+        ...(plan.replace.length > 0 ? { replace: plan.replace } : {}),
         ...(options.refresh ? { refresh: true } : {}),
         onEvent: (e) => {
           steps.onEvent(e);

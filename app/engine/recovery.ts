@@ -18,7 +18,7 @@ import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ExistingObject } from "../../backends/host";
 import type { Applied, ProgramScope } from "./scope";
-import { type OpenedStack, runCli } from "./workspace";
+import type { OpenedStack } from "./workspace";
 
 interface LockFile {
   pid?: number;
@@ -103,11 +103,12 @@ export async function recoverInterrupted(opened: OpenedStack, existing: Existing
     );
     await opened.stack.importStack(exported);
   }
-  const refresh = await runCli(opened, ["refresh", "--yes", "--skip-preview", "--clear-pending-creates"]);
-  if (refresh.code !== 0) {
-    throw new Error(
-      `recovering from the interrupted run failed (pulumi refresh): ${refresh.stderr.trim().split("\n").slice(-5).join("\n")}`,
-    );
+  // Through the Automation API, as every run: the plain CLI could not start the dynamic providers' host.
+  try {
+    await opened.stack.refresh({ clearPendingCreates: true });
+  } catch (err) {
+    const message = (err as Error).message.trim().split("\n").slice(-5).join("\n");
+    throw new Error(`recovering from the interrupted run failed (pulumi refresh): ${message}`);
   }
   done.push(`refreshed the state: ${pending.length} pending operation(s) resolved`);
   if (await forgetApplied(opened, "all")) done.push("cleared the record of what was applied: this run applies everything");

@@ -15,6 +15,8 @@ export interface RunPlan {
   targets?: string[];
   /** Targets to refresh before the run: what drifted, so the engine sees it gone or stopped. */
   refresh: string[];
+  /** URNs the run replaces: containers that exist but were stopped or killed out of band. */
+  replace: string[];
   /** One line per reason the run touches something, for the operator. */
   reasons: string[];
   /** Nothing changed and nothing drifted: no engine run is needed. */
@@ -44,6 +46,7 @@ export async function planRun(request: RunRequest): Promise<RunPlan> {
   const full = (reason: string): RunPlan => ({
     scope: { full: true, tenants: all, ingress: true, fingerprints: current },
     refresh: [],
+    replace: [],
     reasons: [reason],
     nothing: false,
   });
@@ -66,14 +69,16 @@ export async function planRun(request: RunRequest): Promise<RunPlan> {
       scope,
       targets: backend.targets(scope, settings, tenants, request.inState),
       refresh: [],
+      replace: [],
       reasons: [`tenant${request.only.length === 1 ? "" : "s"} ${request.only.join(", ")}`],
       nothing: false,
     };
   }
 
   const changes = changesSince(applied, current);
-  const unchanged = tenants.filter((t) => !changes.changed.includes(t.id));
-  const drift = await backend.host({ settings, projectDir: request.projectDir }).drift(unchanged);
+  // Every tenant, changed ones too: a stopped server of an edited tenant must be replaced as well.
+  const checked = await backend.host({ settings, projectDir: request.projectDir }).drift(tenants);
+  const drift = { ...checked, tenants: checked.tenants.filter((id) => !changes.changed.includes(id)) };
   const scoped = [...new Set([...changes.changed, ...changes.removed, ...drift.tenants])];
   const ingress = changes.ingress || drift.ingress;
   const reasons = [
@@ -84,8 +89,9 @@ export async function planRun(request: RunRequest): Promise<RunPlan> {
     ...(drift.ingress ? ["the ingress: not running, or its directory is gone"] : []),
   ];
   if (scoped.length === 0 && !ingress) {
-    return { scope: { full: false, tenants: [], ingress: false, fingerprints: current }, refresh: [], reasons, nothing: true };
+    return { scope: { full: false, tenants: [], ingress: false, fingerprints: current }, refresh: [], replace: [], reasons, nothing: true };
   }
+  const replace = [...(request.inState ?? [])].filter((urn) => drift.stopped.some((name) => urn.endsWith(`::${name}`)));
   if (ingress) {
     // As above: every route depends on the ingress. Refreshed first when it drifted.
     const everything: ProgramScope = { full: true, tenants: all, ingress: true, fingerprints: current };
@@ -93,6 +99,7 @@ export async function planRun(request: RunRequest): Promise<RunPlan> {
     return {
       scope: everything,
       refresh: drift.tenants.length > 0 || drift.ingress ? backend.targets(drifted, settings, tenants, request.inState) : [],
+      replace,
       reasons: [...reasons, "every tenant with it: each route depends on the ingress"],
       nothing: false,
     };
@@ -103,6 +110,7 @@ export async function planRun(request: RunRequest): Promise<RunPlan> {
     scope,
     targets: backend.targets(scope, settings, tenants, request.inState),
     refresh: drift.tenants.length > 0 ? backend.targets(drifted, settings, tenants, request.inState) : [],
+    replace,
     reasons,
     nothing: false,
   };

@@ -3,7 +3,6 @@
  * project's own program inline (no Node.js language host is needed), against the backend and
  * secrets of app/engine/environment.ts.
  */
-import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
 import type { ProgramScope } from "../../lib/programScope";
@@ -76,37 +75,4 @@ export async function selectStack(ref: StackRef): Promise<OpenedStack> {
   const { environment, cli, projectName, program, scoped, options } = await workspaceOptions(ref);
   const stack = await LocalWorkspace.selectStack({ stackName: ref.stack, projectName, program }, options);
   return { stack, environment, projectDir: ref.projectDir, cli, scope: scoped(stack) };
-}
-
-/** The environment the plain Pulumi CLI needs for this stack. */
-export function cliEnv(opened: OpenedStack): Record<string, string> {
-  return {
-    ...opened.environment.envVars,
-    ...(opened.environment.pulumiHome ? { PULUMI_HOME: opened.environment.pulumiHome } : {}),
-  };
-}
-
-/**
- * The plain Pulumi CLI on this stack, for what the Automation API does not offer (cancel, refresh
- * with imported pending creates). It never runs the program, so it needs no language host.
- */
-export function runCli(opened: OpenedStack, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      opened.cli,
-      [...args, "--stack", opened.stack.name, "--non-interactive"],
-      {
-        cwd: opened.projectDir,
-        env: { ...process.env, ...cliEnv(opened) },
-        maxBuffer: 64 * 1024 * 1024,
-      },
-      (err, stdout, stderr) => {
-        resolve({
-          code: err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : 1) : 0,
-          stdout,
-          stderr,
-        });
-      },
-    );
-  });
 }

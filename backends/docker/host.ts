@@ -59,6 +59,9 @@ async function stackObjects(kind: "ps" | "volume" | "network", stack: string): P
     });
 }
 
+/** The ingress's container, by its logical name (components/docker/traefikIngress.ts). */
+const INGRESS_CONTAINER = "ingress-traefik";
+
 export function dockerHost({ settings }: HostTarget): BackendHost {
   const { naming } = settings;
   return {
@@ -84,7 +87,12 @@ export function dockerHost({ settings }: HostTarget): BackendHost {
         ];
         return wanted.some(([present, expected]) => expected && !present);
       });
+      const checked = new Set(tenants.filter((t) => t.state === "running").map((t) => t.id));
+      const stopped = containers
+        .filter((c) => c.state !== "running" && (c.tenant === "" ? c.role === "ingress" : checked.has(c.tenant)))
+        .map((c) => (c.tenant === "" ? INGRESS_CONTAINER : `${c.tenant}-${c.role}`));
       return {
+        stopped,
         tenants: drifted.map((t) => t.id),
         ingress: !containers.some((c) => c.tenant === "" && c.role === "ingress" && c.state === "running") || !has(volumes, "", "ingress"),
       };

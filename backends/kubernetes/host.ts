@@ -69,6 +69,7 @@ export function kubernetesHost({ settings, projectDir }: HostTarget): BackendHos
           )
           .map((t) => t.id),
         ingress: !has("Deployment", undefined, "ingress"),
+        stopped: [],
       };
     },
     async serverReady(tenantId, timeoutMs) {

@@ -204,7 +204,8 @@ test("a stack lock held by a live pulumi gets an error that says so, and nothing
   // This test's own process stands in for a pulumi that is still running.
   writeFileSync(lock, JSON.stringify({ pid: process.pid, username: "test", hostname: hostname(), timestamp: new Date().toISOString() }));
   try {
-    const r = await pgs(["up", "--yes"]);
+    // --all: with nothing changed pgs up would not need the engine at all.
+    const r = await pgs(["up", "--yes", "--all"]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(
       new RegExp(`^stack ${STACK} is locked by another pulumi operation \\(the stack is currently locked by 1 lock\\(s\\)`),

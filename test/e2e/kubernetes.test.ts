@@ -212,21 +212,25 @@ test("nothing changed: a second up changes nothing, and a preview expects no cha
   note(`preview with nothing changed: ${preview.ms} ms`);
 }, 300_000);
 
-test("the start hook's detached role sync is adopted and reaped by the pod's pause process: no zombie, nothing left but postgres", async () => {
+test("the start hook's detached role sync is adopted by the pod's pause process: no zombie, nothing left but postgres and the sync's settings watcher", async () => {
   const ps = await inServer(
     "alpha",
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell script: ${p#/proc/} is its own
-    'for p in /proc/[0-9]*; do echo "${p#/proc/} $(cut -d" " -f3 "$p/stat") $(tr "\\0" " " <"$p/cmdline" | cut -c1-40)"; done',
+    'for p in /proc/[0-9]*; do echo "${p#/proc/} $(cut -d" " -f3,4 "$p/stat") $(tr "\\0" " " <"$p/cmdline" | cut -c1-60)"; done',
   );
   expect(ps.code).toBe(0);
   const processes = ps.stdout
     .trim()
     .split("\n")
     .map((l) => l.split(" "))
-    .map(([pid, state, ...cmd]) => ({ pid, state, cmd: cmd.join(" ").trim() }));
+    .map(([pid, state, ppid, ...cmd]) => ({ pid, state, ppid, cmd: cmd.join(" ").trim() }));
   expect(processes.find((p) => p.pid === "1")?.cmd).toBe("/pause");
   expect(processes.filter((p) => p.state === "Z")).toEqual([]);
-  expect(processes.filter((p) => /sync-roles|start\.sh/.test(p.cmd))).toEqual([]);
+  expect(processes.filter((p) => /start\.sh/.test(p.cmd))).toEqual([]);
+  // The sync stays as the watcher that reloads the server when the settings ConfigMap changes
+  // (the kubelet updates the mounted file; nothing signals the server): adopted by pause.
+  const syncs = processes.filter((p) => /sync-roles/.test(p.cmd) && !/sleep/.test(p.cmd));
+  expect(syncs.map((p) => p.ppid)).toEqual(["1"]);
   expect(await kubectlOk(["-n", ns("alpha"), "logs", "postgres-0", "-c", "postgres"])).toContain(
     "pgs: tenant role and password are in sync",
   );

@@ -24,7 +24,9 @@ const tenants = [
 const IMAGE_18 = `urn:pulumi:unit::${project}::docker:index/remoteImage:RemoteImage::image-pgs-local-postgres-18`;
 
 /** The Docker backend with a host whose drift check finds what `drifted` says. */
-function backend(drifted: { tenants: string[]; ingress: boolean } = { tenants: [], ingress: false }): Backend {
+function backend(
+  drifted: { tenants: string[]; ingress: boolean; stopped: string[] } = { tenants: [], ingress: false, stopped: [] },
+): Backend {
   return { ...dockerBackend, host: () => ({ drift: async () => drifted }) as unknown as ReturnType<Backend["host"]> };
 }
 
@@ -70,7 +72,7 @@ test("the ingress changed or drifted: a full run, since every tenant's route dep
   const changed = await planRun(request({ outputs: { applied: { ...current, ingress: "an older fingerprint" } } }));
   expect(changed.scope.full).toBe(true);
   expect(changed.targets).toBeUndefined();
-  const drifted = await planRun(request({ backend: backend({ tenants: [], ingress: true }) }));
+  const drifted = await planRun(request({ backend: backend({ tenants: [], ingress: true, stopped: [] }) }));
   expect(drifted.scope.full).toBe(true);
   expect(drifted.targets).toBeUndefined();
   expect(drifted.refresh.length).toBeGreaterThan(0);
@@ -79,4 +81,18 @@ test("the ingress changed or drifted: a full run, since every tenant's route dep
 test("a stack whose ingress was never applied gets a full run, even from a tenant-scoped command", async () => {
   const plan = await planRun(request({ only: ["globex"], outputs: { applied: { tenants: current.tenants } } }));
   expect(plan.scope.full).toBe(true);
+});
+
+test("a server stopped or killed out of band is refreshed and replaced (a refresh keeps a stopped container as it is)", async () => {
+  const container = `urn:pulumi:unit::${project}::pgs:docker:TenantDatabase$docker:index/container:Container::acme-postgres`;
+  const plan = await planRun(
+    request({
+      backend: backend({ tenants: ["acme"], ingress: false, stopped: ["acme-postgres"] }),
+      inState: new Set([IMAGE_18, container]),
+    }),
+  );
+  expect(plan.scope).toMatchObject({ full: false, tenants: ["acme"] });
+  expect(plan.replace).toEqual([container]);
+  expect(plan.refresh.some((t) => t.includes("::acme"))).toBe(true);
+  expect(plan.reasons).toEqual(["acme: its server or storage is not as applied (stopped, killed or deleted by hand)"]);
 });
