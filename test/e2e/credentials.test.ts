@@ -217,11 +217,10 @@ test("pgs upgrade moves a 17 tenant to 18 with the same data and password; the o
   });
   expect(await volumeExists(naming.upgradeCopyVolume("bravo", 17))).toBe(true);
   // The data volume and the config volume (settings.conf): nothing of the old server's.
-  expect(
-    (await container(stack.naming.container("bravo")))!
-      .Mounts.map((m) => `${m.Name} ${m.Destination}`)
-      .sort(),
-  ).toEqual([`${stack.naming.configVolume("bravo")} /etc/pgs`, `${stack.naming.dataVolume("bravo")} /var/lib/postgresql`]);
+  expect((await container(stack.naming.container("bravo")))!.Mounts.map((m) => `${m.Name} ${m.Destination}`).sort()).toEqual([
+    `${stack.naming.configVolume("bravo")} /etc/pgs`,
+    `${stack.naming.dataVolume("bravo")} /var/lib/postgresql`,
+  ]);
   expect(await psql(e, "select 1", { password: CUSTOM_PASSWORD })).toMatchObject({ ok: false });
 });
 

@@ -140,7 +140,9 @@ test("tenants stopped or killed out of band come back with the next up, data int
   // engine refreshes and repairs only them.
   const started = Date.now();
   const r = await stack.pgs(["up", "--yes"]);
-  note(`pgs up after docker stop + docker kill: ${Date.now() - started} ms; ${r.stdout.split("\n").find((l) => l.startsWith("This run:"))}`);
+  note(
+    `pgs up after docker stop + docker kill: ${Date.now() - started} ms; ${r.stdout.split("\n").find((l) => l.startsWith("This run:"))}`,
+  );
   expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: "" });
   for (const id of ["alpha", "bravo"]) expect(r.stdout).toContain(`${id}: its server or storage is not as applied`);
   await stack.readOutputs();
