@@ -137,6 +137,8 @@ export interface BackendHost {
   ingress(): Promise<{ name: string; health: string; startedAt: string } | undefined>;
   /** Asks a running tenant's own server (as the superuser, locally) for its size and client connections. */
   serverFacts(tenant: Tenant): Promise<ServerFacts>;
+  /** Ends the sessions of a running tenant that came through the ingress; how many it ended. */
+  terminateSessions(tenant: Tenant): Promise<number>;
   /** The newest successful scheduled or manual backup of a tenant with backups, from what ran them. */
   lastBackup(tenant: Tenant): Promise<LastBackup | null>;
   /** Where backups and servers are, for backup, backups and restore; `image` has sh, sha256sum and pg_restore. */

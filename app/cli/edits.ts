@@ -70,6 +70,19 @@ export async function applyOrSayNext(t: Target, io: Io, edited: Edited, apply: b
   return up(t, io, { yes: true, only: edited.tenants });
 }
 
+/**
+ * `--terminate` after an applied disable-access or deny: ends the tenant's sessions that came
+ * through the ingress. All of them, for deny too: behind Traefik the server sees only Traefik's
+ * address, never the client's, so it cannot tell an allowed session from a denied one.
+ */
+export async function terminateSessions(t: Target, io: Io, id: string, why: string): Promise<void> {
+  const { settings, tenants, backend } = loadOffline(t);
+  const tenant = requireTenant(tenants, id);
+  if (tenant.state !== "running") return;
+  const ended = await backend.host({ settings, projectDir: t.projectDir }).terminateSessions(tenant);
+  io.out(`Ended ${ended} open session${ended === 1 ? "" : "s"} of ${id} (${why}).`);
+}
+
 function requireTenant(tenants: Tenant[], id: string): Tenant {
   const tenant = tenants.find((x) => x.id === id);
   if (!tenant) throw new CliError(`no tenant "${id}" in the tenants file (pgs list shows them)`);

@@ -164,15 +164,30 @@ Exit codes: 0 done, 1 invalid input or failed operation, 2 usage error.`,
   state("start", "running", "set state: running (the default) for tenants; the container is created again, data kept");
   state("stop", "stopped", "set state: stopped: the container is removed, its volume and network kept");
 
-  const access = (name: string, value: "enabled" | "disabled", what: string) =>
-    root
-      .command(name)
-      .argument("<id>", "tenant id")
-      .description(what)
-      .addOption(applyOption())
-      .action(async (id: string, o) => edit((e) => e.setAccess(t(), io, id, value), o.apply));
-  access("enable-access", "enabled", "route the tenant's hostname again (access: enabled)");
-  access("disable-access", "disabled", "refuse new connections to the tenant; the server keeps running (access: disabled)");
+  const terminateOption = (what: string) => new Option("--terminate", `with --apply: then end ${what}`);
+  /** --terminate needs --apply: ended before the routing changes, the sessions would simply come back. */
+  const terminating = (o: { apply?: boolean; terminate?: boolean }) => {
+    if (o.terminate && !o.apply)
+      throw new CliError("--terminate needs --apply: the sessions are ended once the change is applied", EXIT.usage);
+    return Boolean(o.terminate);
+  };
+  root
+    .command("enable-access")
+    .argument("<id>", "tenant id")
+    .description("route the tenant's hostname again (access: enabled)")
+    .addOption(applyOption())
+    .action(async (id: string, o) => edit((e) => e.setAccess(t(), io, id, "enabled"), o.apply));
+  root
+    .command("disable-access")
+    .argument("<id>", "tenant id")
+    .description("refuse new connections to the tenant; the server and its open sessions keep running (access: disabled)")
+    .addOption(applyOption())
+    .addOption(terminateOption("the tenant's open sessions"))
+    .action(async (id: string, o) => {
+      const terminate = terminating(o);
+      await edit((e) => e.setAccess(t(), io, id, "disabled"), o.apply);
+      if (terminate) await (await import("./edits")).terminateSessions(t(), io, id, "access disabled");
+    });
 
   root
     .command("allow")
@@ -187,7 +202,12 @@ Exit codes: 0 done, 1 invalid input or failed operation, 2 usage error.`,
     .argument("<cidrs...>", "addresses or CIDRs")
     .description("remove client addresses from the tenant's allowFrom (never the last one)")
     .addOption(applyOption())
-    .action(async (id: string, cidrs: string[], o) => edit((e) => e.deny(t(), io, id, cidrs), o.apply));
+    .addOption(terminateOption("every open session of the tenant (the server cannot see client addresses behind the ingress)"))
+    .action(async (id: string, cidrs: string[], o) => {
+      const terminate = terminating(o);
+      await edit((e) => e.deny(t(), io, id, cidrs), o.apply);
+      if (terminate) await (await import("./edits")).terminateSessions(t(), io, id, "all of them: allowed clients reconnect");
+    });
 
   root
     .command("list")

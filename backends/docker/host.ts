@@ -7,7 +7,7 @@ import { execFile } from "node:child_process";
 import { docker } from "../../lib/hosts/dockerCli";
 import { LABEL } from "../../lib/naming";
 import { dumpTime, LOG_TAG, parseLogLine } from "../../lib/postgres/backup";
-import { SUPERUSER } from "../../lib/postgres/container";
+import { SUPERUSER, TERMINATE_NETWORK_SESSIONS_SQL } from "../../lib/postgres/container";
 import { HEALTH_PROBE } from "../../lib/postgres/server";
 import { type BackendHost, type ExistingObject, HostError, type HostTarget, type LiveServer } from "../host";
 import { dockerBackupHost } from "./backupHost";
@@ -152,6 +152,14 @@ export function dockerHost({ settings }: HostTarget): BackendHost {
       if (r.code !== 0) return undefined;
       const [running, health, startedAt] = r.stdout.trim().split("|");
       return { name, health: running === "true" ? health : "stopped", startedAt: running === "true" ? startedAt : "" };
+    },
+    async terminateSessions(tenant) {
+      const r = await docker(
+        ["exec", naming.container(tenant.id), "psql", "-X", "-At", "-U", SUPERUSER, "-d", "postgres", "-c", TERMINATE_NETWORK_SESSIONS_SQL],
+        { allowFailure: true },
+      );
+      if (r.code !== 0) throw new HostError(`could not end ${tenant.id}'s sessions: ${r.stderr.trim()}`);
+      return Number(r.stdout.trim());
     },
     async serverFacts(tenant) {
       const sql = `select pg_database_size(current_database()), (select count(*) from pg_stat_activity where datname = current_database() and backend_type = 'client backend')`;

@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { kubectl } from "../../lib/hosts/kubectl";
 import { KUBERNETES_OBJECTS, LABEL } from "../../lib/naming";
 import { dumpTime, LOG_TAG, parseLogLine } from "../../lib/postgres/backup";
-import { SUPERUSER } from "../../lib/postgres/container";
+import { SUPERUSER, TERMINATE_NETWORK_SESSIONS_SQL } from "../../lib/postgres/container";
 import { serverPod } from "../../lib/kubernetes/server";
 import { type BackendHost, HostError, type HostTarget, type LiveServer } from "../host";
 import { kubernetesBackupHost } from "./backupHost";
@@ -131,6 +131,31 @@ export function kubernetesHost({ settings, projectDir }: HostTarget): BackendHos
       if (!pod) return undefined;
       const { running, health, startedAt } = podHealth(pod, KUBERNETES_OBJECTS.traefik);
       return { name: `${pod.metadata.name} in namespace ${namespace}`, health: running ? health : "stopped", startedAt };
+    },
+    async terminateSessions(tenant) {
+      const r = await k.run(
+        [
+          "-n",
+          naming.tenantNamespace(tenant.id),
+          "exec",
+          serverPod(),
+          "-c",
+          KUBERNETES_OBJECTS.server,
+          "--",
+          "psql",
+          "-X",
+          "-At",
+          "-U",
+          SUPERUSER,
+          "-d",
+          "postgres",
+          "-c",
+          TERMINATE_NETWORK_SESSIONS_SQL,
+        ],
+        { allowFailure: true },
+      );
+      if (r.code !== 0) throw new HostError(`could not end ${tenant.id}'s sessions: ${r.stderr.trim()}`);
+      return Number(r.stdout.trim());
     },
     async serverFacts(tenant) {
       const sql = `select pg_database_size(current_database()), (select count(*) from pg_stat_activity where datname = current_database() and backend_type = 'client backend')`;

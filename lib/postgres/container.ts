@@ -30,3 +30,10 @@ export const HEALTHCHECK = { intervalSeconds: 5, timeoutSeconds: 5, startPeriodS
 
 /** Docker's 10 s default ends in SIGKILL and crash recovery; a fast shutdown can need longer. */
 export const STOP_TIMEOUT_SECONDS = 120;
+
+/**
+ * Ends every session that came through the network (the ingress): a tenant's clients, never the
+ * local ones pgs itself opens. Prints how many it ended.
+ */
+export const TERMINATE_NETWORK_SESSIONS_SQL =
+  "select count(pg_terminate_backend(pid)) from pg_stat_activity where backend_type = 'client backend' and client_addr is not null and pid <> pg_backend_pid()";

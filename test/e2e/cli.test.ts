@@ -8,7 +8,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { hostname, tmpdir } from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import { type Endpoint, ensureClient, psql, setCa } from "./harness/clients";
+import { type Endpoint, ensureClient, nodeClient, psql, setCa } from "./harness/clients";
 import { danglingVolumes, eventually, note, notes, volumeExists } from "./harness/facts";
 import { cleanupDocker, freePort, PGS, PROJECT_DIR, requireImages } from "./harness/stack";
 
@@ -143,8 +143,12 @@ test("both tenants answer through SNI with verify-full; globex with the password
   }
 }, 180_000);
 
-test("disable-access refuses globex at once; enable-access lets it in again", async () => {
-  await ok(["disable-access", "globex", "--apply"]);
+test("disable-access refuses globex at once; enable-access lets it in again; each touches globex only, and a full preview after them is empty", async () => {
+  const disabled = await ok(["disable-access", "globex", "--apply"]);
+  // The engine's steps, one line each ("  ~  globex-route ... updated"): every one is globex's.
+  const steps = disabled.stdout.split("\n").filter((l) => /^ {2}[~+-]/.test(l));
+  expect(steps.length).toBeGreaterThan(0);
+  expect(steps.filter((l) => !/^ {2}\S+\s+globex-/.test(l))).toEqual([]);
   const globex = await endpoint("globex");
   const refused = await psql(globex, "select 1");
   expect({ ok: refused.ok, out: refused.out }).toEqual({ ok: false, out: expect.stringMatching(PSQL_EOF) });
@@ -154,6 +158,26 @@ test("disable-access refuses globex at once; enable-access lets it in again", as
   await ok(["enable-access", "globex", "--apply"]);
   await answers(globex);
   expect(await psql(globex, "select v from kept")).toMatchObject({ ok: true, out: "globex-row" });
+  // The tenant-scoped runs left the state complete: every resource built and compared, nothing to do.
+  const full = await ok(["preview", "--all"]);
+  expect(full.stdout).toMatch(/^Preview: \d+ unchanged\.$/m);
+}, 300_000);
+
+test("disable-access --terminate ends globex's open sessions too; without it they stay", async () => {
+  const globex = await endpoint("globex");
+  const held = nodeClient(globex);
+  held.on("error", () => undefined);
+  await held.connect();
+  try {
+    const r = await ok(["disable-access", "globex", "--apply", "--terminate"]);
+    const ended = Number(/^Ended (\d+) open sessions? of globex \(access disabled\)\.$/m.exec(r.stdout)?.[1]);
+    expect(ended).toBeGreaterThanOrEqual(1);
+    await expect(held.query("select 1")).rejects.toThrow(/terminat|Connection terminated/);
+  } finally {
+    await held.end().catch(() => undefined);
+  }
+  await ok(["enable-access", "globex", "--apply"]);
+  await answers(globex);
 }, 300_000);
 
 test("stop acme: the container goes, the data stays; start acme: the rows are there", async () => {

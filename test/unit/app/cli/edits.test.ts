@@ -127,6 +127,21 @@ test("disable-access adds access: disabled; enable-access takes it away again, b
   expect(read()).toBe(ORIGINAL);
 });
 
+test("--terminate without --apply is a usage error and changes nothing: ended first, the sessions would come back", async () => {
+  for (const argv of [
+    ["disable-access", "globex", "--terminate"],
+    ["deny", "acme", "203.0.113.0/24", "--terminate"],
+  ]) {
+    const r = await pgs(...argv);
+    expect({ argv, code: r.code, err: r.err }).toEqual({
+      argv,
+      code: 2,
+      err: expect.stringContaining("--terminate needs --apply: the sessions are ended once the change is applied"),
+    });
+    expect(read()).toBe(ORIGINAL);
+  }
+});
+
 test("allow adds to allowFrom in place; deny removes, but never the last address", async () => {
   expect((await pgs("allow", "acme", "10.1.0.0/16")).code).toBe(0);
   expectOnly("[203.0.113.0/24, '198.51.100.7']", "[203.0.113.0/24, 198.51.100.7, 10.1.0.0/16]");
