@@ -1,0 +1,53 @@
+/**
+ * The Kubernetes backend's scoped targets (backends/kubernetes/index.ts): the suffix list names every
+ * resource the components register for a tenant, and a tenant's targets match its own resources
+ * only (never those of a tenant whose id it prefixes), nor the ingress's.
+ */
+import { KUBERNETES_TENANT_SUFFIXES, kubernetesBackend } from "../../../../backends/kubernetes";
+import { stackConfig } from "../../../../lib/project";
+import { readStackSettings } from "../../../../lib/stackSettings";
+import { Graph, plan, ROOT, STACK, tenantsYaml } from "../../helpers/program";
+
+const K8S = { backend: "kubernetes", kubeconfig: "clusters/prod.kubeconfig", publishAddress: "10.88.0.1" };
+// Every kind of resource a tenant can have here: an allowlist, backups, and a neighbour whose id starts with acme's.
+const TENANTS = tenantsYaml("  - id: acme\n    allowFrom: [10.0.0.0/8]\n    backup: { every: 24h, keep: 3 }\n  - id: acme-2\n    backup: { every: 24h, keep: 3 }");
+
+/** Pulumi's URN globs (pkg/resource/deploy/deployment.go): `**` matches anything, `*` anything but `:`. */
+function glob(pattern: string): RegExp {
+  const part = (p: string) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[^:]*");
+  return new RegExp(`^${pattern.split("**").map(part).join(".*")}$`);
+}
+
+let graph: Graph;
+beforeAll(async () => {
+  graph = new Graph(await plan({ tenants: TENANTS, config: K8S }));
+}, 120_000);
+
+const descendants = (id: string) => {
+  const root = graph.resources.find((r) => r.type === "pgs:kubernetes:TenantDatabase" && r.name === id)!;
+  const under = (urn: string | undefined): boolean =>
+    !!urn && (urn === root.urn || under(graph.resources.find((r) => r.urn === urn)?.parent));
+  return graph.resources.filter((r) => r.urn !== root.urn && under(r.parent));
+};
+
+test("the suffix list is exactly the names of what a tenant with backups registers (off-site copies run on Docker only)", () => {
+  const names = descendants("acme").map((r) => r.name);
+  const suffixes = new Set(names.filter((n) => n.startsWith("acme-")).map((n) => n.slice("acme-".length)));
+  // Components nested in the tenant carry its id as their own name.
+  expect(names.filter((n) => !n.startsWith("acme-")).every((n) => n === "acme")).toBe(true);
+  expect([...suffixes].sort()).toEqual([...KUBERNETES_TENANT_SUFFIXES].sort());
+});
+
+test("acme's targets match every resource of acme, none of acme-2's and none of the ingress's", () => {
+  const { project, config } = stackConfig(ROOT, STACK, K8S);
+  const settings = readStackSettings((key) => config[`${project}:${key}`], project, STACK);
+  const patterns = kubernetesBackend
+    .targets({ full: false, tenants: ["acme"], ingress: false, fingerprints: { tenants: {}, ingress: "" } }, settings, [])
+    .map(glob);
+  const matched = (urn: string) => patterns.some((p) => p.test(urn));
+  const acme = graph.resources.filter((r) => r.type === "pgs:kubernetes:TenantDatabase" && r.name === "acme");
+  for (const r of [...acme, ...descendants("acme")]) expect({ urn: r.urn, matched: matched(r.urn) }).toEqual({ urn: r.urn, matched: true });
+  const others = graph.resources.filter((r) => !acme.includes(r) && !descendants("acme").includes(r));
+  expect(others.filter((r) => matched(r.urn)).map((r) => r.urn)).toEqual([]);
+  expect(others.some((r) => r.name.startsWith("acme-2"))).toBe(true);
+});
