@@ -7,6 +7,7 @@ import { DOCKER_TENANT_SUFFIXES, dockerBackend } from "../../../../backends/dock
 import { stackConfig } from "../../../../lib/project";
 import { readStackSettings } from "../../../../lib/stackSettings";
 import { Graph, plan, ROOT, STACK, tenantsYaml } from "../../helpers/program";
+import { urnGlob } from "../../helpers/urnGlob";
 
 const S3 = {
   backupS3Endpoint: "http://s3.internal:8333",
@@ -17,12 +18,6 @@ const S3 = {
 const S3_SECRETS = { backupS3AccessKeyId: "AKIDEXAMPLE", backupS3SecretAccessKey: "s3-Secret-Key-Example-123" };
 // Every kind of resource a tenant can have: backups with an off-site copy, and a neighbour whose id starts with acme's.
 const TENANTS = tenantsYaml("  - id: acme\n    backup: { every: 24h, keep: 3 }\n  - id: acme-2\n    backup: { every: 24h, keep: 3 }");
-
-/** Pulumi's URN globs (pkg/resource/deploy/deployment.go): `**` matches anything, `*` anything but `:`. */
-function glob(pattern: string): RegExp {
-  const part = (p: string) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[^:]*");
-  return new RegExp(`^${pattern.split("**").map(part).join(".*")}$`);
-}
 
 let graph: Graph;
 beforeAll(async () => {
@@ -49,7 +44,7 @@ test("acme's targets match every resource of acme, none of acme-2's and none of 
   const settings = readStackSettings((key) => config[`${project}:${key}`], project, STACK);
   const patterns = dockerBackend
     .targets({ full: false, tenants: ["acme"], ingress: false, fingerprints: { tenants: {}, ingress: "" } }, settings, [])
-    .map(glob);
+    .map(urnGlob);
   const matched = (urn: string) => patterns.some((p) => p.test(urn));
   const acme = graph.resources.filter((r) => r.type === "pgs:docker:TenantDatabase" && r.name === "acme");
   for (const r of [...acme, ...descendants("acme")]) expect({ urn: r.urn, matched: matched(r.urn) }).toEqual({ urn: r.urn, matched: true });

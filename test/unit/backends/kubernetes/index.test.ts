@@ -7,16 +7,13 @@ import { KUBERNETES_TENANT_SUFFIXES, kubernetesBackend } from "../../../../backe
 import { stackConfig } from "../../../../lib/project";
 import { readStackSettings } from "../../../../lib/stackSettings";
 import { Graph, plan, ROOT, STACK, tenantsYaml } from "../../helpers/program";
+import { urnGlob } from "../../helpers/urnGlob";
 
 const K8S = { backend: "kubernetes", kubeconfig: "clusters/prod.kubeconfig", publishAddress: "10.88.0.1" };
 // Every kind of resource a tenant can have here: an allowlist, backups, and a neighbour whose id starts with acme's.
-const TENANTS = tenantsYaml("  - id: acme\n    allowFrom: [10.0.0.0/8]\n    backup: { every: 24h, keep: 3 }\n  - id: acme-2\n    backup: { every: 24h, keep: 3 }");
-
-/** Pulumi's URN globs (pkg/resource/deploy/deployment.go): `**` matches anything, `*` anything but `:`. */
-function glob(pattern: string): RegExp {
-  const part = (p: string) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[^:]*");
-  return new RegExp(`^${pattern.split("**").map(part).join(".*")}$`);
-}
+const TENANTS = tenantsYaml(
+  "  - id: acme\n    allowFrom: [10.0.0.0/8]\n    backup: { every: 24h, keep: 3 }\n  - id: acme-2\n    backup: { every: 24h, keep: 3 }",
+);
 
 let graph: Graph;
 beforeAll(async () => {
@@ -43,7 +40,7 @@ test("acme's targets match every resource of acme, none of acme-2's and none of 
   const settings = readStackSettings((key) => config[`${project}:${key}`], project, STACK);
   const patterns = kubernetesBackend
     .targets({ full: false, tenants: ["acme"], ingress: false, fingerprints: { tenants: {}, ingress: "" } }, settings, [])
-    .map(glob);
+    .map(urnGlob);
   const matched = (urn: string) => patterns.some((p) => p.test(urn));
   const acme = graph.resources.filter((r) => r.type === "pgs:kubernetes:TenantDatabase" && r.name === "acme");
   for (const r of [...acme, ...descendants("acme")]) expect({ urn: r.urn, matched: matched(r.urn) }).toEqual({ urn: r.urn, matched: true });
