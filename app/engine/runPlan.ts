@@ -5,6 +5,7 @@
  * changed or drifted. A full run when asked (`--all`), or when the stack has no record.
  */
 import type { Backend } from "../../backends/backend";
+import type { Drift } from "../../backends/host";
 import type { StackSettings } from "../../lib/stackSettings";
 import type { Tenant } from "../../lib/tenants/tenant";
 import { type Applied, appliedRecord, changesSince, fingerprints, type ProgramScope, secretCiphertexts } from "./scope";
@@ -38,82 +39,88 @@ export interface RunRequest {
   inState?: ReadonlySet<string>;
 }
 
+/** What drifted on the host, for the tenants the state has (a tenant never applied has nothing to drift). */
+async function hostDrift(request: RunRequest): Promise<Drift> {
+  const inState = request.inState;
+  if (!inState || inState.size === 0) return { tenants: [], ingress: false, stopped: [] };
+  const urns = [...inState];
+  const known = request.tenants.filter((t) => urns.some((urn) => urn.endsWith(`::${t.id}`)));
+  const drift = await request.backend.host({ settings: request.settings, projectDir: request.projectDir }).drift(known);
+  const ingressKnown = urns.some((urn) => urn.endsWith("::ingress"));
+  return { ...drift, ingress: drift.ingress && ingressKnown };
+}
+
 export async function planRun(request: RunRequest): Promise<RunPlan> {
   const { settings, tenants, backend } = request;
   const current = fingerprints(settings, tenants, secretCiphertexts(request.projectDir, settings.stack));
   const all = tenants.map((t) => t.id);
   const applied = appliedRecord(request.outputs?.applied);
-  const full = (reason: string): RunPlan => ({
+  // One listing of the host, whatever the run: what drifted is refreshed first, and a container
+  // stopped or killed out of band is replaced (a refresh keeps a stopped container as it is).
+  const drift = await hostDrift(request);
+  const drifted: ProgramScope = { full: false, tenants: drift.tenants, ingress: drift.ingress, fingerprints: current };
+  const refresh = drift.tenants.length > 0 || drift.ingress ? backend.targets(drifted, settings, tenants, request.inState) : [];
+  const replace = [...(request.inState ?? [])].filter((urn) => drift.stopped.some((name) => urn.endsWith(`::${name}`)));
+  const driftReasons = [
+    ...drift.tenants.map((id) => `${id}: its server or storage is not as applied (stopped, killed or deleted by hand)`),
+    ...(drift.ingress ? ["the ingress: not running, or its directory is gone"] : []),
+  ];
+  const full = (reasons: string[]): RunPlan => ({
     scope: { full: true, tenants: all, ingress: true, fingerprints: current },
-    refresh: [],
-    replace: [],
-    reasons: [reason],
+    refresh,
+    replace,
+    reasons: [...reasons, ...driftReasons],
     nothing: false,
   });
-  if (request.all) return full("every resource (--all)");
+  if (request.all) return full(["every resource (--all)"]);
   if (!applied || (applied.ingress === undefined && Object.keys(applied.tenants).length === 0)) {
-    return full(
+    return full([
       "every resource: the stack has no record of what was applied (a first run, the last was a plain pulumi up, or it was interrupted)",
-    );
+    ]);
   }
-
   // Every tenant's route depends on the ingress: a run that targets the ingress must build them all
   // (the engine refuses to target a resource whose unbuilt dependents it would have to drop).
   if (applied.ingress === undefined) {
-    return full("every resource: the ingress was not applied yet, and every tenant's route depends on it");
+    return full(["every resource: the ingress was not applied yet, and every tenant's route depends on it"]);
   }
 
   if (request.only) {
+    // A tenant-scoped command: that tenant, repaired too if it drifted; nothing else.
     const scope: ProgramScope = { full: false, tenants: request.only, ingress: false, fingerprints: current };
+    const own = (urn: string) => request.only!.some((id) => urn.includes(`::${id}-`) || urn.endsWith(`::${id}`));
+    const ownDrift: ProgramScope = { ...drifted, tenants: drift.tenants.filter((id) => request.only!.includes(id)), ingress: false };
     return {
       scope,
       targets: backend.targets(scope, settings, tenants, request.inState),
-      refresh: [],
-      replace: [],
+      refresh: ownDrift.tenants.length > 0 ? backend.targets(ownDrift, settings, tenants, request.inState) : [],
+      replace: replace.filter(own),
       reasons: [`tenant${request.only.length === 1 ? "" : "s"} ${request.only.join(", ")}`],
       nothing: false,
     };
   }
 
   const changes = changesSince(applied, current);
-  // Every tenant, changed ones too: a stopped server of an edited tenant must be replaced as well.
-  const checked = await backend.host({ settings, projectDir: request.projectDir }).drift(tenants);
-  const drift = { ...checked, tenants: checked.tenants.filter((id) => !changes.changed.includes(id)) };
   const scoped = [...new Set([...changes.changed, ...changes.removed, ...drift.tenants])];
-  const ingress = changes.ingress || drift.ingress;
   const reasons = [
     ...changes.changed.map((id) => `${id}: ${id in applied.tenants ? "edited" : "new"} since it was applied`),
     ...changes.removed.map((id) => `${id}: removed from the file`),
-    ...drift.tenants.map((id) => `${id}: its server or storage is not as applied (stopped, killed or deleted by hand)`),
+    ...driftReasons.filter((r) => !changes.changed.some((id) => r.startsWith(`${id}: `))),
     ...(changes.ingress ? ["the ingress: the stack settings or pgs changed since it was applied"] : []),
-    ...(drift.ingress ? ["the ingress: not running, or its directory is gone"] : []),
   ];
-  if (scoped.length === 0 && !ingress) {
+  if (scoped.length === 0 && !changes.ingress && !drift.ingress) {
     return { scope: { full: false, tenants: [], ingress: false, fingerprints: current }, refresh: [], replace: [], reasons, nothing: true };
   }
-  const replace = [...(request.inState ?? [])].filter((urn) => drift.stopped.some((name) => urn.endsWith(`::${name}`)));
-  if (ingress) {
-    // As above: every route depends on the ingress. Refreshed first when it drifted.
-    const everything: ProgramScope = { full: true, tenants: all, ingress: true, fingerprints: current };
-    const drifted: ProgramScope = { full: false, tenants: drift.tenants, ingress: drift.ingress, fingerprints: current };
+  if (changes.ingress || drift.ingress) {
     return {
-      scope: everything,
-      refresh: drift.tenants.length > 0 || drift.ingress ? backend.targets(drifted, settings, tenants, request.inState) : [],
+      scope: { full: true, tenants: all, ingress: true, fingerprints: current },
+      refresh,
       replace,
       reasons: [...reasons, "every tenant with it: each route depends on the ingress"],
       nothing: false,
     };
   }
   const scope: ProgramScope = { full: false, tenants: scoped, ingress: false, fingerprints: current };
-  const drifted: ProgramScope = { full: false, tenants: drift.tenants, ingress: drift.ingress, fingerprints: current };
-  return {
-    scope,
-    targets: backend.targets(scope, settings, tenants, request.inState),
-    refresh: drift.tenants.length > 0 ? backend.targets(drifted, settings, tenants, request.inState) : [],
-    replace,
-    reasons,
-    nothing: false,
-  };
+  return { scope, targets: backend.targets(scope, settings, tenants, request.inState), refresh, replace, reasons, nothing: false };
 }
 
 export type { Applied };

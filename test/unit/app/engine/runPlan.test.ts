@@ -22,6 +22,8 @@ const tenants = [
   resolveTenant({ id: "initech", postgres: { version: 17 } }, file, "pgs.example.com"),
 ];
 const IMAGE_18 = `urn:pulumi:unit::${project}::docker:index/remoteImage:RemoteImage::image-pgs-local-postgres-18`;
+const INGRESS = `urn:pulumi:unit::${project}::pgs:docker:TraefikIngress::ingress`;
+const COMPONENTS = ["acme", "globex", "initech"].map((id) => `urn:pulumi:unit::${project}::pgs:docker:TenantDatabase::${id}`);
 
 /** The Docker backend with a host whose drift check finds what `drifted` says. */
 function backend(
@@ -39,7 +41,7 @@ function request(over: Partial<RunRequest>): RunRequest {
     tenants,
     backend: backend(),
     outputs: { applied: current },
-    inState: new Set([IMAGE_18]),
+    inState: new Set([IMAGE_18, INGRESS, ...COMPONENTS]),
     ...over,
   };
 }
@@ -53,7 +55,7 @@ test("a tenant-scoped run targets that tenant only, not the image its neighbours
 });
 
 test("an image not yet in the state is targeted, so that the tenant's first use creates it", async () => {
-  const plan = await planRun(request({ only: ["globex"], inState: new Set() }));
+  const plan = await planRun(request({ only: ["globex"], inState: new Set([INGRESS, ...COMPONENTS]) }));
   expect(plan.targets).toContain(IMAGE_18);
 });
 
@@ -95,4 +97,25 @@ test("a server stopped or killed out of band is refreshed and replaced (a refres
   expect(plan.replace).toEqual([container]);
   expect(plan.refresh.some((t) => t.includes("::acme"))).toBe(true);
   expect(plan.reasons).toEqual(["acme: its server or storage is not as applied (stopped, killed or deleted by hand)"]);
+});
+
+test("a full run (no record: the last was a plain pulumi up) still repairs what drifted", async () => {
+  const container = `urn:pulumi:unit::${project}::pgs:docker:TenantDatabase$docker:index/container:Container::acme-postgres`;
+  const plan = await planRun(
+    request({
+      outputs: undefined,
+      backend: backend({ tenants: ["acme"], ingress: false, stopped: ["acme-postgres"] }),
+      inState: new Set([IMAGE_18, INGRESS, ...COMPONENTS, container]),
+    }),
+  );
+  expect(plan.scope.full).toBe(true);
+  expect(plan.replace).toEqual([container]);
+  expect(plan.refresh.some((t) => t.includes("::acme"))).toBe(true);
+});
+
+test("a first run has nothing in the state to drift: no host listing matters", async () => {
+  const plan = await planRun(
+    request({ outputs: undefined, backend: backend({ tenants: ["acme"], ingress: true, stopped: ["acme-postgres"] }), inState: new Set() }),
+  );
+  expect({ refresh: plan.refresh, replace: plan.replace }).toEqual({ refresh: [], replace: [] });
 });
