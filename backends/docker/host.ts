@@ -162,7 +162,7 @@ export function dockerHost({ settings }: HostTarget): BackendHost {
       return Number(r.stdout.trim());
     },
     async serverFacts(tenant) {
-      const sql = `select pg_database_size(current_database()), (select count(*) from pg_stat_activity where datname = current_database() and backend_type = 'client backend')`;
+      const sql = `select pg_database_size(current_database()), (select count(*) from pg_stat_activity where datname = current_database() and backend_type = 'client backend' and pid <> pg_backend_pid())`;
       // A tenant container has no Docker health check (idle CPU): the probe a health check would run, then the query.
       const script = `${HEALTH_PROBE.join(" ")} && exec psql -X -At -U ${SUPERUSER} -d "$1" -c "$2"`;
       const r = await docker(["exec", naming.container(tenant.id), "sh", "-c", script, "sh", tenant.database, sql], { allowFailure: true });

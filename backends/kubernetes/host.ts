@@ -158,7 +158,7 @@ export function kubernetesHost({ settings, projectDir }: HostTarget): BackendHos
       return Number(r.stdout.trim());
     },
     async serverFacts(tenant) {
-      const sql = `select pg_database_size(current_database()), (select count(*) from pg_stat_activity where datname = current_database() and backend_type = 'client backend')`;
+      const sql = `select pg_database_size(current_database()), (select count(*) from pg_stat_activity where datname = current_database() and backend_type = 'client backend' and pid <> pg_backend_pid())`;
       const r = await k.run(
         [
           "-n",

@@ -1,5 +1,5 @@
 /**
- * End to end, scenario j of pgs.test.ts on a stack of its own: the Docker engine itself is
+ * End to end, on a stack of its own (beside pgs.test.ts's, it would stop their shared engine): the Docker engine itself is
  * restarted, and every running tenant and Traefik come back by their restart policy with their
  * data. It stops the Docker engine every other suite uses, so it runs alone, after them
  * (test/e2e/run.sh: its own jest run, jest.dockerd.config.js).
@@ -10,7 +10,7 @@ import { ensureClient, type Endpoint, nodeQuery, type Outcome, psql, run } from 
 import { container, eventually, note, notes, sleep } from "./harness/facts";
 import { freePort, PROJECT_DIR, type TenantEntry, tenantsYaml, TestStack } from "./harness/stack";
 
-/** The tenants as pgs.test.ts's scenarios leave them for j: alpha 18 with its settings and memory, bravo and echo 17, charlie's allowFrom. */
+/** The tenants as pgs.test.ts's tests leave them: alpha 18 with its settings and memory, bravo and echo 17, charlie's allowFrom. */
 const TENANTS: TenantEntry[] = [
   { id: "alpha", postgres: { settings: { work_mem: "8MB", shared_buffers: "24MB" } }, resources: { memory: "320Mi" } },
   { id: "bravo", postgres: { version: 17 } },
@@ -55,7 +55,7 @@ afterAll(async () => {
   await stack?.dispose();
 }, 180_000);
 
-test("j: dockerd restarted → every running tenant and Traefik come back (unless-stopped) and accept connections", async () => {
+test("dockerd restarted → every running tenant and Traefik come back (unless-stopped) and accept connections", async () => {
   const tenants = ["alpha", "bravo", "charlie", "echo"];
   const pid = Number(readFileSync("/var/run/docker.pid", "utf8").trim());
   const started = Date.now();
