@@ -27,15 +27,25 @@ export const PROJECT_DIR = SOURCE_DIR;
 /** The `pgs` command as operators run it. */
 export const PGS = path.join(SOURCE_DIR, "bin", "pgs");
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
   });
+}
+
+/**
+ * A free port for a stack's Traefik, below the kernel's ephemeral range (32768-60999): a port
+ * from that range can be taken, before Traefik binds it, by any outgoing connection or by the
+ * engine's own gRPC listeners of a suite running beside (seen: Traefik never healthy).
+ */
+export async function freePort(): Promise<number> {
+  for (let i = 0; i < 200; i++) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    if (await bindable(port)) return port;
+  }
+  throw new Error("e2e: no free port in 20000-31999");
 }
 
 export type TenantEntry = Record<string, unknown> & { id: string };
