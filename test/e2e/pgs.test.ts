@@ -379,7 +379,7 @@ test("a tenant stopped out of band — clients get an error fast (traefik#9929)"
   await stack.converged();
 }, 240_000);
 
-test("a paused tenant: a client with connect_timeout=5 fails within ~6 s; Traefik keeps routing to it (only a pause event); a client with no timeout gets its answer once unpaused", async () => {
+test("a paused tenant: a client with connect_timeout=5 fails within ~6 s, no new connection is answered or hangs past its timeout (only a pause event); a client with no timeout settles at the latest once unpaused", async () => {
   const alpha = stack.endpoint("alpha");
   const name = stack.naming.container("alpha");
   await docker.getContainer(name).pause();
@@ -390,18 +390,22 @@ test("a paused tenant: a client with connect_timeout=5 fails within ~6 s; Traefi
     const n = await nodeQuery(alpha, "select 1", { connectTimeoutMs: 5000 });
     const p = await psql(alpha, "select 1", { params: { connect_timeout: "5" } });
     note(
-      `i (paused): node connectionTimeoutMillis=5000 → ${n.ms} ms "${n.out}"; psql connect_timeout=5 → ${p.ms} ms "${p.out.replace(/^psql: error: /, "")}"`,
+      `paused: node connectionTimeoutMillis=5000 → ${n.ms} ms "${n.out}"; psql connect_timeout=5 → ${p.ms} ms "${p.out.replace(/^psql: error: /, "")}"`,
     );
     expect(n.ok).toBe(false);
     expect(n.ms).toBeLessThan(6500);
     expect(p.ok).toBe(false);
     expect(p.ms).toBeLessThan(6500);
 
-    // Traefik re-reads containers only on start and die events (tenants have no Docker health check);
-    // Docker emits only "pause", so Traefik keeps routing to a paused tenant.
+    // Whether Traefik keeps routing to a paused tenant is its docker provider's business (it may
+    // re-list on the pause event and drop the paused container's service, or not: both seen
+    // here). What holds either way: no new connection is answered, none hangs past its client
+    // timeout, and Docker says pause, not die.
     let dropped: number | undefined;
+    const probes: Outcome[] = [];
     while (Date.now() - pausedAt < 20_000) {
       const r = await nodeQuery(alpha, "select 1", { connectTimeoutMs: 2000 });
+      probes.push(r);
       if (!r.ok && NODE_EOF.test(r.out)) {
         dropped = Date.now() - pausedAt;
         break;
@@ -412,22 +416,26 @@ test("a paused tenant: a client with connect_timeout=5 fails within ~6 s; Traefi
       .filter((e) => e.name === name)
       .map((e) => e.Action);
     note(
-      `i (paused): Traefik ${dropped === undefined ? "still routed to the paused tenant after 20 s" : `stopped routing ${dropped} ms after the pause`}` +
+      `paused: Traefik ${dropped === undefined ? "still routed to the paused tenant after 20 s" : `stopped routing ${dropped} ms after the pause`}` +
         ` (events: ${events.join(", ")})`,
     );
-    expect(dropped).toBeUndefined();
+    expect(probes.filter((r) => r.ok)).toEqual([]);
+    expect(Math.max(...probes.map((r) => r.ms))).toBeLessThan(3000);
     expect(events).toContain("pause");
     expect(events).not.toContain("die");
     const settled = await Promise.race([unbounded, sleep(100).then(() => undefined)]);
     note(
-      `i (paused): a client with no timeout ${settled ? `got "${settled.out}" after ${settled.at} ms` : `was still waiting after ${Date.now() - pausedAt} ms`}`,
+      `paused: a client with no timeout ${settled ? `got "${settled.out}" after ${settled.at} ms` : `was still waiting after ${Date.now() - pausedAt} ms`}`,
     );
     await docker.getContainer(name).unpause();
+    const unpausedAt = Date.now() - pausedAt;
     const late = await unbounded;
-    expect(late).toMatchObject({ ok: true, out: "1" });
+    // Its connection was made before anything changed: once the server runs again it is answered
+    // (or, had Traefik let go of it, told so); it does not hang.
+    expect(late.at - unpausedAt).toBeLessThan(10_000);
     if (!settled)
       note(
-        `i (paused): that client then got ${late.ok ? "its answer" : `"${late.out}"`} ${late.at} ms after the pause (unpaused at ${Date.now() - pausedAt} ms)`,
+        `paused: that client then got ${late.ok ? "its answer" : `"${late.out}"`} ${late.at} ms after the pause (unpaused at ${Date.now() - pausedAt} ms)`,
       );
   } finally {
     if ((await container(name))?.State.Paused) await docker.getContainer(name).unpause();
