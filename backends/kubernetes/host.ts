@@ -8,6 +8,7 @@ import { kubectl } from "../../lib/hosts/kubectl";
 import { KUBERNETES_OBJECTS, LABEL } from "../../lib/naming";
 import { dumpTime, LOG_TAG, parseLogLine } from "../../lib/postgres/backup";
 import { SUPERUSER, TERMINATE_NETWORK_SESSIONS_SQL } from "../../lib/postgres/container";
+import type { Tenant } from "../../lib/tenants/tenant";
 import { serverPod } from "../../lib/kubernetes/server";
 import { type BackendHost, HostError, type HostTarget, type LiveServer } from "../host";
 import { kubernetesBackupHost } from "./backupHost";
@@ -44,6 +45,22 @@ export function kubernetesHost({ settings, projectDir }: HostTarget): BackendHos
     if (r.code !== 0) throw new HostError(`cannot ask the cluster (kubectl ${args.join(" ")}): ${r.stderr.trim().split("\n").pop()}`);
     return JSON.parse(r.stdout) as T;
   };
+  /** `sql` run by the superuser in the tenant's own server container, over its local socket. */
+  const superuserQuery = (tenant: Tenant, database: string, sql: string) =>
+    k.run(
+      ["-n", naming.tenantNamespace(tenant.id), "exec", serverPod(), "-c", KUBERNETES_OBJECTS.server, "--"].concat([
+        "psql",
+        "-X",
+        "-At",
+        "-U",
+        SUPERUSER,
+        "-d",
+        database,
+        "-c",
+        sql,
+      ]),
+      { allowFailure: true },
+    );
   return {
     // The cluster restarts pods by itself: what drifts is what was deleted by hand.
     async drift(tenants) {
@@ -133,53 +150,13 @@ export function kubernetesHost({ settings, projectDir }: HostTarget): BackendHos
       return { name: `${pod.metadata.name} in namespace ${namespace}`, health: running ? health : "stopped", startedAt };
     },
     async terminateSessions(tenant) {
-      const r = await k.run(
-        [
-          "-n",
-          naming.tenantNamespace(tenant.id),
-          "exec",
-          serverPod(),
-          "-c",
-          KUBERNETES_OBJECTS.server,
-          "--",
-          "psql",
-          "-X",
-          "-At",
-          "-U",
-          SUPERUSER,
-          "-d",
-          "postgres",
-          "-c",
-          TERMINATE_NETWORK_SESSIONS_SQL,
-        ],
-        { allowFailure: true },
-      );
+      const r = await superuserQuery(tenant, "postgres", TERMINATE_NETWORK_SESSIONS_SQL);
       if (r.code !== 0) throw new HostError(`could not end ${tenant.id}'s sessions: ${r.stderr.trim()}`);
       return Number(r.stdout.trim());
     },
     async serverFacts(tenant) {
       const sql = `select pg_database_size(current_database()), (select count(*) from pg_stat_activity where datname = current_database() and backend_type = 'client backend' and pid <> pg_backend_pid())`;
-      const r = await k.run(
-        [
-          "-n",
-          naming.tenantNamespace(tenant.id),
-          "exec",
-          serverPod(),
-          "-c",
-          KUBERNETES_OBJECTS.server,
-          "--",
-          "psql",
-          "-X",
-          "-At",
-          "-U",
-          SUPERUSER,
-          "-d",
-          tenant.database,
-          "-c",
-          sql,
-        ],
-        { allowFailure: true },
-      );
+      const r = await superuserQuery(tenant, tenant.database, sql);
       if (r.code !== 0) return { dataBytes: null, connections: null, answering: false };
       const [size, connections] = r.stdout.trim().split("|").map(Number);
       return { dataBytes: size, connections, answering: true };

@@ -138,6 +138,13 @@ export class Graph {
     return this.resources.filter((r) => r.parent === parent.urn);
   }
 
+  /** Everything registered under `root`, at any depth. */
+  descendantsOf(root: RecordedResource): RecordedResource[] {
+    const under = (urn: string | undefined): boolean =>
+      !!urn && (urn === root.urn || under(this.resources.find((r) => r.urn === urn)?.parent));
+    return this.resources.filter((r) => r.urn !== root.urn && under(r.parent));
+  }
+
   /** Every resource below `parent`, at any depth. */
   subtree(parent: RecordedResource): RecordedResource[] {
     const below = this.childrenOf(parent);

@@ -20,12 +20,8 @@ beforeAll(async () => {
   graph = new Graph(await plan({ tenants: TENANTS, config: K8S }));
 }, 120_000);
 
-const descendants = (id: string) => {
-  const root = graph.resources.find((r) => r.type === "pgs:kubernetes:TenantDatabase" && r.name === id)!;
-  const under = (urn: string | undefined): boolean =>
-    !!urn && (urn === root.urn || under(graph.resources.find((r) => r.urn === urn)?.parent));
-  return graph.resources.filter((r) => r.urn !== root.urn && under(r.parent));
-};
+const tenantComponent = (id: string) => graph.resources.find((r) => r.type === "pgs:kubernetes:TenantDatabase" && r.name === id)!;
+const descendants = (id: string) => graph.descendantsOf(tenantComponent(id));
 
 test("the suffix list is exactly the names of what a tenant with backups registers (off-site copies run on Docker only)", () => {
   const names = descendants("acme").map((r) => r.name);
