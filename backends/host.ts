@@ -43,6 +43,8 @@ export interface LiveServer {
 export interface ServerFacts {
   dataBytes: number | null;
   connections: number | null;
+  /** The tenant's storage limit and what its volumes use of it; null without a limit. */
+  storage: { sizeBytes: number; usedBytes: number } | null;
   /** The server passed its own health probe (roles synced, accepting) and answered the query. */
   answering: boolean;
 }

@@ -51,6 +51,8 @@ export interface StackSettings {
   certificateNames: string[];
   /** Off-host copies of tenant backups; absent when no endpoint is configured. */
   backupS3?: BackupS3Settings;
+  /** Docker: the folder of the size-limited filesystems of tenants with `resources.storage`. */
+  storageDir: string;
 }
 
 /** The S3-compatible target of off-host backup copies; its credentials are secret config (SECRET_KEYS). */
@@ -155,6 +157,8 @@ export function readStackSettings(read: ConfigReader, project: string, stack: st
     }
   }
   const traefikImage = text("traefikImage");
+  const storageDir = text("storageDir");
+  check(storageDir.startsWith("/") && !storageDir.split("/").includes(".."), "storageDir", "must be an absolute path without ..");
 
   const backend = text("backend") as Backend;
   check(BACKENDS.includes(backend), "backend", "must be docker or kubernetes");
@@ -202,6 +206,7 @@ export function readStackSettings(read: ConfigReader, project: string, stack: st
     naming: new Naming(stack, prefix),
     ingress,
     traefikImage,
+    storageDir,
     postgresImage: (major) => overrides[String(major)] ?? template.replaceAll("{major}", String(major)),
     customPostgresImage: (major) => overrides[String(major)] !== undefined,
     certificate,

@@ -95,6 +95,7 @@ export interface CreateOptions {
   version?: number;
   memory?: string;
   cpus?: number;
+  storage?: string;
   allow?: string[];
   /** The stack config key holding the tenant's own password (already stored by the caller). */
   passwordSecret?: string;
@@ -108,8 +109,14 @@ export function createEntry(id: string, o: CreateOptions): Record<string, unknow
     ...(o.database ? { database: o.database } : {}),
     ...(o.allow && o.allow.length > 0 ? { allowFrom: o.allow } : {}),
     ...(o.version !== undefined ? { postgres: { version: o.version } } : {}),
-    ...(o.memory !== undefined || o.cpus !== undefined
-      ? { resources: { ...(o.memory !== undefined ? { memory: o.memory } : {}), ...(o.cpus !== undefined ? { cpus: o.cpus } : {}) } }
+    ...(o.memory !== undefined || o.cpus !== undefined || o.storage !== undefined
+      ? {
+          resources: {
+            ...(o.memory !== undefined ? { memory: o.memory } : {}),
+            ...(o.cpus !== undefined ? { cpus: o.cpus } : {}),
+            ...(o.storage !== undefined ? { storage: o.storage } : {}),
+          },
+        }
       : {}),
     ...(o.passwordSecret ? { passwordSecret: o.passwordSecret } : {}),
   };

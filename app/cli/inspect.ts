@@ -123,8 +123,17 @@ interface TenantStatus {
   uptime: string | null;
   dataBytes: number | null;
   connections: number | null;
+  /** The limit (the filesystem's size) and what the tenant's volumes use of it; null without a limit. */
+  storage: { sizeBytes: number; usedBytes: number } | null;
   lastBackup: { file: string; at: string; age: string } | null;
   backups: "on" | "off";
+}
+
+/** "312 MiB of 1.0 GiB (30%)"; "" for a tenant without a limit (or not running). */
+export function storageUse(storage: TenantStatus["storage"]): string {
+  if (!storage) return "";
+  const size = (b: number) => (b >= 1024 ** 3 ? `${(b / 1024 ** 3).toFixed(1)} GiB` : `${Math.round(b / 1024 ** 2)} MiB`);
+  return `${size(storage.usedBytes)} of ${size(storage.sizeBytes)} (${Math.round((100 * storage.usedBytes) / storage.sizeBytes)}%)`;
 }
 
 /** The backend's health where it has one; else (a Docker tenant) what its probe and query said. */
@@ -144,7 +153,7 @@ export async function status(t: Target, io: Io, id: string | undefined, json: bo
     const server = live.get(tenant.id);
     const { answering, ...facts } = server?.running
       ? await host.serverFacts(tenant)
-      : { dataBytes: null, connections: null, answering: false };
+      : { dataBytes: null, connections: null, storage: null, answering: false };
     const last = tenant.backup ? await host.lastBackup(tenant) : null;
     result.push({
       tenant: tenant.id,
@@ -162,12 +171,13 @@ export async function status(t: Target, io: Io, id: string | undefined, json: bo
   if (json) return printJson(io, { stack: t.stack, ingress, tenants: result });
   const mib = (b: number | null) => (b === null ? "" : `${(b / 1024 / 1024).toFixed(1)} MiB`);
   for (const line of table(
-    ["TENANT", "HEALTH", "UP", "DATA", "CONNECTIONS", "LAST BACKUP"],
+    ["TENANT", "HEALTH", "UP", "DATA", "STORAGE", "CONNECTIONS", "LAST BACKUP"],
     result.map((r) => [
       r.tenant,
       r.health === "healthy" ? paint(io, "green", r.health) : paint(io, "yellow", r.health),
       r.uptime ?? "",
       mib(r.dataBytes),
+      storageUse(r.storage),
       r.connections === null ? "" : String(r.connections),
       r.backups === "off" ? "off" : r.lastBackup ? `${r.lastBackup.age} ago (${r.lastBackup.file})` : "none yet",
     ]),

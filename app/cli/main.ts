@@ -134,6 +134,7 @@ Exit codes: 0 done, 1 invalid input or failed operation, 2 usage error.`,
     .option("--version <major>", "PostgreSQL major", integer("--version"))
     .option("--memory <quantity>", "memory limit, e.g. 512Mi")
     .option("--cpus <n>", "CPU limit, e.g. 1 or 0.5", positive)
+    .option("--storage <quantity>", "disk limit for its data and backups, e.g. 10Gi (grows, never shrinks)")
     .option("--allow <cidr>", "a client address or CIDR allowed to connect (repeat for more)", collect)
     .addOption(new Option("--password-stdin", "read the tenant's own password from standard input").conflicts("passwordPrompt"))
     .addOption(new Option("--password-prompt", "ask for the tenant's own password (not echoed)"))

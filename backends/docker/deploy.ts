@@ -59,6 +59,7 @@ export function deployOnDocker({ config, settings, tenants }: BackendInput): Dep
         naming: settings.naming,
         ...(tenant.state === "running" ? { imageId: imageId(settings.postgresImage(tenant.postgres.version)) } : {}),
         ingressPort: settings.ingress.port,
+        storageDir: settings.storageDir,
         ingress: { containerName: ingress.container.name, containerId: ingress.container.id },
         ...(tenant.passwordSecret ? { customPassword: config.requireSecret(tenant.passwordSecret) } : {}),
         ...(offsite && tenant.backup ? { offsite } : {}),

@@ -7,7 +7,13 @@ import { execFile } from "node:child_process";
 import { docker } from "../../lib/hosts/dockerCli";
 import { LABEL } from "../../lib/naming";
 import { dumpTime, LOG_TAG, parseLogLine } from "../../lib/postgres/backup";
-import { SUPERUSER, TERMINATE_NETWORK_SESSIONS_SQL } from "../../lib/postgres/container";
+import {
+  parseServerFacts,
+  SERVER_FACTS_SQL,
+  STORAGE_USE_SCRIPT,
+  SUPERUSER,
+  TERMINATE_NETWORK_SESSIONS_SQL,
+} from "../../lib/postgres/container";
 import { HEALTH_PROBE } from "../../lib/postgres/server";
 import { type BackendHost, type ExistingObject, HostError, type HostTarget, type LiveServer } from "../host";
 import { dockerBackupHost } from "./backupHost";
@@ -162,13 +168,15 @@ export function dockerHost({ settings }: HostTarget): BackendHost {
       return Number(r.stdout.trim());
     },
     async serverFacts(tenant) {
-      const sql = `select pg_database_size(current_database()), (select count(*) from pg_stat_activity where datname = current_database() and backend_type = 'client backend' and pid <> pg_backend_pid())`;
       // A tenant container has no Docker health check (idle CPU): the probe a health check would run, then the query.
-      const script = `${HEALTH_PROBE.join(" ")} && exec psql -X -At -U ${SUPERUSER} -d "$1" -c "$2"`;
-      const r = await docker(["exec", naming.container(tenant.id), "sh", "-c", script, "sh", tenant.database, sql], { allowFailure: true });
-      if (r.code !== 0) return { dataBytes: null, connections: null, answering: false };
-      const [size, connections] = r.stdout.trim().split("|").map(Number);
-      return { dataBytes: size, connections, answering: true };
+      const storage = tenant.resources.storageMiB !== undefined ? ` && ${STORAGE_USE_SCRIPT}` : "";
+      const script = `${HEALTH_PROBE.join(" ")} && psql -X -At -U ${SUPERUSER} -d "$1" -c "$2"${storage}`;
+      const r = await docker(["exec", naming.container(tenant.id), "sh", "-c", script, "sh", tenant.database, SERVER_FACTS_SQL], {
+        allowFailure: true,
+      });
+      if (r.code !== 0) return { dataBytes: null, connections: null, storage: null, answering: false };
+      const [facts, use] = r.stdout.trim().split("\n");
+      return { ...parseServerFacts(facts, use), answering: true };
     },
     async lastBackup(tenant) {
       const r = await docker(["logs", "--tail", "500", naming.backupContainer(tenant.id)], { allowFailure: true });

@@ -12,6 +12,7 @@ import { dockerHost } from "./host";
 export const DOCKER_TENANT_SUFFIXES = [
   "password",
   "superuser-password",
+  "storage",
   "data",
   "config",
   "network",

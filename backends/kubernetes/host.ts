@@ -7,7 +7,13 @@ import * as path from "node:path";
 import { kubectl } from "../../lib/hosts/kubectl";
 import { KUBERNETES_OBJECTS, LABEL } from "../../lib/naming";
 import { dumpTime, LOG_TAG, parseLogLine } from "../../lib/postgres/backup";
-import { SUPERUSER, TERMINATE_NETWORK_SESSIONS_SQL } from "../../lib/postgres/container";
+import {
+  parseServerFacts,
+  SERVER_FACTS_SQL,
+  STORAGE_USE_SCRIPT,
+  SUPERUSER,
+  TERMINATE_NETWORK_SESSIONS_SQL,
+} from "../../lib/postgres/container";
 import type { Tenant } from "../../lib/tenants/tenant";
 import { serverPod } from "../../lib/kubernetes/server";
 import { type BackendHost, HostError, type HostTarget, type LiveServer } from "../host";
@@ -155,11 +161,27 @@ export function kubernetesHost({ settings, projectDir }: HostTarget): BackendHos
       return Number(r.stdout.trim());
     },
     async serverFacts(tenant) {
-      const sql = `select pg_database_size(current_database()), (select count(*) from pg_stat_activity where datname = current_database() and backend_type = 'client backend' and pid <> pg_backend_pid())`;
-      const r = await superuserQuery(tenant, tenant.database, sql);
-      if (r.code !== 0) return { dataBytes: null, connections: null, answering: false };
-      const [size, connections] = r.stdout.trim().split("|").map(Number);
-      return { dataBytes: size, connections, answering: true };
+      const r = await superuserQuery(tenant, tenant.database, SERVER_FACTS_SQL);
+      if (r.code !== 0) return { dataBytes: null, connections: null, storage: null, answering: false };
+      const use =
+        tenant.resources.storageMiB === undefined
+          ? undefined
+          : await k.run(
+              [
+                "-n",
+                naming.tenantNamespace(tenant.id),
+                "exec",
+                serverPod(),
+                "-c",
+                KUBERNETES_OBJECTS.server,
+                "--",
+                "sh",
+                "-c",
+                STORAGE_USE_SCRIPT,
+              ],
+              { allowFailure: true },
+            );
+      return { ...parseServerFacts(r.stdout, use?.code === 0 ? use.stdout : undefined), answering: true };
     },
     // The newest job of the tenant's backup CronJob (scheduled or manual) that succeeded: its log line names the dump.
     async lastBackup(tenant) {

@@ -40,6 +40,8 @@ export interface TenantBackupArgs {
   server?: pulumi.Resource;
   /** Off-host copies, when the stack configures an S3 target. */
   offsite?: OffsiteArgs;
+  /** With a storage limit: the volume is this bind volume in the tenant's filesystem. */
+  storage?: { volume: { driver: string; driverOpts: Record<string, string> }; dependsOn: pulumi.Resource };
 }
 
 /**
@@ -68,8 +70,13 @@ export class TenantBackup extends pulumi.ComponentResource {
       {
         name: naming.backupVolume(tenant.id),
         labels: dockerLabels(naming.tenantLabels(tenant.id, "backups")),
+        ...args.storage?.volume,
       },
-      { parent: this, retainOnDelete: tenant.onRemove !== "delete" },
+      {
+        parent: this,
+        retainOnDelete: tenant.onRemove !== "delete",
+        ...(args.storage ? { dependsOn: [args.storage.dependsOn] } : {}),
+      },
     );
 
     if (tenant.state !== "running") {

@@ -2,6 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { CONTAINER_LOGS, TENANT_CONTAINER_HARDENING } from "../../lib/docker/hardening";
 import { dockerCpus, dockerLabels, dockerMemory, envList } from "../../lib/docker/inputs";
+import { bindVolume, MIB, tenantStorageLayout } from "../../lib/docker/storage";
 import { LABEL } from "../../lib/naming";
 import { dataMountPath, STOP_TIMEOUT_SECONDS, SUPERUSER } from "../../lib/postgres/container";
 import {
@@ -22,6 +23,7 @@ import { serverVerifiers, type TenantDatabaseBaseArgs, tenantDatabaseOutputs, te
 import { ContainerFile } from "./containerFile";
 import { ContainerLimits } from "./containerLimits";
 import { type OffsiteArgs, TenantBackup } from "./tenantBackup";
+import { TenantStorage } from "./tenantStorage";
 
 /** The stack's Traefik, whose watched directory gets the tenant's route file. */
 export interface IngressRef {
@@ -35,6 +37,8 @@ export interface TenantDatabaseArgs extends TenantDatabaseBaseArgs {
   ingress: IngressRef;
   /** Off-host copies of the tenant's backups (when the stack has an S3 target and the tenant has backups). */
   offsite?: OffsiteArgs;
+  /** The stack's `storageDir`: where a tenant with `resources.storage` gets its filesystem. */
+  storageDir: string;
 }
 
 /**
@@ -57,6 +61,8 @@ export class TenantDatabase extends pulumi.ComponentResource {
   readonly connectionString: pulumi.Output<string>;
   readonly volume: docker.Volume;
   readonly configVolume: docker.Volume;
+  /** The tenant's disk limit (a no-op resource while it has none). */
+  readonly storage: TenantStorage;
   readonly network: docker.Network;
   /** Absent while the tenant is `state: stopped`. */
   readonly container?: docker.Container;
@@ -78,10 +84,28 @@ export class TenantDatabase extends pulumi.ComponentResource {
     const passwords = tenantPasswords(name, args, this);
     const verifiers = serverVerifiers(passwords, naming, tenant);
 
+    const retainOnDelete = tenant.onRemove !== "delete";
+    const layout = tenantStorageLayout(args.storageDir, naming.container(tenant.id));
+    const limited = tenant.resources.storageMiB !== undefined;
+    this.storage = new TenantStorage(
+      `${name}-storage`,
+      {
+        tenant: tenant.id,
+        layout,
+        bytes: (tenant.resources.storageMiB ?? 0) * MIB,
+        dataVolume: naming.dataVolume(tenant.id),
+        volumes: [naming.dataVolume(tenant.id), ...(tenant.backup ? [naming.backupVolume(tenant.id)] : [])],
+      },
+      { parent: this, retainOnDelete },
+    );
     this.volume = new docker.Volume(
       `${name}-data`,
-      { name: naming.dataVolume(tenant.id), labels: dockerLabels(naming.tenantLabels(tenant.id, "data")) },
-      { parent: this, retainOnDelete: tenant.onRemove !== "delete" },
+      {
+        name: naming.dataVolume(tenant.id),
+        labels: dockerLabels(naming.tenantLabels(tenant.id, "data")),
+        ...(limited ? bindVolume(layout.data) : {}),
+      },
+      { parent: this, retainOnDelete, dependsOn: [this.storage] },
     );
     this.configVolume = new docker.Volume(
       `${name}-config`,
@@ -176,6 +200,7 @@ export class TenantDatabase extends pulumi.ComponentResource {
           ...(this.container ? { imageId: args.imageId!, server: this.container } : {}),
           networkName: this.network.name,
           password: passwords.password,
+          ...(limited ? { storage: { volume: bindVolume(layout.backups), dependsOn: this.storage } } : {}),
           ...(args.offsite ? { offsite: args.offsite } : {}),
         },
         { parent: this },

@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { BACKUP_CONTAINER, BACKUP_TRIGGER, backupJobEnv, backupsVolume } from "../../lib/kubernetes/backup";
 import { filesData, filesVolume } from "../../lib/kubernetes/files";
-import { envVars } from "../../lib/kubernetes/inputs";
+import { claimSize, envVars } from "../../lib/kubernetes/inputs";
 import { cronSchedule } from "../../lib/kubernetes/schedule";
 import { CREDENTIAL_KEYS, TENANT_CONTAINER_SECURITY } from "../../lib/kubernetes/server";
 import { KUBERNETES_OBJECTS, type Naming } from "../../lib/naming";
@@ -52,7 +52,7 @@ export class TenantBackup extends pulumi.ComponentResource {
         metadata: meta(KUBERNETES_OBJECTS.backupsClaim, naming.tenantLabels(tenant.id, "backups")),
         spec: {
           accessModes: ["ReadWriteOnce"],
-          resources: { requests: { storage: args.kubernetes.volumeSize } },
+          resources: { requests: { storage: claimSize(tenant.resources.storageMiB, args.kubernetes.volumeSize) } },
           ...(args.kubernetes.storageClass ? { storageClassName: args.kubernetes.storageClass } : {}),
         },
       },

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { contentChecksum, filesData, filesVolume } from "../../lib/kubernetes/files";
-import { envVars } from "../../lib/kubernetes/inputs";
+import { claimSize, envVars } from "../../lib/kubernetes/inputs";
 import {
   ANNOTATION,
   CREDENTIAL_KEYS,
@@ -141,7 +141,7 @@ export class TenantDatabase extends pulumi.ComponentResource {
         metadata: meta(KUBERNETES_OBJECTS.dataClaim, naming.tenantLabels(tenant.id, "data")),
         spec: {
           accessModes: ["ReadWriteOnce"],
-          resources: { requests: { storage: args.kubernetes.volumeSize } },
+          resources: { requests: { storage: claimSize(tenant.resources.storageMiB, args.kubernetes.volumeSize) } },
           ...(args.kubernetes.storageClass ? { storageClassName: args.kubernetes.storageClass } : {}),
         },
       },

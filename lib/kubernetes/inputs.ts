@@ -9,9 +9,15 @@ export function cpuQuantity(cpus: number): string {
   return millicores % 1000 === 0 ? String(millicores / 1000) : `${millicores}m`;
 }
 
-/** MiB as a canonical quantity: the API rewrites "1024Mi" as "1Gi". */
+/** MiB as a canonical quantity: the API rewrites "1024Mi" as "1Gi" and "1024Gi" as "1Ti". */
 export function mebibytes(mib: number): string {
+  if (mib % (1024 * 1024) === 0) return `${mib / (1024 * 1024)}Ti`;
   return mib % 1024 === 0 ? `${mib / 1024}Gi` : `${mib}Mi`;
+}
+
+/** What each of a tenant's claims requests: its `resources.storage`, else the stack's volumeSize. */
+export function claimSize(storageMiB: number | undefined, volumeSize: string): string {
+  return storageMiB === undefined ? volumeSize : mebibytes(storageMiB);
 }
 
 /** `{A: "1"}` → `[{name: "A", value: "1"}]`, sorted: the same list every run. */

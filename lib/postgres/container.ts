@@ -37,3 +37,21 @@ export const STOP_TIMEOUT_SECONDS = 120;
  */
 export const TERMINATE_NETWORK_SESSIONS_SQL =
   "select count(pg_terminate_backend(pid)) from pg_stat_activity where backend_type = 'client backend' and client_addr is not null and pid <> pg_backend_pid()";
+
+/** The tenant database's size and its client sessions (not counting this query's), as "SIZE|SESSIONS". */
+export const SERVER_FACTS_SQL =
+  "select pg_database_size(current_database()), (select count(*) from pg_stat_activity where datname = current_database() and backend_type = 'client backend' and pid <> pg_backend_pid())";
+
+/** In a tenant's server: "SIZE|USED" in bytes of the filesystem of its data volume (its storage limit, where it has one). */
+export const STORAGE_USE_SCRIPT = `df -P -B1 "$PGS_DATA_MOUNT" | awk 'NR == 2 { print $2 "|" $3 }'`;
+
+/** What SERVER_FACTS_SQL's line and, where it ran, STORAGE_USE_SCRIPT's line say. */
+export function parseServerFacts(
+  factsLine: string,
+  storageLine?: string,
+): { dataBytes: number; connections: number; storage: { sizeBytes: number; usedBytes: number } | null } {
+  const [dataBytes, connections] = factsLine.trim().split("|").map(Number);
+  const [sizeBytes, usedBytes] = (storageLine ?? "").trim().split("|").map(Number);
+  const storage = Number.isFinite(sizeBytes) && Number.isFinite(usedBytes) && sizeBytes > 0 ? { sizeBytes, usedBytes } : null;
+  return { dataBytes, connections, storage };
+}

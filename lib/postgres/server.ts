@@ -22,6 +22,7 @@ export const SERVER_FILES = {
   syncRolesSql: `${SCRIPT_DIR}/sync-roles.sql`,
   probe: `${SCRIPT_DIR}/probe.sh`,
   reload: `${SCRIPT_DIR}/reload.sh`,
+  storageReserve: `${SCRIPT_DIR}/storage-reserve.sh`,
   hba: `${SCRIPT_DIR}/pg_hba.conf`,
 } as const;
 
@@ -49,6 +50,8 @@ export interface ServerSpec {
   database: string;
   superuser: boolean;
   major: number;
+  /** The reserve file a full disk gives back (files/storage-reserve.sh); absent without a storage limit. */
+  storageReserveMiB?: number;
 }
 
 export interface ContainerFile {
@@ -68,7 +71,20 @@ export function serverFiles(): ContainerFile[] {
 
 /** The facts of a tenant its server's scripts need. */
 export function serverSpec(tenant: Tenant): ServerSpec {
-  return { tenantId: tenant.id, role: tenant.user, database: tenant.database, superuser: tenant.superuser, major: tenant.postgres.version };
+  const storage = tenant.resources.storageMiB;
+  return {
+    tenantId: tenant.id,
+    role: tenant.user,
+    database: tenant.database,
+    superuser: tenant.superuser,
+    major: tenant.postgres.version,
+    ...(storage !== undefined ? { storageReserveMiB: storageReserveMiB(storage) } : {}),
+  };
+}
+
+/** A sixteenth of the limit, from 32 to 256 MiB: room for recovery's checkpoint and a WAL segment or more. */
+export function storageReserveMiB(storageMiB: number): number {
+  return Math.min(256, Math.max(32, Math.floor(storageMiB / 16)));
 }
 
 /**
@@ -96,6 +112,7 @@ export function serverEnv(spec: ServerSpec, settingsWatchSeconds?: number): Reco
     PGS_MAIN_CONFIG: MAIN_CONFIG_FILE,
     PGS_SETTINGS_FILE: SERVER_SETTINGS_FILE,
     PGS_SETTINGS_WATCH_SECONDS: settingsWatchSeconds === undefined ? "" : String(settingsWatchSeconds),
+    PGS_STORAGE_RESERVE_MB: spec.storageReserveMiB === undefined ? "" : String(spec.storageReserveMiB),
   };
 }
 

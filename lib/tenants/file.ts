@@ -39,6 +39,8 @@ export interface ValidationContext {
 }
 
 const MIN_MEMORY_MIB = 32;
+/** Room for initdb's files, the WAL pgs sizes to the limit (lib/postgres/server.ts) and a checkpoint's worth of writes. */
+export const MIN_STORAGE_MIB = 512;
 const MIN_CUSTOM_PASSWORD_LENGTH = 16;
 const MAX_ALIASES = 100;
 
@@ -370,6 +372,17 @@ function crossChecks(file: TenantsFile, context: ValidationContext, at: At, out:
           memoryPath,
           `tenant "${tenant.id}": memory ${tenant.resources.memoryMiB}Mi is too small`,
           `PostgreSQL needs at least ${MIN_MEMORY_MIB}Mi`,
+        ),
+      );
+    }
+    if (tenant.resources.storageMiB !== undefined && tenant.resources.storageMiB < MIN_STORAGE_MIB) {
+      const storagePath =
+        entry.resources?.storage !== undefined ? ["tenants", index, "resources", "storage"] : ["defaults", "resources", "storage"];
+      problems.push(
+        at(
+          storagePath,
+          `tenant "${tenant.id}": storage ${tenant.resources.storageMiB}Mi is too small`,
+          `a server needs at least ${MIN_STORAGE_MIB}Mi`,
         ),
       );
     }

@@ -44,6 +44,7 @@ const PG_IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 /** Plain GUC names, including extension-qualified ones (`pg_stat_statements.max`). */
 const PG_SETTING_NAME = /^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$/;
 const QUANTITY = /^[1-9][0-9]{0,6}(Ki|Mi|Gi)$/;
+const STORAGE_QUANTITY = /^[1-9][0-9]{0,6}(Mi|Gi|Ti)$/;
 const CONFIG_KEY = /^[A-Za-z][A-Za-z0-9_-]{0,99}$/;
 
 const quantity = () => z.string().regex(QUANTITY, { error: "must be a whole number with a unit Ki, Mi or Gi, e.g. 512Mi" });
@@ -85,6 +86,11 @@ export const ResourcesSchema = z.strictObject({
   memory: quantity().optional().meta({ description: "Memory limit, e.g. 512Mi" }),
   cpus: z.number({ error: "must be a number" }).gt(0).max(256).optional().meta({ description: "CPU limit, e.g. 1 or 0.5" }),
   shm: quantity().optional().meta({ description: "/dev/shm size, e.g. 128Mi" }),
+  storage: z
+    .string()
+    .regex(STORAGE_QUANTITY, { error: "must be a whole number with a unit Mi, Gi or Ti, e.g. 10Gi" })
+    .optional()
+    .meta({ description: "Disk limit for all of the tenant's volumes (data and backups), e.g. 10Gi; can grow, never shrink" }),
 });
 
 /** The units of `backup.every`, in seconds (lib/tenant.ts resolveBackup uses them). */

@@ -13,7 +13,8 @@ export interface Tenant {
   allowFrom: string[];
   state: "running" | "stopped";
   postgres: { version: number; settings: Record<string, string>; upgradedFrom?: number };
-  resources: { memoryMiB: number; cpus: number; shmMiB: number };
+  /** `storageMiB` absent: no disk limit (the host's or the claim's). */
+  resources: { memoryMiB: number; cpus: number; shmMiB: number; storageMiB?: number };
   onRemove: "retain" | "delete";
   /** The login role is a superuser (default: it only owns its database). */
   superuser: boolean;
@@ -81,11 +82,14 @@ function mergedPostgres(defaults: PostgresEntry | undefined, entry: TenantPostgr
 }
 
 function mergedResources(defaults: ResourcesEntry | undefined, entry: ResourcesEntry | undefined) {
-  const pick = <K extends keyof ResourcesEntry>(key: K) => entry?.[key] ?? defaults?.[key] ?? BUILT_IN_DEFAULTS.resources[key];
+  const pick = <K extends keyof typeof BUILT_IN_DEFAULTS.resources>(key: K) =>
+    entry?.[key] ?? defaults?.[key] ?? BUILT_IN_DEFAULTS.resources[key];
+  const storage = entry?.storage ?? defaults?.storage;
   return {
     memoryMiB: quantityToMiB(pick("memory") as string),
     cpus: pick("cpus") as number,
     shmMiB: quantityToMiB(pick("shm") as string),
+    ...(storage !== undefined ? { storageMiB: quantityToMiB(storage) } : {}),
   };
 }
 

@@ -2,24 +2,53 @@
  * What one tenant can take from the others on one Docker host, tried from inside a hostile
  * `superuser: true` tenant (COPY ... TO PROGRAM runs its shell as the server's user, in its
  * container): a fork loop stops at the container's process limit, a log flood stays within the
- * container's log bound, and a neighbour keeps committing meanwhile.
+ * container's log bound, a tenant at its storage limit gets "No space left on device", and a
+ * neighbour keeps committing meanwhile.
  */
-import { readdirSync, statSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { status } from "../../app/cli/inspect";
+import type { Io } from "../../app/cli/io";
 import { nodeQuery, type Outcome, psql, run } from "./harness/clients";
 import { container, eventually, note, notes, sleep } from "./harness/facts";
-import { freePort, type TenantEntry, tenantsYaml, TestStack } from "./harness/stack";
+import { dockerChanges, freePort, type TenantEntry, tenantsYaml, TestStack } from "./harness/stack";
 
 // max_connections 20: a process limit of 20 + 8 workers + 3 autovacuum workers + 64 (lib/postgres/server.ts).
 const HOG: TenantEntry = { id: "hog", superuser: true, postgres: { settings: { max_connections: "20" } } };
 const QUIET: TenantEntry = { id: "quiet" };
 const HOG_PIDS = 20 + 8 + 3 + 64;
+// onRemove: delete, so that the stack's destroy unmounts and deletes its filesystem.
+const full = (storage: string | undefined): TenantEntry => ({
+  id: "full",
+  onRemove: "delete",
+  ...(storage ? { resources: { storage } } : {}),
+});
+const GIB = 1024 ** 3;
 
 let stack: TestStack;
+// The stack's storageDir: the tenants' filesystems, unmounted and removed after the suite.
+const storageDir = mkdtempSync(path.join(tmpdir(), "pgs-e2e-storage-"));
+
+function unmountAll(dir: string): void {
+  if (!existsSync(dir)) return;
+  for (const entry of readdirSync(dir)) {
+    const mount = path.join(dir, entry);
+    if (statSync(mount).isDirectory()) execFileSync("sh", ["-c", 'mountpoint -q "$1" && umount "$1" || true', "sh", mount]);
+  }
+  rmSync(dir, { recursive: true, force: true });
+}
 
 beforeAll(async () => {
-  stack = await TestStack.create({ stack: "e2e-isolation", port: await freePort(), adminPort: await freePort() });
-  await stack.up(tenantsYaml([HOG, QUIET]));
+  stack = await TestStack.create({
+    stack: "e2e-isolation",
+    port: await freePort(),
+    adminPort: await freePort(),
+    config: { storageDir },
+    cleanup: async () => unmountAll(storageDir),
+  });
+  await stack.up(tenantsYaml([HOG, QUIET, full("1Gi")]));
   let made: Outcome | undefined;
   for (let i = 0; i < 30 && !made?.ok; i++) {
     made = await psql(stack.endpoint("quiet"), "create table if not exists beat (at timestamptz default now())");
@@ -102,3 +131,99 @@ test("a tenant that logs without end stays within its log bound (json-file, 3 fi
   expect(bytes).toBeGreaterThan(10 * 1024 * 1024);
   expect((await psql(stack.endpoint("quiet"), "insert into beat default values")).ok).toBe(true);
 }, 180_000);
+
+/** `pgs status --json` of the stack, in process. */
+async function storageStatus(id: string): Promise<{ sizeBytes: number; usedBytes: number } | null> {
+  const lines: string[] = [];
+  const io: Io = { out: (l) => lines.push(l), err: () => {}, interactive: false, color: false, stdin: process.stdin };
+  await status({ projectDir: stack.projectDir, stack: "e2e-isolation" }, io, id, true);
+  const json = JSON.parse(lines.join("\n")) as { tenants: { tenant: string; storage: { sizeBytes: number; usedBytes: number } | null }[] };
+  return json.tenants.find((t) => t.tenant === id)!.storage;
+}
+
+/** A statement on `full`, retried while its server restarts (after a PANIC the container starts again). */
+async function onFull(sql: string, timeoutMs = 90_000): Promise<Outcome> {
+  const deadline = Date.now() + timeoutMs;
+  let last: Outcome;
+  do {
+    last = await psql(stack.endpoint("full"), sql, { timeoutMs: 60_000 });
+    if (last.ok) return last;
+    await sleep(1000);
+  } while (Date.now() < deadline);
+  return last;
+}
+
+test("a tenant at storage: 1Gi that writes 2 GiB gets No space left on device; the neighbour keeps committing; DELETE and VACUUM FULL make it work again", async () => {
+  const before = await storageStatus("full");
+  // ext4's own metadata takes a little of the image's 1 GiB.
+  expect(before!.sizeBytes).toBeGreaterThan(0.9 * GIB);
+  expect(before!.sizeBytes).toBeLessThanOrEqual(GIB);
+  expect((await storageStatus("quiet")) ?? "no limit").toBe("no limit");
+  expect((await onFull("create table big (t text); alter table big alter column t set storage plain")).ok).toBe(true);
+
+  let finished = false;
+  const beats = heartbeat(() => finished);
+  // 64 MiB per statement (uncompressed), 32 of them: twice the limit.
+  const chunk = "insert into big select repeat(md5(g::text), 64) from generate_series(1, 32768) g";
+  let refused: Outcome | undefined;
+  let written = 0;
+  for (let i = 0; i < 32 && !refused; i++) {
+    const r = await psql(stack.endpoint("full"), chunk, { timeoutMs: 120_000 });
+    if (r.ok) written += 64;
+    else refused = r;
+  }
+  finished = true;
+  const outcomes = await beats;
+  const log = (await run("docker", ["logs", "--tail", "200", stack.naming.container("full")])).stderr;
+  note(`storage 1Gi: ${written} MiB written before the refusal; quiet committed ${outcomes.filter((b) => b.ok).length}/${outcomes.length}`);
+  expect(refused).toBeDefined();
+  expect(written).toBeLessThan(1024);
+  // The writer is told (the statement's error, or the server's own log when a checkpoint stopped it).
+  expect(`${refused!.out}\n${log}`).toMatch(/No space left on device/);
+  expect(outcomes.length).toBeGreaterThan(3);
+  expect(outcomes.filter((b) => !b.ok)).toEqual([]);
+
+  const freed = await onFull("delete from big; vacuum full big");
+  expect({ ok: freed.ok, out: freed.ok ? "" : freed.out }).toEqual({ ok: true, out: "" });
+  expect(await onFull("insert into big select 'again' from generate_series(1, 1000); select count(*) from big")).toMatchObject({
+    ok: true,
+    out: "1000",
+  });
+  const after = await storageStatus("full");
+  expect(after!.usedBytes).toBeLessThan(0.5 * GIB);
+}, 600_000);
+
+test("the limit grows in place and keeps the data; shrinking it, removing it, or adding one to an existing tenant is refused and changes nothing", async () => {
+  expect((await onFull("create table kept (v text); insert into kept values ('survives')")).ok).toBe(true);
+  const grown = await stack.up(tenantsYaml([HOG, QUIET, full("2Gi")]));
+  const changes = dockerChanges(grown.steps);
+  // The data volume stays the same volume.
+  expect(changes.replaced.filter((n) => n.includes("full-data"))).toEqual([]);
+  expect(changes.deleted.filter((n) => n.includes("full-data"))).toEqual([]);
+  const size = (await storageStatus("full"))!.sizeBytes;
+  expect(size).toBeGreaterThan(1.9 * GIB);
+  expect(await onFull("select v from kept")).toMatchObject({ ok: true, out: "survives" });
+
+  const refusals: [string, string, RegExp][] = [
+    ["shrink", tenantsYaml([HOG, QUIET, full("1Gi")]), /storage cannot shrink: it is 2Gi now and tenants\.yaml asks for 1Gi/],
+    ["remove", tenantsYaml([HOG, QUIET, full(undefined)]), /storage cannot be removed/],
+    [
+      "add to an existing tenant",
+      tenantsYaml([HOG, { ...QUIET, resources: { storage: "1Gi" } }, full("2Gi")]),
+      /its data volume \S+quiet-data was made without a storage limit/,
+    ],
+  ];
+  for (const [what, yaml, message] of refusals) {
+    const error = await stack.preview(yaml).then(
+      () => undefined,
+      (e: Error) => e.message,
+    );
+    note(`storage ${what}: refused at preview`);
+    expect({ what, refused: message.test(error ?? "") }).toEqual({ what, refused: true });
+  }
+  // Nothing changed: the same size, the data there, the neighbour unlimited.
+  expect((await storageStatus("full"))!.sizeBytes).toBe(size);
+  expect((await storageStatus("quiet")) ?? "no limit").toBe("no limit");
+  expect(await onFull("select v from kept")).toMatchObject({ ok: true, out: "survives" });
+  await stack.preview(tenantsYaml([HOG, QUIET, full("2Gi")]), {}, { expectNoChanges: true });
+}, 600_000);

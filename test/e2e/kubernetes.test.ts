@@ -22,7 +22,8 @@ const PROMPT_MS = 3000;
 const QUIET = { every: "24h", at: new Date(Date.now() + 12 * 3600_000).toISOString().slice(11, 16), keep: 3 };
 
 const ALPHA: TenantEntry = { id: "alpha" }; // PostgreSQL 18 (the default)
-const BRAVO: TenantEntry = { id: "bravo", postgres: { version: 17 }, backup: QUIET };
+// resources.storage: each of bravo's claims requests 2Gi, alpha's the stack's volumeSize (1Gi).
+const BRAVO: TenantEntry = { id: "bravo", postgres: { version: 17 }, backup: QUIET, resources: { storage: "2Gi" } };
 
 let stack: TestStack;
 let traefikUid: string;
@@ -419,8 +420,16 @@ test("removing a tenant keeps its namespace, data claim and backups claim; addin
   expect(removed.deleted).toEqual(
     expect.arrayContaining(["bravo-postgres", "bravo-service", "bravo-route", "bravo-credentials", "bravo-backup"]),
   );
-  const claims = await getJson<{ items: { metadata: { name: string }; status: { phase: string } }[] }>(["-n", ns("bravo"), "get", "pvc"]);
-  expect(claims.items.map((c) => `${c.metadata.name} ${c.status.phase}`).sort()).toEqual(["backups Bound", "data Bound"]);
+  type Claims = {
+    items: { metadata: { name: string }; status: { phase: string }; spec: { resources: { requests: { storage: string } } } }[];
+  };
+  const claims = await getJson<Claims>(["-n", ns("bravo"), "get", "pvc"]);
+  expect(claims.items.map((c) => `${c.metadata.name} ${c.status.phase} ${c.spec.resources.requests.storage}`).sort()).toEqual([
+    "backups Bound 2Gi",
+    "data Bound 2Gi",
+  ]);
+  const alphaClaims = await getJson<Claims>(["-n", ns("alpha"), "get", "pvc"]);
+  expect(alphaClaims.items.map((c) => `${c.metadata.name} ${c.spec.resources.requests.storage}`)).toEqual(["data 1Gi"]);
   expectRefusedPromptly(await psql({ ...stack.endpoint("alpha"), hostname: "bravo.pgs.example.com" }, "select 1"), PSQL_EOF);
   await applied("bravo added back", [ALPHA, BRAVO]);
   await routable("bravo");

@@ -86,6 +86,7 @@ describe("one tenant", () => {
         TYPES.file,
         TYPES.file,
         TYPES.limits,
+        TYPES.storage,
       ].sort(),
     );
     expect(one.ofType(TYPES.ingress)).toHaveLength(1);
@@ -249,9 +250,11 @@ describe("each option of a tenant entry", () => {
     expect(all.volume("hooli").options.retainOnDelete).toBe(false);
   });
 
-  test("only the volume is retained: the rest of a removed tenant is deleted", () => {
+  test("only the data volume and its storage are retained: the rest of a removed tenant is deleted", () => {
     const acme = all.tenant("acme");
-    for (const r of [acme, ...all.childrenOf(acme)].filter((r) => r.name !== "acme-data")) {
+    expect(all.tenantChildren("acme", TYPES.storage).map((r) => [r.name, r.options.retainOnDelete])).toEqual([["acme-storage", true]]);
+    expect(all.tenantChildren("hooli", TYPES.storage).map((r) => [r.name, r.options.retainOnDelete])).toEqual([["hooli-storage", false]]);
+    for (const r of [acme, ...all.childrenOf(acme)].filter((r) => r.name !== "acme-data" && r.name !== "acme-storage")) {
       expect({ name: r.name, retainOnDelete: r.options.retainOnDelete, protect: r.options.protect }).toEqual({
         name: r.name,
         retainOnDelete: false,
@@ -650,5 +653,49 @@ describe("major versions", () => {
       mocks: recordingMocks(last),
     });
     expect(new Graph(ok).container("acme").inputs.image).toBe("sha256:id-of-postgres:18");
+  });
+});
+
+describe("resources.storage", () => {
+  const MIB = 1024 * 1024;
+  let limited: Graph;
+  beforeAll(async () => {
+    limited = new Graph(
+      await plan({
+        tenants: tenantsYaml(`
+  - id: acme
+    resources: { storage: 1Gi }
+    backup: { every: 24h, keep: 3 }
+  - id: globex`),
+      }),
+    );
+  });
+
+  test("a tenant with a limit gets its filesystem, and its data and backup volumes are bind volumes in it", () => {
+    const [storage] = limited.tenantChildren("acme", TYPES.storage);
+    const mount = `/var/lib/pgs/storage/${PREFIX}acme`;
+    expect(storage.inputs).toMatchObject({
+      tenant: "acme",
+      bytes: 1024 * MIB,
+      layout: { image: `${mount}.ext4`, mount, data: `${mount}/data`, backups: `${mount}/backups` },
+      dataVolume: `${PREFIX}acme-data`,
+      volumes: [`${PREFIX}acme-data`, `${PREFIX}acme-backups`],
+    });
+    expect(limited.volume("acme").inputs).toMatchObject({
+      driver: "local",
+      driverOpts: { type: "none", o: "bind", device: `${mount}/data` },
+    });
+    expect(limited.volume("acme").options.dependsOn).toContain(storage.urn);
+    const backups = limited.result.resources.find((r) => r.type === TYPES.volume && r.name === "acme-backups")!;
+    expect(backups.inputs.driverOpts).toEqual({ type: "none", o: "bind", device: `${mount}/backups` });
+    // A sixteenth of 1 GiB kept back for a start on a full disk.
+    expect(limited.container("acme").inputs.envs).toContain("PGS_STORAGE_RESERVE_MB=64");
+  });
+
+  test("a tenant without one: plain local volumes, and a storage of 0 bytes that refuses a limit added later", () => {
+    const [storage] = limited.tenantChildren("globex", TYPES.storage);
+    expect(storage.inputs.bytes).toBe(0);
+    expect(limited.volume("globex").inputs.driverOpts).toBeUndefined();
+    expect(limited.container("globex").inputs.envs).toContain("PGS_STORAGE_RESERVE_MB=");
   });
 });

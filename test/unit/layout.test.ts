@@ -16,7 +16,7 @@ const RULES: Record<string, { may: string[]; packages: string[] }> = {
   // The pure core.
   "lib/naming.ts": { may: [], packages: [] },
   "lib/sourceDir.ts": { may: [], packages: [] },
-  "lib/docker": { may: [], packages: [] },
+  "lib/docker": { may: ["lib/sourceDir.ts"], packages: [] },
   "lib/hosts": { may: [], packages: [] },
   "lib/tenants": { may: ["lib/naming.ts"], packages: ["yaml", "zod"] },
   "lib/postgres": { may: ["lib/tenants", "lib/naming.ts", "lib/sourceDir.ts"], packages: [] },

@@ -3,7 +3,7 @@
 # It refuses to start a server on data written by another major (the image never converts data),
 # starts the role sync detached, then hands over to the image's own entrypoint.
 # Environment (lib/postgres/server.ts): PGS_TENANT, PGS_MAJOR, PGS_DATA_MOUNT, PGS_READY_FILE,
-# PGS_MAIN_CONFIG, PGS_SETTINGS_FILE; PGDATA (the image's).
+# PGS_MAIN_CONFIG, PGS_SETTINGS_FILE, PGS_STORAGE_RESERVE_MB; PGDATA (the image's).
 set -eu
 rm -f "$PGS_READY_FILE"
 # Every layout a volume may hold: <=17 at the mount or in data/ under it, 18+ in <major>/docker.
@@ -22,6 +22,8 @@ cat >"$PGS_MAIN_CONFIG" <<EOF
 include_if_exists '$PGDATA/postgresql.conf'
 include_if_exists '$PGS_SETTINGS_FILE'
 EOF
-# Detached, so that it is reparented to the container's init, not to the postmaster.
+"$(dirname "$0")/storage-reserve.sh" start
+# Detached, so that they are reparented to the container's init, not to the postmaster.
 ("$(dirname "$0")/sync-roles.sh" &)
+("$(dirname "$0")/storage-reserve.sh" watch >/dev/null &)
 exec docker-entrypoint.sh "$@"

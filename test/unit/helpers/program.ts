@@ -26,6 +26,7 @@ export const TYPES = {
   password: "random:index/randomPassword:RandomPassword",
   file: "pulumi-nodejs:dynamic/pgs:ContainerFile",
   limits: "pulumi-nodejs:dynamic/pgs:ContainerLimits",
+  storage: "pulumi-nodejs:dynamic/pgs:TenantStorage",
 } as const;
 
 /**

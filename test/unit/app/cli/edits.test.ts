@@ -77,6 +77,8 @@ test("create appends the entry in the list's own style and says the next step", 
     "1Gi",
     "--cpus",
     "0.5",
+    "--storage",
+    "20Gi",
     "--allow",
     "10.0.0.0/8",
     "--allow",
@@ -85,7 +87,7 @@ test("create appends the entry in the list's own style and says the next step", 
   expect(r.code).toBe(0);
   expectOnly(
     "  - id: initech\n",
-    "  - id: initech\n  - id: hooli\n    allowFrom: [10.0.0.0/8, 192.0.2.1]\n    postgres: { version: 17 }\n    resources: { memory: 1Gi, cpus: 0.5 }\n",
+    "  - id: initech\n  - id: hooli\n    allowFrom: [10.0.0.0/8, 192.0.2.1]\n    postgres: { version: 17 }\n    resources: { memory: 1Gi, cpus: 0.5, storage: 20Gi }\n",
   );
   expect(r.out).toContain("+   - id: hooli");
   expect(r.out).toContain("Next: pgs up --stack dev");

@@ -12,9 +12,18 @@ test("throws when a running tenant has no imageId; a stopped one needs none", as
     const { Naming } = await import("../../../../lib/naming");
     const naming = new Naming("unit", "pgs-unit-");
     return [
-      thrownBy(() => new TenantDatabase("acme", { tenant: tenant({}), naming, ingressPort: 5432, ingress })),
       thrownBy(
-        () => new TenantDatabase("umbrella", { tenant: tenant({ id: "umbrella", state: "stopped" }), naming, ingressPort: 5432, ingress }),
+        () => new TenantDatabase("acme", { tenant: tenant({}), naming, ingressPort: 5432, storageDir: "/var/lib/pgs/storage", ingress }),
+      ),
+      thrownBy(
+        () =>
+          new TenantDatabase("umbrella", {
+            tenant: tenant({ id: "umbrella", state: "stopped" }),
+            naming,
+            ingressPort: 5432,
+            storageDir: "/var/lib/pgs/storage",
+            ingress,
+          }),
       ),
     ];
   });
@@ -26,12 +35,20 @@ test("exports its password and connection string as secrets, even from a plain c
     const { TenantDatabase } = await import("../../../../components/docker/tenantDatabase");
     const { Naming } = await import("../../../../lib/naming");
     const naming = new Naming("unit", "pgs-unit-");
-    const generated = new TenantDatabase("acme", { tenant: tenant({}), naming, imageId: "img", ingressPort: 5432, ingress });
+    const generated = new TenantDatabase("acme", {
+      tenant: tenant({}),
+      naming,
+      imageId: "img",
+      ingressPort: 5432,
+      storageDir: "/var/lib/pgs/storage",
+      ingress,
+    });
     const custom = new TenantDatabase("globex", {
       tenant: tenant({ id: "globex" }),
       naming,
       imageId: "img",
       ingressPort: 5432,
+      storageDir: "/var/lib/pgs/storage",
       ingress,
       customPassword: p.output("plain custom/pw"),
     });

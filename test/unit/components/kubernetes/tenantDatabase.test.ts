@@ -231,6 +231,12 @@ describe("what a removed tenant leaves behind", () => {
     }
   });
 
+  test("resources.storage is what the data claim requests (else the stack's volumeSize)", async () => {
+    const built = await build([{ id: "acme", resources: { storage: "20Gi" } }, { id: "globex" }]);
+    expect(built.one("acme", K8S.claim).inputs.spec).toMatchObject({ resources: { requests: { storage: "20Gi" } } });
+    expect(built.one("globex", K8S.claim).inputs.spec).toMatchObject({ resources: { requests: { storage: "10Gi" } } });
+  });
+
   test("the data claim's inputs depend on the stack and the id only, and a new storageClass never touches an existing claim", async () => {
     const plain = await build([{ id: "acme" }]);
     const edited = await build([

@@ -16,6 +16,7 @@ test("the server's files become one ConfigMap volume in their directory, scripts
         { key: "sync-roles.sql", path: "sync-roles.sql", mode: 0o444 },
         { key: "probe.sh", path: "probe.sh", mode: 0o555 },
         { key: "reload.sh", path: "reload.sh", mode: 0o555 },
+        { key: "storage-reserve.sh", path: "storage-reserve.sh", mode: 0o555 },
         { key: "pg_hba.conf", path: "pg_hba.conf", mode: 0o444 },
       ],
     },

@@ -17,7 +17,11 @@ describe("quantities", () => {
     expect(quantityToMiB("1536Ki")).toBe(2);
   });
 
-  test("anything but a whole number with Ki, Mi or Gi is refused", () => {
-    for (const bad of ["512MB", "1.5Gi", "512", "Mi", "-1Mi", "1Ti"]) expect(() => quantityToMiB(bad)).toThrow(/not a quantity/);
+  test("anything but a whole number with Ki, Mi, Gi or Ti is refused", () => {
+    for (const bad of ["512MB", "1.5Gi", "512", "Mi", "-1Mi", "1Pi"]) expect(() => quantityToMiB(bad)).toThrow(/not a quantity/);
+  });
+
+  test("Ti, for storage", () => {
+    expect(quantityToMiB("2Ti")).toBe(2 * 1024 * 1024);
   });
 });

@@ -1,0 +1,120 @@
+/**
+ * A Docker tenant's disk limit (`resources.storage`): its own ext4 filesystem of that size,
+ * loop-mounted on the Docker host (lib/docker/files/tenant-storage.sh says why and how). The
+ * tenant's data and backup volumes are bind volumes of folders in it, so they share the limit.
+ *
+ * - A limit grows in place and keeps the data (where the host cannot grow a mounted ext4, the
+ *   tenant's containers stop for the resize); it never shrinks: the preview refuses, naming the
+ *   size there is now.
+ * - Every Docker tenant has one, `bytes: 0` when it has no limit, so that adding a limit to a
+ *   tenant whose data volume was made without one, or removing a limit, is refused at preview
+ *   rather than replacing the data volume (docs/storage.md says how to move a tenant).
+ * - After a reboot the next `pgs up` mounts it again (diff sees it unmounted).
+ * - Removing the tenant keeps the filesystem unless `onRemove: delete` (retainOnDelete).
+ *
+ * A Pulumi dynamic provider: its code is serialized into the state, so it is self-contained
+ * (node builtins, sh, the docker CLI).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { type TenantStorageLayout, tenantStorageScript } from "../../lib/docker/storage";
+
+export interface TenantStorageArgs {
+  tenant: string;
+  layout: TenantStorageLayout;
+  /** The limit in bytes; 0 for none (the tenant's volumes are plain local volumes). */
+  bytes: number;
+  /** The tenant's data volume: it must be a bind volume of `layout.data`, or not exist yet. */
+  dataVolume: string;
+  /** Every volume in the filesystem: what must stop where a grow needs it unmounted. */
+  volumes: string[];
+}
+
+interface StorageState {
+  tenant: string;
+  layout: TenantStorageLayout;
+  bytes: number;
+  dataVolume: string;
+  volumes: string[];
+}
+
+const SCRIPT = tenantStorageScript();
+
+/** What the provider does on the host; exported for its tests. */
+export function storageOps(script: string) {
+  const { spawnSync } = require("node:child_process") as typeof import("node:child_process");
+  const run = (program: string, args: string[]) => {
+    const r = spawnSync(program, args, { encoding: "utf8" });
+    return { code: r.status ?? 1, stdout: r.stdout ?? "", stderr: (r.stderr ?? "").trim() || (r.error?.message ?? "") };
+  };
+  const storage = (args: string[]) => run("sh", ["-c", script, "tenant-storage.sh", ...args]);
+  const gib = (bytes: number) => `${+(bytes / 1024 ** 3).toFixed(2)}Gi`;
+  const unlimitedVolume = (news: StorageState) =>
+    `tenant ${news.tenant}: its data volume ${news.dataVolume} was made without a storage limit, and a volume cannot take ` +
+    "one in place (pgs never replaces a data volume): leave resources.storage unset for it, or move the tenant into a " +
+    "limited one as docs/storage.md says (back up, create a tenant with the limit, restore)";
+  return {
+    /** Why the inputs cannot be applied, or undefined. */
+    refusal(olds: StorageState | undefined, news: StorageState): string | undefined {
+      if (olds && olds.bytes > 0 && news.bytes === 0) {
+        return `tenant ${news.tenant}: storage cannot be removed: its data lives in its ${gib(olds.bytes)} filesystem ${news.layout.image}; set resources.storage back to at least ${gib(olds.bytes)}`;
+      }
+      if (olds && olds.bytes === 0 && news.bytes > 0) {
+        return unlimitedVolume(news);
+      }
+      if (news.bytes === 0) return undefined;
+      if (olds && news.bytes < olds.bytes) {
+        return `tenant ${news.tenant}: storage cannot shrink: it is ${gib(olds.bytes)} now and tenants.yaml asks for ${gib(news.bytes)}; set at least ${gib(olds.bytes)}`;
+      }
+      const checked = storage(["check", news.layout.image, news.layout.mount, String(news.bytes)]);
+      if (checked.code !== 0) return `tenant ${news.tenant}: ${checked.stderr}`;
+      const volume = run("docker", ["volume", "inspect", "--format", '{{index .Options "device"}}', news.dataVolume]);
+      if (volume.code === 0 && volume.stdout.trim() !== news.layout.data) return unlimitedVolume(news);
+      return undefined;
+    },
+    ensure(state: StorageState): StorageState {
+      if (state.bytes === 0) return state;
+      const r = storage(["ensure", state.layout.image, state.layout.mount, String(state.bytes), ...state.volumes]);
+      if (r.code !== 0) throw new Error(`tenant ${state.tenant}: storage: ${r.stderr}`);
+      return state;
+    },
+    mounted(state: StorageState): boolean {
+      if (state.bytes === 0) return true;
+      return storage(["mounted", state.layout.mount]).code === 0;
+    },
+    remove(state: StorageState): void {
+      if (state.bytes === 0) return;
+      const r = storage(["remove", state.layout.image, state.layout.mount]);
+      if (r.code !== 0) throw new Error(`tenant ${state.tenant}: removing its storage: ${r.stderr}`);
+    },
+  };
+}
+
+const provider: pulumi.dynamic.ResourceProvider<StorageState, StorageState> = {
+  async check(olds, news) {
+    const reason = storageOps(SCRIPT).refusal(olds?.bytes === undefined ? undefined : olds, news);
+    return reason ? { inputs: news, failures: [{ property: "bytes", reason }] } : { inputs: news };
+  },
+  async diff(_id, olds, news) {
+    const changed = olds.bytes !== news.bytes || JSON.stringify(olds.volumes) !== JSON.stringify(news.volumes);
+    const moved = olds.layout.image !== news.layout.image || olds.layout.mount !== news.layout.mount;
+    // Unmounted (a reboot): an update mounts it again.
+    return { changes: changed || moved || !storageOps(SCRIPT).mounted(news), ...(moved ? { replaces: ["layout"] } : {}) };
+  },
+  async create(inputs) {
+    return { id: inputs.layout.image, outs: storageOps(SCRIPT).ensure(inputs) };
+  },
+  async update(_id, _olds, news) {
+    return { outs: storageOps(SCRIPT).ensure(news) };
+  },
+  async delete(_id, props) {
+    storageOps(SCRIPT).remove(props);
+  },
+};
+
+/** `pulumi-nodejs:dynamic/pgs:TenantStorage`: see the file's header. */
+export class TenantStorage extends pulumi.dynamic.Resource {
+  declare readonly bytes: pulumi.Output<number>;
+  constructor(name: string, args: TenantStorageArgs, opts?: pulumi.CustomResourceOptions) {
+    super(provider, name, { ...args, bytes: args.bytes }, opts, "pgs", "TenantStorage");
+  }
+}

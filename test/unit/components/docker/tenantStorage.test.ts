@@ -1,0 +1,50 @@
+/**
+ * components/docker/tenantStorage.ts: the refusals a preview meets, from the old and new inputs
+ * alone (what needs the host, mounting and growing, is tried for real in test/e2e/isolation.test.ts).
+ */
+import { storageOps } from "../../../../components/docker/tenantStorage";
+import { tenantStorageLayout, tenantStorageScript } from "../../../../lib/docker/storage";
+
+const GIB = 1024 ** 3;
+const state = (bytes: number) => ({
+  tenant: "acme",
+  layout: tenantStorageLayout("/var/lib/pgs/storage/", "pgs-dev-acme"),
+  bytes,
+  dataVolume: "pgs-dev-acme-data",
+  volumes: ["pgs-dev-acme-data"],
+});
+const ops = storageOps(tenantStorageScript());
+
+test("the layout: one image file and its mount per tenant, data and backups folders in it", () => {
+  expect(state(0).layout).toEqual({
+    image: "/var/lib/pgs/storage/pgs-dev-acme.ext4",
+    mount: "/var/lib/pgs/storage/pgs-dev-acme",
+    data: "/var/lib/pgs/storage/pgs-dev-acme/data",
+    backups: "/var/lib/pgs/storage/pgs-dev-acme/backups",
+  });
+});
+
+test("a limit never shrinks: the refusal names the size there is now", () => {
+  expect(ops.refusal(state(2 * GIB), state(GIB))).toBe(
+    "tenant acme: storage cannot shrink: it is 2Gi now and tenants.yaml asks for 1Gi; set at least 2Gi",
+  );
+});
+
+test("a limit cannot be removed once the data lives in its filesystem", () => {
+  expect(ops.refusal(state(GIB), state(0))).toMatch(
+    /^tenant acme: storage cannot be removed: its data lives in its 1Gi filesystem \/var\/lib\/pgs\/storage\/pgs-dev-acme\.ext4/,
+  );
+});
+
+test("a tenant whose data volume was made without a limit cannot take one in place", () => {
+  expect(ops.refusal(state(0), state(GIB))).toMatch(
+    /^tenant acme: its data volume pgs-dev-acme-data was made without a storage limit, .* docs\/storage\.md/,
+  );
+});
+
+test("no limit before or after: nothing to refuse, and nothing runs on the host", () => {
+  expect(ops.refusal(undefined, state(0))).toBeUndefined();
+  expect(ops.refusal(state(0), state(0))).toBeUndefined();
+  expect(ops.mounted(state(0))).toBe(true);
+  expect(ops.ensure(state(0))).toEqual(state(0));
+});
