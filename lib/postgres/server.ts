@@ -125,17 +125,32 @@ export const ACCEPTING_PROBE = [SERVER_FILES.probe, "accepting"];
  * The tenant's settings in two parts: those a reload applies (settings.conf) and those only a
  * restart does (`postmaster` context, on the command line, where a change replaces the server).
  */
-export function splitSettings(tenant: Pick<Tenant, "postgres">): { restart: Record<string, string>; reload: Record<string, string> } {
+export function splitSettings(tenant: SettingsOf): { restart: Record<string, string>; reload: Record<string, string> } {
   const restart: Record<string, string> = {};
   const reload: Record<string, string> = {};
-  for (const name of Object.keys(tenant.postgres.settings).sort()) {
-    (reloadable(tenant.postgres.version, name) ? reload : restart)[name] = tenant.postgres.settings[name];
+  const settings = { ...walSizedToStorage(tenant.resources?.storageMiB), ...tenant.postgres.settings };
+  for (const name of Object.keys(settings).sort()) {
+    (reloadable(tenant.postgres.version, name) ? reload : restart)[name] = settings[name];
   }
   return { restart, reload };
 }
 
+/** What the server settings are made from: the tenant's own, and its storage limit. */
+type SettingsOf = Pick<Tenant, "postgres"> & { resources?: Pick<Tenant["resources"], "storageMiB"> };
+
+/**
+ * With a storage limit, the WAL kept between checkpoints is sized to it (an eighth, at most
+ * PostgreSQL's default 1GB), unless the tenant sets these itself: with the defaults the WAL alone
+ * could fill a small limit before the data does.
+ */
+export function walSizedToStorage(storageMiB: number | undefined): Record<string, string> {
+  if (storageMiB === undefined) return {};
+  const max = Math.max(64, Math.min(1024, Math.floor(storageMiB / 8)));
+  return { max_wal_size: `${max}MB`, min_wal_size: `${Math.min(80, max / 2)}MB` };
+}
+
 /** The server's command: pgs's hba file and main configuration, then the restart-only settings as `-c name=value`, in name order. */
-export function serverCommand(tenant: Pick<Tenant, "postgres">): string[] {
+export function serverCommand(tenant: SettingsOf): string[] {
   const command = ["postgres", "-c", `hba_file=${SERVER_FILES.hba}`, "-c", `config_file=${MAIN_CONFIG_FILE}`];
   const { restart } = splitSettings(tenant);
   for (const name of Object.keys(restart)) command.push("-c", `${name}=${restart[name]}`);
@@ -143,7 +158,7 @@ export function serverCommand(tenant: Pick<Tenant, "postgres">): string[] {
 }
 
 /** settings.conf: the settings a reload applies, in postgresql.conf syntax (every value quoted). */
-export function serverSettingsFile(tenant: Pick<Tenant, "postgres">): string {
+export function serverSettingsFile(tenant: SettingsOf): string {
   const { reload } = splitSettings(tenant);
   const lines = Object.entries(reload).map(([name, value]) => `${name} = '${value.replace(/\\/g, "\\\\").replace(/'/g, "''")}'`);
   return ["# pgs: the tenant's postgres.settings a reload applies (tenants.yaml); written by pgs, do not edit", ...lines, ""].join("\n");

@@ -183,8 +183,11 @@ test("a tenant at storage: 1Gi that writes 2 GiB gets No space left on device; t
   expect(outcomes.length).toBeGreaterThan(3);
   expect(outcomes.filter((b) => !b.ok)).toEqual([]);
 
-  const freed = await onFull("delete from big; vacuum full big");
-  expect({ ok: freed.ok, out: freed.ok ? "" : freed.out }).toEqual({ ok: true, out: "" });
+  // Two statements: psql -c runs a list of them in one transaction, where VACUUM cannot run.
+  const deleted = await onFull("delete from big");
+  const freed = deleted.ok ? await onFull("vacuum full big") : deleted;
+  const serverLog = async () => (await run("docker", ["logs", "--tail", "40", stack.naming.container("full")])).stderr;
+  expect({ ok: freed.ok, out: freed.ok ? "" : `${freed.out}\n${await serverLog()}` }).toEqual({ ok: true, out: "" });
   expect(await onFull("insert into big select 'again' from generate_series(1, 1000); select count(*) from big")).toMatchObject({
     ok: true,
     out: "1000",
@@ -201,7 +204,7 @@ test("the limit grows in place and keeps the data; shrinking it, removing it, or
   expect(changes.replaced.filter((n) => n.includes("full-data"))).toEqual([]);
   expect(changes.deleted.filter((n) => n.includes("full-data"))).toEqual([]);
   const size = (await storageStatus("full"))!.sizeBytes;
-  expect(size).toBeGreaterThan(1.9 * GIB);
+  expect(size).toBeGreaterThan(1.8 * GIB);
   expect(await onFull("select v from kept")).toMatchObject({ ok: true, out: "survives" });
 
   const refusals: [string, string, RegExp][] = [
@@ -214,16 +217,14 @@ test("the limit grows in place and keeps the data; shrinking it, removing it, or
     ],
   ];
   for (const [what, yaml, message] of refusals) {
-    const error = await stack.preview(yaml).then(
-      () => undefined,
-      (e: Error) => e.message,
-    );
-    note(`storage ${what}: refused at preview`);
-    expect({ what, refused: message.test(error ?? "") }).toEqual({ what, refused: true });
+    await stack.prepare(yaml);
+    const r = await stack.pgs(["preview"]);
+    note(`storage ${what}: pgs preview exit ${r.code}`);
+    expect({ what, code: r.code, refused: message.test(r.stdout + r.stderr) }).toEqual({ what, code: 1, refused: true });
   }
   // Nothing changed: the same size, the data there, the neighbour unlimited.
+  await stack.preview(tenantsYaml([HOG, QUIET, full("2Gi")]), {}, { expectNoChanges: true });
   expect((await storageStatus("full"))!.sizeBytes).toBe(size);
   expect((await storageStatus("quiet")) ?? "no limit").toBe("no limit");
   expect(await onFull("select v from kept")).toMatchObject({ ok: true, out: "survives" });
-  await stack.preview(tenantsYaml([HOG, QUIET, full("2Gi")]), {}, { expectNoChanges: true });
 }, 600_000);

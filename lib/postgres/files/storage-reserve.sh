@@ -4,7 +4,7 @@
 # again. A tenant with resources.storage keeps a reserve file at its data volume's root: a start
 # that finds the volume full releases it, so recovery completes and the tenant can delete rows
 # and VACUUM FULL; it is armed again once there is room for it four times over.
-# usage: storage-reserve.sh start | arm | watch   (watch: arm every 30 s)
+# usage: storage-reserve.sh start | arm | watch   (watch: arm every 2 s until armed, then every 30 s)
 # Environment (lib/postgres/server.ts): PGS_TENANT, PGS_DATA_MOUNT, PGDATA, PGS_STORAGE_RESERVE_MB
 # (empty: the tenant has no limit, nothing to do).
 set -eu
@@ -34,9 +34,12 @@ case ${1:-} in
     ;;
   arm) arm ;;
   watch)
+    # Every 2 s until the first arm (a tenant may fill its disk soon after initdb), then every 30 s.
+    pause=2
     while :; do
       arm || true
-      sleep 30
+      [ ! -e "$reserve" ] || pause=30
+      sleep "$pause"
     done
     ;;
   *)

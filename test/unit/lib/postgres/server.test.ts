@@ -10,6 +10,7 @@ import {
   serverProcessLimit,
   serverSettingsFile,
   splitSettings,
+  walSizedToStorage,
 } from "../../../../lib/postgres/server";
 
 const FILES = path.resolve(__dirname, "../../../../lib/postgres/files");
@@ -92,4 +93,17 @@ test("what a reload cannot be trusted with restarts: extension parameters, and m
 test("the process limit leaves room for every connection, worker and auxiliary process", () => {
   expect(serverProcessLimit(withSettings(18, {}))).toBe(100 + 8 + 3 + 64);
   expect(serverProcessLimit(withSettings(18, { max_connections: "20", max_worker_processes: "2" }))).toBe(20 + 2 + 3 + 64);
+});
+
+test("with a storage limit the WAL is sized to it, in the reloadable settings, unless the tenant sets it", () => {
+  const tenant = (storageMiB: number | undefined, settings: Record<string, string> = {}) => ({
+    postgres: { version: 18, settings },
+    resources: storageMiB === undefined ? {} : { storageMiB },
+  });
+  expect(walSizedToStorage(1024)).toEqual({ max_wal_size: "128MB", min_wal_size: "64MB" });
+  expect(walSizedToStorage(512)).toEqual({ max_wal_size: "64MB", min_wal_size: "32MB" });
+  expect(walSizedToStorage(100 * 1024)).toEqual({ max_wal_size: "1024MB", min_wal_size: "80MB" });
+  expect(splitSettings(tenant(1024)).reload).toEqual({ max_wal_size: "128MB", min_wal_size: "64MB" });
+  expect(splitSettings(tenant(1024, { max_wal_size: "512MB" })).reload).toEqual({ max_wal_size: "512MB", min_wal_size: "64MB" });
+  expect(splitSettings(tenant(undefined)).reload).toEqual({});
 });
