@@ -14,13 +14,17 @@ export function urnPrefix(settings: Pick<StackSettings, "stack" | "project">): s
 /**
  * A tenant's component (named by its id), components nested in it under the same name, and its
  * other resources, each named `<id>-<suffix>`. Suffixes, not `<id>-*`, so that tenant `acme`'s
- * targets never match tenant `acme-2`'s resources.
+ * targets never match tenant `acme-2`'s resources. A suffixed target matches custom resources
+ * only: their types have a `/` in the module (`docker:index/volume:Volume`,
+ * `kubernetes:core/v1:Secret`, `pulumi-nodejs:dynamic/pgs:…`) and components' (`pgs:docker:…`)
+ * never, so tenant `acme`'s `acme-data` never matches the backup component of a tenant
+ * called `acme-data`, which bears that tenant's id.
  */
 export function tenantTargets(prefix: string, componentType: string, id: string, suffixes: readonly string[]): string[] {
   return [
     `${prefix}${componentType}::${id}`,
     `${prefix}${componentType}$**::${id}`,
-    ...suffixes.map((s) => `${prefix}${componentType}$**::${id}-${s}`),
+    ...suffixes.map((s) => `${prefix}${componentType}$**/**::${id}-${s}`),
   ];
 }
 

@@ -43,6 +43,13 @@ describe("a tenant's targets", () => {
     expect(matches(targets, `${PREFIX}${TENANT}$docker:index/volume:Volume::acme-backups`)).toBe(false);
   });
 
+  test("never match the nested component of a tenant whose id is acme's plus a suffix (acme-data)", () => {
+    expect(matches(targets, `${PREFIX}${TENANT}$pgs:docker:TenantBackup::acme-data`)).toBe(false);
+    expect(matches(targets, `${PREFIX}${TENANT}$pgs:docker:TenantBackup::acme-server`)).toBe(false);
+    expect(matches(targets, `${PREFIX}${TENANT}$pgs:docker:TenantBackup$docker:index/volume:Volume::acme-data`)).toBe(true);
+    expect(matches(targets, `${PREFIX}pgs:kubernetes:TenantDatabase$kubernetes:core/v1:Secret::acme-data`)).toBe(false);
+  });
+
   test("never match another stack's, another project's or another type's resources", () => {
     expect(matches(targets, `urn:pulumi:prod::pgs::${TENANT}::acme`)).toBe(false);
     expect(matches(targets, `urn:pulumi:dev::other::${TENANT}::acme`)).toBe(false);

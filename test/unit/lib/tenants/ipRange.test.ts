@@ -48,3 +48,8 @@ test("host names, partial addresses and empty strings are refused", () => {
     expect([bad, isIpOrCidr(bad)]).toEqual([bad, false]);
   }
 });
+
+test("an IPv6 zone and a prefix with a leading zero are refused", () => {
+  expect(["fe80::1%eth0", "fe80::%1/64", "10.0.0.0/08", "::/000"].map(isIpOrCidr)).toEqual([false, false, false, false]);
+  expect(["10.0.0.0/0", "::/0"].map(isIpOrCidr)).toEqual([true, true]);
+});
