@@ -39,9 +39,18 @@ test("the bash script is valid bash and registers _pgs for pgs", () => {
 });
 
 test("the first word completes to the commands, help and the global flags", () => {
-  expect(complete(BASH, ["pgs", ""]).sort()).toEqual(["--help", "--stack", "--version", "create", "help", "list", "schema"]);
+  expect(complete(BASH, ["pgs", ""]).sort()).toEqual(["--help", "--stack", "--version", "-V", "-s", "create", "help", "list", "schema"]);
   expect(complete(BASH, ["pgs", "cr"])).toEqual(["create"]);
   expect(complete(BASH, ["pgs", "--st"])).toEqual(["--stack"]);
+});
+
+test("a root option's value is not taken for the command", () => {
+  expect(complete(BASH, ["pgs", "--stack", "dev", "li"])).toEqual(["list"]);
+  expect(complete(BASH, ["pgs", "-s", "prod", "list", "--j"])).toEqual(["--json"]);
+});
+
+test("the root's own options are not offered after a command that does not take them", () => {
+  expect(complete(BASH, ["pgs", "list", "-"]).sort()).toEqual(["--help", "--json"]);
 });
 
 test("after a command: its own options, long and short, and --help", () => {
