@@ -142,7 +142,6 @@ export class TenantBackup extends pulumi.ComponentResource {
           restart: "unless-stopped",
           ...TENANT_CONTAINER_HARDENING,
           ...CONTAINER_LOGS,
-          ...CONTAINER_LOGS,
         },
         { parent: this },
       );

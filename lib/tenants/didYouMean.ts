@@ -12,10 +12,13 @@ function editDistance(a: string, b: string): number {
   return row[b.length];
 }
 
-/** The closest candidate within a typo's distance (case-insensitive), if any. */
+/**
+ * The closest candidate within a typo's distance (case-insensitive), if any: two edits, a third
+ * of a long word's length, and always fewer edits than the word has letters (`db` is no typo of `id`).
+ */
 export function didYouMean(word: string, candidates: readonly string[]): string | undefined {
   let best: string | undefined;
-  let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
+  let bestDistance = Math.min(Math.max(2, Math.floor(word.length / 3)), Math.max(1, word.length - 1)) + 1;
   for (const candidate of candidates) {
     const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
     if (distance < bestDistance) {

@@ -48,3 +48,9 @@ test("insertions and deletions at either end are edits like any other", () => {
   expect(didYouMean("xhostname", ["hostname"])).toBe("hostname");
   expect(didYouMean("ostname", ["hostname"])).toBe("hostname");
 });
+
+test("a word of one or two letters is no typo of anything it shares no letter with", () => {
+  expect(didYouMean("db", ["id", "hostname", "database"])).toBeUndefined();
+  expect(didYouMean("x", ["id"])).toBeUndefined();
+  expect(didYouMean("im", ["id"])).toBe("id");
+});
