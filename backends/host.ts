@@ -110,6 +110,22 @@ export interface UpgradeRequest {
   log: (line: string) => void;
 }
 
+/** `pgs limit-storage`: what it is asked to do. */
+export interface LimitStorageRequest {
+  tenant: Tenant;
+  /** The new limit, as written in tenants.yaml (e.g. 10Gi), and in MiB. */
+  storage: string;
+  storageMiB: number;
+  naming: Naming;
+  storageDir: string;
+  /** An image with sh, cp and du (the tenant's PostgreSQL image). */
+  image: string;
+  tenantsFile: string;
+  /** Asked once the plan is printed; false: nothing is done. */
+  confirm: () => Promise<boolean>;
+  log: (line: string) => void;
+}
+
 /** What a host's objects say of the tenants a run would otherwise leave alone. */
 export interface Drift {
   /** Tenants whose server, volumes or network are not as the stack applied them (stopped, killed, deleted by hand). */
@@ -151,4 +167,6 @@ export interface BackendHost {
   dataWords(tenantId: string): DataWords;
   /** `pgs upgrade` where this backend can do it, else the sentence that says why not. */
   upgrade: ((request: UpgradeRequest) => Promise<void>) | string;
+  /** `pgs limit-storage` (a limit for a tenant made without one) where it needs a step, else the sentence that says why not. */
+  limitStorage: ((request: LimitStorageRequest) => Promise<void>) | string;
 }

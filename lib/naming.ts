@@ -107,6 +107,10 @@ export class Naming {
   upgradeCopyVolume(tenantId: string, major: number): string {
     return `${this.dataVolume(tenantId)}-pg${major}`;
   }
+  /** What `pgs limit-storage` keeps of a volume whose data it moved into the tenant's limited filesystem. */
+  unlimitedCopyVolume(volume: string): string {
+    return `${volume}-unlimited`;
+  }
   /** A throwaway volume a restore from S3 downloads into. */
   restoreScratchVolume(tenantId: string, stamp: number): string {
     return `${this.backupVolume(tenantId)}-restore-${stamp}`;

@@ -273,6 +273,17 @@ Exit codes: 0 done, 1 invalid input or failed operation, 2 usage error.`,
     .requiredOption("--to <major>", "the new major", integer("--to"))
     .action(async (id: string, o) => (await import("./ops")).upgrade(t(), io, id, o.to));
   root
+    .command("limit-storage")
+    .argument("<id>", "tenant id")
+    .argument("<size>", "the limit, e.g. 10Gi")
+    .description("give a tenant made without resources.storage a limit: its data is copied into a limited filesystem (Docker)")
+    .option("-y, --yes", "do not ask for the tenant id to be typed")
+    .action(async (id: string, size: string, o) =>
+      (await import("./ops")).limitStorage(t(), io, id, size, Boolean(o.yes), (question, expected) =>
+        confirmByTyping(io, question, expected),
+      ),
+    );
+  root
     .command("backup")
     .argument("<id>", "tenant id")
     .description("take a backup now (the tenant needs backup: in tenants.yaml)")

@@ -3,6 +3,8 @@
  * app/ops, on the stack's backend's host (offline checks: check.ts).
  */
 import type { S3Source } from "../../backends/host";
+import { MIN_STORAGE_MIB } from "../../lib/tenants/file";
+import { quantityToMiB } from "../../lib/tenants/quantity";
 import { SECRET_KEYS, type StackSettings } from "../../lib/stackSettings";
 import { BUILT_IN_DEFAULTS } from "../../lib/tenants/tenant";
 import { type BackupContext, backupNow, formatBackups, listBackups, restoreTenant } from "../ops/backups";
@@ -16,6 +18,37 @@ export async function upgrade(t: Target, io: Io, id: string, to: number): Promis
   const tenant = tenants.find((x) => x.id === id);
   if (!tenant) throw new CliError(`${tenantsFile}: no tenant "${id}"`);
   await run({ tenant, to, naming: settings.naming, targetImage: settings.postgresImage(to), tenantsFile, log: io.out });
+}
+
+/** `pgs limit-storage ID SIZE`: the plan, then (once the id is typed, or --yes) the host's step. */
+export async function limitStorage(
+  t: Target,
+  io: Io,
+  id: string,
+  size: string,
+  yes: boolean,
+  confirm: (question: string, expected: string) => Promise<boolean>,
+): Promise<void> {
+  const { settings, tenantsFile, tenants, backend } = loadOffline(t);
+  const { limitStorage: run } = backend.host({ settings, projectDir: t.projectDir });
+  if (typeof run === "string") throw new CliError(run);
+  const tenant = tenants.find((x) => x.id === id);
+  if (!tenant) throw new CliError(`${tenantsFile}: no tenant "${id}"`);
+  const storageMiB = /^[1-9][0-9]{0,6}(Mi|Gi|Ti)$/.test(size) ? quantityToMiB(size) : undefined;
+  if (storageMiB === undefined)
+    throw new CliError(`size ${JSON.stringify(size)} must be a whole number with a unit Mi, Gi or Ti, e.g. 10Gi`, 2);
+  if (storageMiB < MIN_STORAGE_MIB) throw new CliError(`size ${size} is too small: a server needs at least ${MIN_STORAGE_MIB}Mi`, 2);
+  await run({
+    tenant,
+    storage: size,
+    storageMiB,
+    naming: settings.naming,
+    storageDir: settings.storageDir,
+    image: settings.postgresImage(tenant.postgres.version),
+    tenantsFile,
+    confirm: async () => yes || confirm(`Type the tenant id (${id}) to go on: `, id),
+    log: io.out,
+  });
 }
 
 /** The S3 credentials: PGS_BACKUP_S3_ACCESS_KEY_ID / _SECRET_ACCESS_KEY, else the stack's secret config through the engine. */

@@ -17,6 +17,7 @@ import {
 import { HEALTH_PROBE } from "../../lib/postgres/server";
 import { type BackendHost, type ExistingObject, HostError, type HostTarget, type LiveServer } from "../host";
 import { dockerBackupHost } from "./backupHost";
+import { limitStorage } from "./limitStorage";
 import { upgradeTenant } from "./upgrade";
 
 const HEALTH = "{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}";
@@ -195,5 +196,6 @@ export function dockerHost({ settings }: HostTarget): BackendHost {
       deleteCommand: `docker volume rm ${naming.dataVolume(tenantId)}`,
     }),
     upgrade: upgradeTenant,
+    limitStorage,
   };
 }

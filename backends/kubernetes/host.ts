@@ -219,5 +219,7 @@ export function kubernetesHost({ settings, projectDir }: HostTarget): BackendHos
       deleteCommand: `kubectl delete namespace ${naming.tenantNamespace(tenantId)}`,
     }),
     upgrade: "pgs upgrade works on the Docker backend only (docs/kubernetes.md: major versions)",
+    limitStorage:
+      "on Kubernetes no step is needed: set resources.storage in tenants.yaml and apply, the claims grow in place (the StorageClass must allow expansion)",
   };
 }

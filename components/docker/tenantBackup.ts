@@ -75,6 +75,8 @@ export class TenantBackup extends pulumi.ComponentResource {
       {
         parent: this,
         retainOnDelete: tenant.onRemove !== "delete",
+        // As the data volume: replaced only once pgs limit-storage has moved its dumps out.
+        deleteBeforeReplace: true,
         ...(args.storage ? { dependsOn: [args.storage.dependsOn] } : {}),
       },
     );

@@ -105,7 +105,9 @@ export class TenantDatabase extends pulumi.ComponentResource {
         labels: dockerLabels(naming.tenantLabels(tenant.id, "data")),
         ...(limited ? bindVolume(layout.data) : {}),
       },
-      { parent: this, retainOnDelete, dependsOn: [this.storage] },
+      // Replaced only after pgs limit-storage moved the data out (the storage refuses otherwise):
+      // the old volume is gone by then, and the new one takes its name.
+      { parent: this, retainOnDelete, dependsOn: [this.storage], deleteBeforeReplace: true },
     );
     this.configVolume = new docker.Volume(
       `${name}-config`,

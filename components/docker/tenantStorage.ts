@@ -6,9 +6,10 @@
  * - A limit grows in place and keeps the data (where the host cannot grow a mounted ext4, the
  *   tenant's containers stop for the resize); it never shrinks: the preview refuses, naming the
  *   size there is now.
- * - Every Docker tenant has one, `bytes: 0` when it has no limit, so that adding a limit to a
- *   tenant whose data volume was made without one, or removing a limit, is refused at preview
- *   rather than replacing the data volume (docs/storage.md says how to move a tenant).
+ * - Every Docker tenant has one, `bytes: 0` when it has no limit, so that removing a limit is
+ *   refused at preview. Adding one to a tenant whose data volume exists as a plain volume is
+ *   refused too, rather than replacing the data volume: `pgs limit-storage` moves the data first
+ *   (backends/docker/limitStorage.ts), after which the volume is made again as a bind volume.
  * - After a reboot the next `pgs up` mounts it again (diff sees it unmounted).
  * - Removing the tenant keeps the filesystem unless `onRemove: delete` (retainOnDelete).
  *
@@ -50,16 +51,13 @@ export function storageOps(script: string) {
   const gib = (bytes: number) => `${+(bytes / 1024 ** 3).toFixed(2)}Gi`;
   const unlimitedVolume = (news: StorageState) =>
     `tenant ${news.tenant}: its data volume ${news.dataVolume} was made without a storage limit, and a volume cannot take ` +
-    "one in place (pgs never replaces a data volume): leave resources.storage unset for it, or move the tenant into a " +
-    "limited one as docs/storage.md says (back up, create a tenant with the limit, restore)";
+    "one in place (pgs never replaces a data volume): leave resources.storage unset for it, or run pgs limit-storage " +
+    `${news.tenant} <size>, which copies its data into a limited filesystem and keeps the old volume (docs/storage.md)`;
   return {
     /** Why the inputs cannot be applied, or undefined. */
     refusal(olds: StorageState | undefined, news: StorageState): string | undefined {
       if (olds && olds.bytes > 0 && news.bytes === 0) {
         return `tenant ${news.tenant}: storage cannot be removed: its data lives in its ${gib(olds.bytes)} filesystem ${news.layout.image}; set resources.storage back to at least ${gib(olds.bytes)}`;
-      }
-      if (olds && olds.bytes === 0 && news.bytes > 0) {
-        return unlimitedVolume(news);
       }
       if (news.bytes === 0) return undefined;
       if (olds && news.bytes < olds.bytes) {

@@ -193,6 +193,15 @@ export function setTenantMajor(file: string, tenantId: string, version: number, 
   );
 }
 
+/** `resources.storage` of a tenant, as `pgs limit-storage` leaves it once the data is in place. */
+export function setTenantStorage(file: string, tenantId: string, storage: string): void {
+  const text = readFileSync(file, "utf8");
+  writeFileSync(
+    file,
+    inOwnLineEndings(text, (t) => setTenantField(t, tenantId, ["resources", "storage"], storage)),
+  );
+}
+
 /** The lines an edit changed, as `-`/`+` lines with a line of context on each side. */
 export function editDiff(before: string, after: string): string[] {
   const a = before.split(/\r?\n/);

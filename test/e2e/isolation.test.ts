@@ -6,7 +6,7 @@
  * neighbour keeps committing meanwhile.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { status } from "../../app/cli/inspect";
@@ -227,4 +227,28 @@ test("the limit grows in place and keeps the data; shrinking it, removing it, or
   expect((await storageStatus("full"))!.sizeBytes).toBe(size);
   expect((await storageStatus("quiet")) ?? "no limit").toBe("no limit");
   expect(await onFull("select v from kept")).toMatchObject({ ok: true, out: "survives" });
+}, 600_000);
+
+test("pgs limit-storage gives a tenant made without a limit one: its data is copied in, the old volume kept, and pgs up starts it on the copy", async () => {
+  expect((await psql(stack.endpoint("quiet"), "create table moved (v text); insert into moved values ('moved along')")).ok).toBe(true);
+  await stack.prepare(tenantsYaml([HOG, QUIET, full("2Gi")]));
+  const data = stack.naming.dataVolume("quiet");
+  const limited = await stack.pgs(["limit-storage", "quiet", "1Gi", "--yes"]);
+  expect({ code: limited.code, stderr: limited.stderr }).toEqual({ code: 0, stderr: "" });
+  expect(limited.stdout).toContain(`copy volume ${data} into `);
+  expect(limited.stdout).toContain(`the old data is in volume ${data}-unlimited`);
+  expect(readFileSync(stack.tenantsFile, "utf8")).toMatch(/id: quiet\n\s+resources:\n\s+storage: 1Gi/);
+  const up = await stack.pgs(["up", "--yes"]);
+  note(`pgs limit-storage quiet 1Gi, then pgs up: exit ${up.code}`);
+  expect({ code: up.code, stderr: up.code === 0 ? "" : up.stderr }).toEqual({ code: 0, stderr: "" });
+  // Its rows, on its own 1Gi filesystem; the old data kept beside it; nothing left to apply.
+  expect(await psql(stack.endpoint("quiet"), "select v from moved")).toMatchObject({ ok: true, out: "moved along" });
+  const storage = await storageStatus("quiet");
+  expect(storage!.sizeBytes).toBeGreaterThan(0.9 * GIB);
+  expect(storage!.sizeBytes).toBeLessThanOrEqual(GIB);
+  expect((await run("docker", ["volume", "inspect", "--format", '{{index .Options "device"}}', data])).stdout.trim()).toBe(
+    path.join(storageDir, `${stack.naming.container("quiet")}/data`),
+  );
+  expect((await run("docker", ["volume", "inspect", `${data}-unlimited`])).code).toBe(0);
+  await stack.preview(undefined, {}, { expectNoChanges: true });
 }, 600_000);

@@ -1,6 +1,7 @@
 /**
- * components/docker/tenantStorage.ts: the refusals a preview meets, from the old and new inputs
- * alone (what needs the host, mounting and growing, is tried for real in test/e2e/isolation.test.ts).
+ * components/docker/tenantStorage.ts: the refusals a preview meets from the old and new inputs
+ * alone. What needs the host (mounting, growing, a plain data volume that refuses a limit, pgs
+ * limit-storage) is tried for real in test/e2e/isolation.test.ts.
  */
 import { storageOps } from "../../../../components/docker/tenantStorage";
 import { tenantStorageLayout, tenantStorageScript } from "../../../../lib/docker/storage";
@@ -33,12 +34,6 @@ test("a limit never shrinks: the refusal names the size there is now", () => {
 test("a limit cannot be removed once the data lives in its filesystem", () => {
   expect(ops.refusal(state(GIB), state(0))).toMatch(
     /^tenant acme: storage cannot be removed: its data lives in its 1Gi filesystem \/var\/lib\/pgs\/storage\/pgs-dev-acme\.ext4/,
-  );
-});
-
-test("a tenant whose data volume was made without a limit cannot take one in place", () => {
-  expect(ops.refusal(state(0), state(GIB))).toMatch(
-    /^tenant acme: its data volume pgs-dev-acme-data was made without a storage limit, .* docs\/storage\.md/,
   );
 });
 
