@@ -92,6 +92,10 @@ export class Naming {
   dataVolume(tenantId: string): string {
     return `${this.prefix}${tenantId}-data`;
   }
+  /** A tenant with a storage limit keeps its WAL in a volume of its own. */
+  walVolume(tenantId: string): string {
+    return `${this.prefix}${tenantId}-wal`;
+  }
   network(tenantId: string): string {
     return `${this.prefix}${tenantId}-net`;
   }

@@ -14,6 +14,7 @@ export const DOCKER_TENANT_SUFFIXES = [
   "superuser-password",
   "storage",
   "data",
+  "wal",
   "config",
   "network",
   "postgres",

@@ -1,5 +1,6 @@
 /**
- * `pgs limit-storage <tenant> <size>`: gives a tenant made without `resources.storage` a limit.
+ * `pgs limit-storage <tenant> <size>`: gives a tenant made without `resources.storage` a limit
+ * (its WAL moves to its own filesystem at the next start: lib/postgres/files/start.sh).
  * Its volumes are plain local volumes, and a volume cannot change into a bind volume in place, so
  * this is an explicit step that shows its plan first: the tenant's containers are removed (the
  * next `pgs up` makes them again), its data and backups are copied into a new limited filesystem
@@ -11,6 +12,7 @@ import { spawnSync } from "node:child_process";
 import { MIB, tenantStorageLayout, tenantStorageScript } from "../../lib/docker/storage";
 import { docker, labelArgs } from "../../lib/hosts/dockerCli";
 import { STOP_TIMEOUT_SECONDS } from "../../lib/postgres/container";
+import { storageSplit } from "../../lib/postgres/server";
 import { setTenantStorage } from "../../lib/tenants/edit";
 import { HostError, type LimitStorageRequest } from "../host";
 
@@ -76,9 +78,9 @@ export async function limitStorage(request: LimitStorageRequest): Promise<void> 
     ...volumes.map((_, i) => `/v${i}`),
   ]);
   const used = Number(du.stdout.trim().split("\n").pop()?.split(/\s/)[0]);
-  if (!(used < bytes * HEADROOM)) {
+  if (!(used < (bytes - storageSplit(request.storageMiB).walMiB * MIB) * HEADROOM)) {
     throw new LimitStorageError(
-      `tenant ${tenant.id} stores ${(used / MIB).toFixed(0)} MiB: a ${request.storage} limit leaves too little room (at most ${HEADROOM * 100}% may be in use)`,
+      `tenant ${tenant.id} stores ${(used / MIB).toFixed(0)} MiB: a ${request.storage} limit leaves too little room (at most ${HEADROOM * 100}% of its data filesystem may be in use)`,
     );
   }
   const users = (await Promise.all(volumes.map(({ volume }) => docker(["ps", "-aq", "--filter", `volume=${volume}`]))))
@@ -88,7 +90,7 @@ export async function limitStorage(request: LimitStorageRequest): Promise<void> 
 
   log(`pgs limit-storage ${tenant.id} ${request.storage}:`);
   log(`  1. remove ${tenant.id}'s ${containers.length} container(s) (the server stops cleanly; the next pgs up makes them again)`);
-  log(`  2. make its ${request.storage} filesystem ${layout.image}, mounted at ${layout.mount}`);
+  log(`  2. make its ${request.storage} of filesystems: ${layout.image} at ${layout.mount}, and ${layout.walImage} for its WAL`);
   for (const { volume, into } of volumes) {
     log(`  3. copy volume ${volume} into ${into}, and keep the old data as volume ${naming.unlimitedCopyVolume(volume)}`);
   }
@@ -107,8 +109,10 @@ export async function limitStorage(request: LimitStorageRequest): Promise<void> 
       await docker(["rm", ...containers]);
     }
     log(`removed ${containers.length} container(s)`);
-    storageScript(["ensure", layout.image, layout.mount, String(bytes)]);
-    log(`made ${layout.image} (${request.storage}), mounted at ${layout.mount}`);
+    const walBytes = storageSplit(request.storageMiB).walMiB * MIB;
+    storageScript(["ensure", layout.image, layout.mount, String(bytes - walBytes), "data,backups"]);
+    storageScript(["ensure", layout.walImage, layout.walMount, String(walBytes), "wal"]);
+    log(`made ${layout.image} and ${layout.walImage} (${request.storage} together), mounted at ${layout.mount} and ${layout.walMount}`);
     for (const { volume, into } of volumes) {
       const kept = naming.unlimitedCopyVolume(volume);
       await docker(["volume", "create", ...labelArgs(naming.tenantLabels(tenant.id, "data")), kept]);
@@ -139,6 +143,7 @@ export async function limitStorage(request: LimitStorageRequest): Promise<void> 
       // Nothing moved yet: back to where it was, but for the containers, which pgs up makes again.
       for (const kept of made) await docker(["volume", "rm", kept], { allowFailure: true });
       storageScript(["remove", layout.image, layout.mount]);
+      storageScript(["remove", layout.walImage, layout.walMount]);
       throw new LimitStorageError(
         `${(err as Error).message}\nnothing was moved: ${data} is as it was; run pgs up to start ${tenant.id} again`,
       );

@@ -16,6 +16,8 @@ import {
   serverProcessLimit,
   serverSettingsFile,
   serverSpec,
+  storageSplit,
+  WAL_MOUNT,
 } from "../../lib/postgres/server";
 import { tenantRouteConfig, tenantRouteFile, tenantServiceLabels } from "../../lib/traefik/dockerRoutes";
 import { withOldType } from "../aliases";
@@ -63,6 +65,8 @@ export class TenantDatabase extends pulumi.ComponentResource {
   readonly configVolume: docker.Volume;
   /** The tenant's disk limit (a no-op resource while it has none). */
   readonly storage: TenantStorage;
+  /** The WAL's own volume, with a storage limit. */
+  readonly walVolume?: docker.Volume;
   readonly network: docker.Network;
   /** Absent while the tenant is `state: stopped`. */
   readonly container?: docker.Container;
@@ -87,14 +91,17 @@ export class TenantDatabase extends pulumi.ComponentResource {
     const retainOnDelete = tenant.onRemove !== "delete";
     const layout = tenantStorageLayout(args.storageDir, naming.container(tenant.id));
     const limited = tenant.resources.storageMiB !== undefined;
+    const storageMiB = tenant.resources.storageMiB ?? 0;
     this.storage = new TenantStorage(
       `${name}-storage`,
       {
         tenant: tenant.id,
         layout,
-        bytes: (tenant.resources.storageMiB ?? 0) * MIB,
+        bytes: storageMiB * MIB,
+        walBytes: limited ? storageSplit(storageMiB).walMiB * MIB : 0,
         dataVolume: naming.dataVolume(tenant.id),
         volumes: [naming.dataVolume(tenant.id), ...(tenant.backup ? [naming.backupVolume(tenant.id)] : [])],
+        walVolume: naming.walVolume(tenant.id),
       },
       { parent: this, retainOnDelete },
     );
@@ -109,6 +116,13 @@ export class TenantDatabase extends pulumi.ComponentResource {
       // the old volume is gone by then, and the new one takes its name.
       { parent: this, retainOnDelete, dependsOn: [this.storage], deleteBeforeReplace: true },
     );
+    if (limited) {
+      this.walVolume = new docker.Volume(
+        `${name}-wal`,
+        { name: naming.walVolume(tenant.id), labels: dockerLabels(naming.tenantLabels(tenant.id, "data")), ...bindVolume(layout.wal) },
+        { parent: this, retainOnDelete, dependsOn: [this.storage] },
+      );
+    }
     this.configVolume = new docker.Volume(
       `${name}-config`,
       { name: naming.configVolume(tenant.id), labels: dockerLabels(naming.tenantLabels(tenant.id, "config")) },
@@ -129,7 +143,7 @@ export class TenantDatabase extends pulumi.ComponentResource {
           image: args.imageId!,
           entrypoints: [SERVER_FILES.start],
           command: serverCommand(tenant),
-          envs: envList(serverEnv(serverSpec(tenant))),
+          envs: envList(serverEnv({ ...serverSpec(tenant), walMount: limited })),
           uploads: [
             ...serverFiles().map((f) => ({ file: f.path, content: f.content, executable: f.executable })),
             { file: SERVER_SECRET_FILES.tenantVerifier, content: verifiers.tenant },
@@ -146,6 +160,7 @@ export class TenantDatabase extends pulumi.ComponentResource {
           volumes: [
             { volumeName: this.volume.name, containerPath: dataMountPath(tenant.postgres.version) },
             { volumeName: this.configVolume.name, containerPath: SERVER_CONFIG_DIR },
+            ...(this.walVolume ? [{ volumeName: this.walVolume.name, containerPath: WAL_MOUNT }] : []),
           ],
           // No Docker health check: Docker 20.10 runs it through `docker exec` on a fixed interval,
           // which for a few hundred idle tenants was most of the host's CPU. Readiness is what

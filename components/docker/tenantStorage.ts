@@ -1,7 +1,8 @@
 /**
- * A Docker tenant's disk limit (`resources.storage`): its own ext4 filesystem of that size,
- * loop-mounted on the Docker host (lib/docker/files/tenant-storage.sh says why and how). The
- * tenant's data and backup volumes are bind volumes of folders in it, so they share the limit.
+ * A Docker tenant's disk limit (`resources.storage`): its own ext4 filesystems, loop-mounted on
+ * the Docker host (lib/docker/files/tenant-storage.sh says why and how), one for its data and
+ * backup volumes and one for its WAL volume, whose sizes add up to the limit
+ * (lib/postgres/server.ts storageSplit says why the WAL has its own).
  *
  * - A limit grows in place and keeps the data (where the host cannot grow a mounted ext4, the
  *   tenant's containers stop for the resize); it never shrinks: the preview refuses, naming the
@@ -24,16 +25,21 @@ export interface TenantStorageArgs {
   layout: TenantStorageLayout;
   /** The limit in bytes; 0 for none (the tenant's volumes are plain local volumes). */
   bytes: number;
+  /** Of it, the WAL filesystem's share (the rest is the data filesystem's). */
+  walBytes: number;
   /** The tenant's data volume: it must be a bind volume of `layout.data`, or not exist yet. */
   dataVolume: string;
-  /** Every volume in the filesystem: what must stop where a grow needs it unmounted. */
+  /** Every volume in the data filesystem, and the WAL volume: what must stop where a grow needs them unmounted. */
   volumes: string[];
+  walVolume: string;
 }
 
 interface StorageState {
   tenant: string;
   layout: TenantStorageLayout;
   bytes: number;
+  walBytes: number;
+  walVolume: string;
   dataVolume: string;
   volumes: string[];
 }
@@ -48,6 +54,11 @@ export function storageOps(script: string) {
     return { code: r.status ?? 1, stdout: r.stdout ?? "", stderr: (r.stderr ?? "").trim() || (r.error?.message ?? "") };
   };
   const storage = (args: string[]) => run("sh", ["-c", script, "tenant-storage.sh", ...args]);
+  /** The data filesystem and the WAL's: image, mount, size, folders, the volumes in it. */
+  const filesystems = (s: StorageState): [string, string, number, string, string[]][] => [
+    [s.layout.image, s.layout.mount, s.bytes - s.walBytes, "data,backups", s.volumes],
+    [s.layout.walImage, s.layout.walMount, s.walBytes, "wal", [s.walVolume]],
+  ];
   const gib = (bytes: number) => `${+(bytes / 1024 ** 3).toFixed(2)}Gi`;
   const unlimitedVolume = (news: StorageState) =>
     `tenant ${news.tenant}: its data volume ${news.dataVolume} was made without a storage limit, and a volume cannot take ` +
@@ -63,26 +74,32 @@ export function storageOps(script: string) {
       if (olds && news.bytes < olds.bytes) {
         return `tenant ${news.tenant}: storage cannot shrink: it is ${gib(olds.bytes)} now and tenants.yaml asks for ${gib(news.bytes)}; set at least ${gib(olds.bytes)}`;
       }
-      const checked = storage(["check", news.layout.image, news.layout.mount, String(news.bytes)]);
-      if (checked.code !== 0) return `tenant ${news.tenant}: ${checked.stderr}`;
+      for (const [image, mount, bytes] of filesystems(news)) {
+        const checked = storage(["check", image, mount, String(bytes)]);
+        if (checked.code !== 0) return `tenant ${news.tenant}: ${checked.stderr}`;
+      }
       const volume = run("docker", ["volume", "inspect", "--format", '{{index .Options "device"}}', news.dataVolume]);
       if (volume.code === 0 && volume.stdout.trim() !== news.layout.data) return unlimitedVolume(news);
       return undefined;
     },
     ensure(state: StorageState): StorageState {
       if (state.bytes === 0) return state;
-      const r = storage(["ensure", state.layout.image, state.layout.mount, String(state.bytes), ...state.volumes]);
-      if (r.code !== 0) throw new Error(`tenant ${state.tenant}: storage: ${r.stderr}`);
+      for (const [image, mount, bytes, folders, volumes] of filesystems(state)) {
+        const r = storage(["ensure", image, mount, String(bytes), folders, ...volumes]);
+        if (r.code !== 0) throw new Error(`tenant ${state.tenant}: storage: ${r.stderr}`);
+      }
       return state;
     },
     mounted(state: StorageState): boolean {
       if (state.bytes === 0) return true;
-      return storage(["mounted", state.layout.mount]).code === 0;
+      return filesystems(state).every(([, mount]) => storage(["mounted", mount]).code === 0);
     },
     remove(state: StorageState): void {
       if (state.bytes === 0) return;
-      const r = storage(["remove", state.layout.image, state.layout.mount]);
-      if (r.code !== 0) throw new Error(`tenant ${state.tenant}: removing its storage: ${r.stderr}`);
+      for (const [image, mount] of filesystems(state)) {
+        const r = storage(["remove", image, mount]);
+        if (r.code !== 0) throw new Error(`tenant ${state.tenant}: removing its storage: ${r.stderr}`);
+      }
     },
   };
 }
@@ -93,7 +110,8 @@ const provider: pulumi.dynamic.ResourceProvider<StorageState, StorageState> = {
     return reason ? { inputs: news, failures: [{ property: "bytes", reason }] } : { inputs: news };
   },
   async diff(_id, olds, news) {
-    const changed = olds.bytes !== news.bytes || JSON.stringify(olds.volumes) !== JSON.stringify(news.volumes);
+    const changed =
+      olds.bytes !== news.bytes || olds.walBytes !== news.walBytes || JSON.stringify(olds.volumes) !== JSON.stringify(news.volumes);
     const moved = olds.layout.image !== news.layout.image || olds.layout.mount !== news.layout.mount;
     // Unmounted (a reboot): an update mounts it again.
     return { changes: changed || moved || !storageOps(SCRIPT).mounted(news), ...(moved ? { replaces: ["layout"] } : {}) };
@@ -113,6 +131,6 @@ const provider: pulumi.dynamic.ResourceProvider<StorageState, StorageState> = {
 export class TenantStorage extends pulumi.dynamic.Resource {
   declare readonly bytes: pulumi.Output<number>;
   constructor(name: string, args: TenantStorageArgs, opts?: pulumi.CustomResourceOptions) {
-    super(provider, name, { ...args, bytes: args.bytes }, opts, "pgs", "TenantStorage");
+    super(provider, name, { ...args }, opts, "pgs", "TenantStorage");
   }
 }

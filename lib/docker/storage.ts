@@ -1,7 +1,8 @@
 /**
- * Where a Docker tenant with `resources.storage` keeps its data: one ext4 filesystem of the
- * limit's size per tenant (files/tenant-storage.sh), whose `data` and `backups` folders are the
- * tenant's bind volumes. Without a limit a tenant's volumes are plain local volumes.
+ * Where a Docker tenant with `resources.storage` keeps its data: two ext4 filesystems per tenant
+ * (files/tenant-storage.sh) that share the limit (lib/postgres/server.ts storageSplit): one whose
+ * `data` and `backups` folders are the tenant's data and backup volumes, and the WAL's own, whose
+ * `wal` folder is its WAL volume. Without a limit a tenant's volumes are plain local volumes.
  */
 import { sourceFile } from "../sourceDir";
 
@@ -19,12 +20,25 @@ export interface TenantStorageLayout {
   data: string;
   /** The backup volume's folder in it. */
   backups: string;
+  /** The WAL's own filesystem: its image, mount and the WAL volume's folder. */
+  walImage: string;
+  walMount: string;
+  wal: string;
 }
 
-/** `<storageDir>/<prefix><id>.ext4`, mounted at `<storageDir>/<prefix><id>`. */
+/** `<storageDir>/<prefix><id>.ext4` mounted at `<storageDir>/<prefix><id>`, and `…-wal.ext4` at `…-wal`. */
 export function tenantStorageLayout(storageDir: string, containerName: string): TenantStorageLayout {
   const mount = `${storageDir.replace(/\/+$/, "")}/${containerName}`;
-  return { image: `${mount}.ext4`, mount, data: `${mount}/data`, backups: `${mount}/backups` };
+  const walMount = `${mount}-wal`;
+  return {
+    image: `${mount}.ext4`,
+    mount,
+    data: `${mount}/data`,
+    backups: `${mount}/backups`,
+    walImage: `${walMount}.ext4`,
+    walMount,
+    wal: `${walMount}/wal`,
+  };
 }
 
 /** A local volume that is the host folder `device` (what `docker volume create -o type=none -o o=bind -o device=` makes). */

@@ -27,10 +27,15 @@ export function dockerStream(args: string[], files: { stdinFile?: string; stdout
     const child = spawn("docker", args, { env: process.env, stdio: ["pipe", "pipe", "pipe"] });
     const err: Buffer[] = [];
     child.stderr.on("data", (chunk: Buffer) => err.push(chunk));
-    if (files.stdoutFile) child.stdout.pipe(createWriteStream(files.stdoutFile, { mode: 0o600 }));
+    // A file that cannot be opened or written fails the command, not the process.
+    const failed = (e: Error) => {
+      child.kill();
+      reject(e);
+    };
+    if (files.stdoutFile) child.stdout.pipe(createWriteStream(files.stdoutFile, { mode: 0o600 }).on("error", failed));
     else child.stdout.resume();
     child.stdin.on("error", () => {});
-    if (files.stdinFile) createReadStream(files.stdinFile).pipe(child.stdin);
+    if (files.stdinFile) createReadStream(files.stdinFile).on("error", failed).pipe(child.stdin);
     else child.stdin.end();
     child.on("error", reject);
     child.on("close", (code) => {

@@ -42,8 +42,11 @@ export const TERMINATE_NETWORK_SESSIONS_SQL =
 export const SERVER_FACTS_SQL =
   "select pg_database_size(current_database()), (select count(*) from pg_stat_activity where datname = current_database() and backend_type = 'client backend' and pid <> pg_backend_pid())";
 
-/** In a tenant's server: "SIZE|USED" in bytes of the filesystem of its data volume (its storage limit, where it has one). */
-export const STORAGE_USE_SCRIPT = `df -P -B1 "$PGS_DATA_MOUNT" | awk 'NR == 2 { print $2 "|" $3 }'`;
+/**
+ * In a tenant's server: "SIZE|USED" in bytes of the filesystems of its data volume and, where it
+ * has its own (PGS_WAL_MOUNT), its WAL volume: together, its storage limit.
+ */
+export const STORAGE_USE_SCRIPT = `df -P -B1 "$PGS_DATA_MOUNT" \${PGS_WAL_MOUNT:+"$PGS_WAL_MOUNT"} | awk 'NR > 1 { size += $2; used += $3 } END { print size "|" used }'`;
 
 /** What SERVER_FACTS_SQL's line and, where it ran, STORAGE_USE_SCRIPT's line say. */
 export function parseServerFacts(

@@ -52,6 +52,8 @@ export interface ServerSpec {
   major: number;
   /** The reserve file a full disk gives back (files/storage-reserve.sh); absent without a storage limit. */
   storageReserveMiB?: number;
+  /** The WAL's own filesystem is mounted at WAL_MOUNT (a limited tenant on Docker). */
+  walMount?: boolean;
 }
 
 export interface ContainerFile {
@@ -82,7 +84,7 @@ export function serverSpec(tenant: Tenant): ServerSpec {
   };
 }
 
-/** A sixteenth of the limit, from 32 to 256 MiB: room for recovery's checkpoint and a WAL segment or more. */
+/** A sixteenth of the limit, from 32 to 256 MiB: room for the files a checkpoint writes, and more. */
 export function storageReserveMiB(storageMiB: number): number {
   return Math.min(256, Math.max(32, Math.floor(storageMiB / 16)));
 }
@@ -113,6 +115,9 @@ export function serverEnv(spec: ServerSpec, settingsWatchSeconds?: number): Reco
     PGS_SETTINGS_FILE: SERVER_SETTINGS_FILE,
     PGS_SETTINGS_WATCH_SECONDS: settingsWatchSeconds === undefined ? "" : String(settingsWatchSeconds),
     PGS_STORAGE_RESERVE_MB: spec.storageReserveMiB === undefined ? "" : String(spec.storageReserveMiB),
+    PGS_WAL_MOUNT: spec.walMount ? WAL_MOUNT : "",
+    // The image's entrypoint passes these to initdb: a new cluster keeps its WAL on its own filesystem.
+    ...(spec.walMount ? { POSTGRES_INITDB_ARGS: `--waldir=${WAL_MOUNT}/pg_wal` } : {}),
   };
 }
 
@@ -139,13 +144,27 @@ export function splitSettings(tenant: SettingsOf): { restart: Record<string, str
 type SettingsOf = Pick<Tenant, "postgres"> & { resources?: Pick<Tenant["resources"], "storageMiB"> };
 
 /**
- * With a storage limit, the WAL kept between checkpoints is sized to it (an eighth, at most
- * PostgreSQL's default 1GB), unless the tenant sets these itself: with the defaults the WAL alone
- * could fill a small limit before the data does.
+ * A storage limit split in two filesystems: the WAL's own (an eighth of the limit, 256 MiB to
+ * 8 GiB) and the rest for the data and backups. A full data filesystem then fails the statement
+ * that needed room, never a WAL write, which would stop the server (PANIC), as CloudNativePG's
+ * separate WAL storage does.
+ */
+export function storageSplit(storageMiB: number): { dataMiB: number; walMiB: number } {
+  const walMiB = Math.min(8192, Math.max(256, Math.floor(storageMiB / 8)));
+  return { dataMiB: storageMiB - walMiB, walMiB };
+}
+
+/** Where a limited tenant's WAL filesystem is mounted in its server (initdb --waldir puts pg_wal there). */
+export const WAL_MOUNT = "/var/lib/postgresql/wal";
+
+/**
+ * With a storage limit, the WAL kept between checkpoints is a quarter of its filesystem (at most
+ * PostgreSQL's default 1GB), unless the tenant sets these itself: a checkpoint that lags behind
+ * the writes lets the WAL grow past max_wal_size, and it must still fit.
  */
 export function walSizedToStorage(storageMiB: number | undefined): Record<string, string> {
   if (storageMiB === undefined) return {};
-  const max = Math.max(64, Math.min(1024, Math.floor(storageMiB / 8)));
+  const max = Math.min(1024, Math.floor(storageSplit(storageMiB).walMiB / 4));
   return { max_wal_size: `${max}MB`, min_wal_size: `${Math.min(80, max / 2)}MB` };
 }
 

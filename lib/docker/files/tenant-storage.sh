@@ -1,15 +1,16 @@
 #!/bin/sh
 # A tenant's disk limit on the Docker host (resources.storage). Docker's local volumes have no
 # size option and quotas need a kernel built with them, so each such tenant gets its own ext4
-# filesystem in a sparse image file of the limit's size, loop-mounted at MOUNT; the tenant's data
-# and backup volumes are bind volumes of MOUNT/data and MOUNT/backups, so everything it stores
-# counts against the one limit. While MOUNT is not mounted (after a reboot, before `pgs up`)
+# filesystems in sparse image files, loop-mounted at MOUNT: one for its data and backup volumes
+# (bind volumes of MOUNT/data and MOUNT/backups), one for its WAL (MOUNT/wal), which together
+# are the limit (components/docker/tenantStorage.ts). While MOUNT is not mounted (after a reboot, before `pgs up`)
 # MOUNT/data does not exist and Docker refuses to start the server: it never starts on an empty
 # folder in its place.
 # Runs on the Docker host as root (components/docker/tenantStorage.ts).
 # usage: tenant-storage.sh check  IMAGE MOUNT BYTES   exit 3 + a sentence: what ensure would refuse
-#        tenant-storage.sh ensure IMAGE MOUNT BYTES [VOLUME...]
-#                                       make (never over an existing image), mount, grow; where
+#        tenant-storage.sh ensure IMAGE MOUNT BYTES FOLDERS [VOLUME...]
+#                                       make (never over an existing image), mount, grow, and make
+#                                       the FOLDERS (comma-separated) for the volumes; where
 #                                       the host cannot grow a mounted ext4 (no CAP_SYS_RESOURCE),
 #                                       the containers that use the VOLUMEs stop for the resize
 #        tenant-storage.sh mounted MOUNT              exit 0 when MOUNT is mounted
@@ -51,7 +52,7 @@ loop_device() { losetup -j "$1" -n -O NAME | head -n 1; }
 
 ensure() {
   image=$1 mount=$2 bytes=$3
-  check "$@"
+  check "$image" "$mount" "$bytes"
   mkdir -p "$(dirname "$image")" "$mount"
   if [ ! -e "$image" ]; then
     # Made aside and renamed: an interrupted run never leaves a half-made image to be adopted.
@@ -66,15 +67,16 @@ ensure() {
   fi
   [ "$(stat -c %s "$image")" -ge "$bytes" ] || truncate -s "$bytes" "$image"
   # Compared with the filesystem, not the file: a grow interrupted after the truncate resumes.
+  folders=$4
+  shift 4
   if [ "$(filesystem_bytes "$image")" -lt "$(stat -c %s "$image")" ]; then
     device=$(loop_device "$image")
     losetup -c "$device"
     if ! resize2fs "$device" >/dev/null 2>&1; then
-      shift 3
       grow_offline "$image" "$mount" "$@"
     fi
   fi
-  for dir in data backups; do
+  for dir in $(echo "$folders" | tr ',' ' '); do
     [ -d "$mount/$dir" ] || install -d -o 999 -g 999 -m 0700 "$mount/$dir"
   done
 }

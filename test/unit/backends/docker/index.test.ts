@@ -16,8 +16,11 @@ const S3 = {
   rcloneImage: "pgs-local/rclone:1.75.2",
 };
 const S3_SECRETS = { backupS3AccessKeyId: "AKIDEXAMPLE", backupS3SecretAccessKey: "s3-Secret-Key-Example-123" };
-// Every kind of resource a tenant can have: backups with an off-site copy, and a neighbour whose id starts with acme's.
-const TENANTS = tenantsYaml("  - id: acme\n    backup: { every: 24h, keep: 3 }\n  - id: acme-2\n    backup: { every: 24h, keep: 3 }");
+// Every kind of resource a tenant can have: a storage limit, backups with an off-site copy, and a
+// neighbour whose id starts with acme's.
+const TENANTS = tenantsYaml(
+  "  - id: acme\n    resources: { storage: 1Gi }\n    backup: { every: 24h, keep: 3 }\n  - id: acme-2\n    resources: { storage: 1Gi }\n    backup: { every: 24h, keep: 3 }",
+);
 
 let graph: Graph;
 beforeAll(async () => {

@@ -86,9 +86,9 @@ test("data that would fill more than 80% of the limit: refused", async () => {
   docker({
     [`${DEVICE} pgs-dev-acme-backups`]: "1|",
     [`${DEVICE} pgs-dev-acme-data-unlimited`]: "1|",
-    "run --rm --network none -v pgs-dev-acme-data:/v0:ro --entrypoint du": `0|${900 * 1024 * 1024}\ttotal`,
+    "run --rm --network none -v pgs-dev-acme-data:/v0:ro --entrypoint du": `0|${700 * 1024 * 1024}\ttotal`,
   });
-  await expect(request({}).run()).rejects.toThrow("tenant acme stores 900 MiB: a 1Gi limit leaves too little room");
+  await expect(request({}).run()).rejects.toThrow("tenant acme stores 700 MiB: a 1Gi limit leaves too little room");
 });
 
 test("the plan is printed, and without confirmation nothing is stopped, made or copied", async () => {
@@ -104,7 +104,7 @@ test("the plan is printed, and without confirmation nothing is stopped, made or 
   expect(r.lines).toEqual([
     "pgs limit-storage acme 1Gi:",
     "  1. remove acme's 2 container(s) (the server stops cleanly; the next pgs up makes them again)",
-    `  2. make its 1Gi filesystem ${join(dir, "storage", "pgs-dev-acme.ext4")}, mounted at ${join(dir, "storage", "pgs-dev-acme")}`,
+    `  2. make its 1Gi of filesystems: ${join(dir, "storage", "pgs-dev-acme.ext4")} at ${join(dir, "storage", "pgs-dev-acme")}, and ${join(dir, "storage", "pgs-dev-acme-wal.ext4")} for its WAL`,
     `  3. copy volume pgs-dev-acme-data into ${join(dir, "storage", "pgs-dev-acme", "data")}, and keep the old data as volume pgs-dev-acme-data-unlimited`,
     `  3. copy volume pgs-dev-acme-backups into ${join(dir, "storage", "pgs-dev-acme", "backups")}, and keep the old data as volume pgs-dev-acme-backups-unlimited`,
     `  4. set resources.storage: 1Gi for acme in ${join(dir, "tenants.yaml")}; then apply it (pgs up)`,

@@ -11,8 +11,10 @@ const state = (bytes: number) => ({
   tenant: "acme",
   layout: tenantStorageLayout("/var/lib/pgs/storage/", "pgs-dev-acme"),
   bytes,
+  walBytes: bytes === 0 ? 0 : 256 * 1024 * 1024,
   dataVolume: "pgs-dev-acme-data",
   volumes: ["pgs-dev-acme-data"],
+  walVolume: "pgs-dev-acme-wal",
 });
 const ops = storageOps(tenantStorageScript());
 
@@ -22,6 +24,9 @@ test("the layout: one image file and its mount per tenant, data and backups fold
     mount: "/var/lib/pgs/storage/pgs-dev-acme",
     data: "/var/lib/pgs/storage/pgs-dev-acme/data",
     backups: "/var/lib/pgs/storage/pgs-dev-acme/backups",
+    walImage: "/var/lib/pgs/storage/pgs-dev-acme-wal.ext4",
+    walMount: "/var/lib/pgs/storage/pgs-dev-acme-wal",
+    wal: "/var/lib/pgs/storage/pgs-dev-acme-wal/wal",
   });
 });
 

@@ -8,6 +8,9 @@ test("the layout is under storageDir, named like the tenant's container (a trail
     mount: "/srv/pgs/pgs-prod-acme",
     data: "/srv/pgs/pgs-prod-acme/data",
     backups: "/srv/pgs/pgs-prod-acme/backups",
+    walImage: "/srv/pgs/pgs-prod-acme-wal.ext4",
+    walMount: "/srv/pgs/pgs-prod-acme-wal",
+    wal: "/srv/pgs/pgs-prod-acme-wal/wal",
   });
 });
 

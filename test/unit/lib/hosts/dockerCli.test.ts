@@ -53,3 +53,8 @@ test("argument helpers", () => {
   expect(labelArgs({ a: "1", b: "2" })).toEqual(["--label", "a=1", "--label", "b=2"]);
   expect(envArgs({ A: "1" })).toEqual(["-e", "A=1"]);
 });
+
+test("dockerStream: an input file that cannot be read rejects, and ends the command", async () => {
+  stub("sleep 5");
+  await expect(dockerStream(["exec", "-i", "c"], { stdinFile: join(bin, "missing") })).rejects.toThrow(/ENOENT/);
+});

@@ -10,6 +10,7 @@ import {
   serverProcessLimit,
   serverSettingsFile,
   splitSettings,
+  storageSplit,
   walSizedToStorage,
 } from "../../../../lib/postgres/server";
 
@@ -100,10 +101,27 @@ test("with a storage limit the WAL is sized to it, in the reloadable settings, u
     postgres: { version: 18, settings },
     resources: storageMiB === undefined ? {} : { storageMiB },
   });
-  expect(walSizedToStorage(1024)).toEqual({ max_wal_size: "128MB", min_wal_size: "64MB" });
-  expect(walSizedToStorage(512)).toEqual({ max_wal_size: "64MB", min_wal_size: "32MB" });
+  // A quarter of the WAL's filesystem (lib/postgres/server.ts storageSplit), at most 1GB.
+  expect(walSizedToStorage(1024)).toEqual({ max_wal_size: "64MB", min_wal_size: "32MB" });
+  expect(walSizedToStorage(16 * 1024)).toEqual({ max_wal_size: "512MB", min_wal_size: "80MB" });
   expect(walSizedToStorage(100 * 1024)).toEqual({ max_wal_size: "1024MB", min_wal_size: "80MB" });
-  expect(splitSettings(tenant(1024)).reload).toEqual({ max_wal_size: "128MB", min_wal_size: "64MB" });
-  expect(splitSettings(tenant(1024, { max_wal_size: "512MB" })).reload).toEqual({ max_wal_size: "512MB", min_wal_size: "64MB" });
+  expect(splitSettings(tenant(1024)).reload).toEqual({ max_wal_size: "64MB", min_wal_size: "32MB" });
+  expect(splitSettings(tenant(1024, { max_wal_size: "512MB" })).reload).toEqual({ max_wal_size: "512MB", min_wal_size: "32MB" });
   expect(splitSettings(tenant(undefined)).reload).toEqual({});
+});
+
+test("a limit is split: the WAL's own filesystem (an eighth, 256 MiB to 8 GiB), the rest for data and backups", () => {
+  expect(storageSplit(512)).toEqual({ dataMiB: 256, walMiB: 256 });
+  expect(storageSplit(10 * 1024)).toEqual({ dataMiB: 10 * 1024 - 1280, walMiB: 1280 });
+  expect(storageSplit(1024 * 1024)).toEqual({ dataMiB: 1024 * 1024 - 8192, walMiB: 8192 });
+});
+
+test("a limited Docker tenant's server gets its WAL mount and initdb's --waldir; others neither", () => {
+  const spec = { tenantId: "acme", role: "acme", database: "acme", superuser: false, major: 18 };
+  expect(serverEnv({ ...spec, walMount: true })).toMatchObject({
+    PGS_WAL_MOUNT: "/var/lib/postgresql/wal",
+    POSTGRES_INITDB_ARGS: "--waldir=/var/lib/postgresql/wal/pg_wal",
+  });
+  expect(serverEnv(spec).PGS_WAL_MOUNT).toBe("");
+  expect(serverEnv(spec).POSTGRES_INITDB_ARGS).toBeUndefined();
 });
