@@ -170,14 +170,16 @@ export async function status(t: Target, io: Io, id: string | undefined, json: bo
     : { health: running.health, uptime: running.startedAt ? age(Date.now() - Date.parse(running.startedAt)) : null };
   if (json) return printJson(io, { stack: t.stack, ingress, tenants: result });
   const mib = (b: number | null) => (b === null ? "" : `${(b / 1024 / 1024).toFixed(1)} MiB`);
+  // The STORAGE column only where some tenant has a limit (resources.storage).
+  const limits = result.some((r) => r.storage !== null);
   for (const line of table(
-    ["TENANT", "HEALTH", "UP", "DATA", "STORAGE", "CONNECTIONS", "LAST BACKUP"],
+    ["TENANT", "HEALTH", "UP", "DATA", ...(limits ? ["STORAGE"] : []), "CONNECTIONS", "LAST BACKUP"],
     result.map((r) => [
       r.tenant,
       r.health === "healthy" ? paint(io, "green", r.health) : paint(io, "yellow", r.health),
       r.uptime ?? "",
       mib(r.dataBytes),
-      storageUse(r.storage),
+      ...(limits ? [storageUse(r.storage)] : []),
       r.connections === null ? "" : String(r.connections),
       r.backups === "off" ? "off" : r.lastBackup ? `${r.lastBackup.age} ago (${r.lastBackup.file})` : "none yet",
     ]),

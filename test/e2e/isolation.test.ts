@@ -9,6 +9,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { parse } from "yaml";
 import { status } from "../../app/cli/inspect";
 import type { Io } from "../../app/cli/io";
 import { nodeQuery, type Outcome, psql, run } from "./harness/clients";
@@ -175,7 +176,9 @@ test("a tenant at storage: 1Gi that writes 2 GiB gets No space left on device; t
   finished = true;
   const outcomes = await beats;
   const log = (await run("docker", ["logs", "--tail", "200", stack.naming.container("full")])).stderr;
-  note(`storage 1Gi: ${written} MiB written before the refusal; quiet committed ${outcomes.filter((b) => b.ok).length}/${outcomes.length}`);
+  note(
+    `storage 1Gi: ${written} MiB written before the refusal; quiet committed ${outcomes.filter((b) => b.ok).length}/${outcomes.length}; server PANICs: ${(log.match(/PANIC/g) ?? []).length}`,
+  );
   expect(refused).toBeDefined();
   expect(written).toBeLessThan(1024);
   // The writer is told (the statement's error, or the server's own log when a checkpoint stopped it).
@@ -237,7 +240,8 @@ test("pgs limit-storage gives a tenant made without a limit one: its data is cop
   expect({ code: limited.code, stderr: limited.stderr }).toEqual({ code: 0, stderr: "" });
   expect(limited.stdout).toContain(`copy volume ${data} into `);
   expect(limited.stdout).toContain(`the old data is in volume ${data}-unlimited`);
-  expect(readFileSync(stack.tenantsFile, "utf8")).toMatch(/id: quiet\n\s+resources:\n\s+storage: 1Gi/);
+  const file = parse(readFileSync(stack.tenantsFile, "utf8")) as { tenants: { id: string; resources?: { storage?: string } }[] };
+  expect(file.tenants.find((t) => t.id === "quiet")?.resources?.storage).toBe("1Gi");
   const up = await stack.pgs(["up", "--yes"]);
   note(`pgs limit-storage quiet 1Gi, then pgs up: exit ${up.code}`);
   expect({ code: up.code, stderr: up.code === 0 ? "" : up.stderr }).toEqual({ code: 0, stderr: "" });
@@ -250,5 +254,14 @@ test("pgs limit-storage gives a tenant made without a limit one: its data is cop
     path.join(storageDir, `${stack.naming.container("quiet")}/data`),
   );
   expect((await run("docker", ["volume", "inspect", `${data}-unlimited`])).code).toBe(0);
+  // Its WAL moved to its own filesystem at the first start on the copy, as a new tenant's is made.
+  for (const id of ["quiet", "full"]) {
+    const link = await run("docker", ["exec", stack.naming.container(id), "sh", "-c", 'readlink "$PGDATA/pg_wal"']);
+    expect({ id, link: link.stdout.trim() }).toEqual({ id, link: "/var/lib/postgresql/wal/pg_wal" });
+  }
+  // The table has a STORAGE column once some tenant has a limit.
+  const text = await stack.pgs(["status"]);
+  expect(text.stdout.split("\n")[0]).toMatch(/^TENANT +HEALTH +UP +DATA +STORAGE +CONNECTIONS +LAST BACKUP$/);
+  expect(text.stdout).toMatch(/\nquiet +healthy .* MiB of 1\.0 GiB \(\d+%\)/);
   await stack.preview(undefined, {}, { expectNoChanges: true });
 }, 600_000);

@@ -1,10 +1,10 @@
 #!/bin/sh
 # pgs: room a full disk gives back. A relation that cannot grow fails the statement, but when a
 # checkpoint or the WAL cannot write PostgreSQL stops (PANIC), and on a full disk it cannot start
-# again. A tenant with resources.storage keeps a reserve file at its data volume's root: a start
-# that finds the volume full releases it, so recovery completes and the tenant can delete rows
-# and VACUUM FULL; it is armed again once there is room for it four times over.
-# usage: storage-reserve.sh start | arm | watch   (watch: arm every 2 s until armed, then every 30 s)
+# again. A tenant with resources.storage keeps a reserve file at its data volume's root: a full
+# volume, or a start that finds it full, releases it, so recovery completes and the tenant can
+# delete rows and VACUUM FULL; it is armed again once there is room for it four times over.
+# usage: storage-reserve.sh start | arm | watch   (watch: release when full, arm when there is room)
 # Environment (lib/postgres/server.ts): PGS_TENANT, PGS_DATA_MOUNT, PGDATA, PGS_STORAGE_RESERVE_MB
 # (empty: the tenant has no limit, nothing to do).
 set -eu
@@ -34,11 +34,17 @@ case ${1:-} in
     ;;
   arm) arm ;;
   watch)
-    # Every 2 s until the first arm (a tenant may fill its disk soon after initdb), then every 30 s.
+    # Every 2 s until the first arm (a tenant may fill its disk soon after initdb), then every
+    # 10 s: a full volume gets the reserve back, so that the DELETE and VACUUM FULL that make
+    # room can write their few catalog pages.
     pause=2
     while :; do
+      if [ -e "$reserve" ] && [ "$(free_mb)" -lt 1 ]; then
+        rm -f "$reserve"
+        echo "pgs: tenant $PGS_TENANT: its storage is full: released the ${mb} MB reserve so that data can be deleted (then VACUUM FULL); or raise resources.storage" >&2
+      fi
       arm || true
-      [ ! -e "$reserve" ] || pause=30
+      [ ! -e "$reserve" ] || pause=10
       sleep "$pause"
     done
     ;;

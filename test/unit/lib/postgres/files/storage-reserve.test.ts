@@ -69,3 +69,22 @@ test("a tenant without a limit: nothing is done", () => {
   expect(box.run("storage-reserve.sh", ["start"], { ...env, PGS_STORAGE_RESERVE_MB: "" })).toMatchObject({ code: 0, stderr: "" });
   expect(existsSync(reserve())).toBe(true);
 });
+
+test("watch: a full volume gets the reserve back at once, so that rows can be deleted and vacuumed", () => {
+  writeFileSync(reserve(), "");
+  freeMb(0);
+  // One round of the loop: the stand-in sleep fails, which ends the script (set -e).
+  box.stub("sleep", "exit 7");
+  const r = box.run("storage-reserve.sh", ["watch"], env);
+  expect(r.code).toBe(7);
+  expect(existsSync(reserve())).toBe(false);
+  expect(r.stderr).toContain("its storage is full: released the 64 MB reserve so that data can be deleted");
+});
+
+test("watch: with room, the reserve stays", () => {
+  writeFileSync(reserve(), "");
+  freeMb(500);
+  box.stub("sleep", "exit 7");
+  expect(box.run("storage-reserve.sh", ["watch"], env)).toMatchObject({ code: 7, stderr: "" });
+  expect(existsSync(reserve())).toBe(true);
+});
