@@ -39,7 +39,8 @@ case ${1:-} in
     # room can write their few catalog pages.
     pause=2
     while :; do
-      if [ -e "$reserve" ] && [ "$(free_mb)" -lt 1 ]; then
+      # "Full": less than a relation's bulk extension (PostgreSQL extends by up to 4 MB at once).
+      if [ -e "$reserve" ] && [ "$(free_mb)" -lt 8 ]; then
         rm -f "$reserve"
         echo "pgs: tenant $PGS_TENANT: its storage is full: released the ${mb} MB reserve so that data can be deleted (then VACUUM FULL); or raise resources.storage" >&2
       fi
