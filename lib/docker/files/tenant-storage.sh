@@ -86,14 +86,21 @@ ensure() {
 grow_offline() {
   image=$1 mount=$2
   shift 2
-  users=$(for volume in "$@"; do docker ps -q --filter "volume=$volume"; done | sort -u | tr '\n' ' ')
+  # -a: a container between two restarts is not running, and would start again on the mount.
+  users=$(for volume in "$@"; do docker ps -aq --filter "volume=$volume"; done | sort -u | tr '\n' ' ')
   # shellcheck disable=SC2086 # one argument per container id
   [ -z "$users" ] || docker stop $users >/dev/null
   umount "$mount"
+  # The loop device goes once no mount is left (Docker's of the volume go with its containers).
+  tries=0
+  while [ -n "$(loop_device "$image")" ] && [ "$tries" -lt 30 ]; do
+    tries=$((tries + 1))
+    sleep 1
+  done
   rc=0
   e2fsck -f -p "$image" >/dev/null 2>&1 || rc=$?
   [ "$rc" -le 1 ] || refuse "e2fsck of $image found errors it could not repair (exit $rc); the tenant stays stopped"
-  resize2fs "$image" >/dev/null 2>&1 || refuse "resize2fs $image failed; the tenant stays stopped"
+  out=$(resize2fs "$image" 2>&1) || refuse "resize2fs $image failed ($(echo "$out" | tail -n 1)); the tenant stays stopped"
   mount -o loop,nodev,nosuid "$image" "$mount"
   # shellcheck disable=SC2086
   [ -z "$users" ] || docker start $users >/dev/null
