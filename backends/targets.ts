@@ -3,6 +3,7 @@
  * the ingress when in scope, and what both backends share. Pulumi's globs: `*` does not cross a
  * `:`, `**` matches anything (pkg/resource/deploy/deployment.go getMatcher).
  */
+import { currentUrn } from "../components/aliases";
 import type { ProgramScope } from "../lib/programScope";
 import type { StackSettings } from "../lib/stackSettings";
 
@@ -44,4 +45,23 @@ export function scopedTargets(
     ...scope.tenants.flatMap((id) => tenantTargets(prefix, tenant.type, id, tenant.suffixes)),
     ...(scope.ingress ? ingressTargets(prefix, ingressType) : []),
   ];
+}
+
+/** Pulumi's URN globs (pkg/resource/deploy/deployment.go getMatcher): `**` matches anything, `*` anything but `:`. */
+export function urnGlob(pattern: string): RegExp {
+  const part = (p: string) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[^:]*");
+  return new RegExp(`^${pattern.split("**").map(part).join(".*")}$`);
+}
+
+/**
+ * The state's own URNs that `targets` select, as literal targets: a refresh takes only resources
+ * the state has, under the names the state has them. A stack made before a component was
+ * renamed has its resources under the former type until its next full run (components/aliases.ts).
+ */
+export function stateUrns(targets: readonly string[], inState: Iterable<string>): string[] {
+  const globs = targets.map(urnGlob);
+  return [...inState].filter((urn) => {
+    const now = currentUrn(urn);
+    return globs.some((g) => g.test(now));
+  });
 }

@@ -5,6 +5,7 @@
  * changed or drifted. A full run when asked (`--all`), or when the stack has no record.
  */
 import type { Backend } from "../../backends/backend";
+import { stateUrns } from "../../backends/targets";
 import type { Drift } from "../../backends/host";
 import type { StackSettings } from "../../lib/stackSettings";
 import type { Tenant } from "../../lib/tenants/tenant";
@@ -14,7 +15,7 @@ export interface RunPlan {
   scope: ProgramScope;
   /** The engine's targets; undefined: a full run. */
   targets?: string[];
-  /** Targets to refresh before the run: what drifted, so the engine sees it gone or stopped. */
+  /** What to refresh before the run (URNs as the state has them): what drifted, so the engine sees it gone or stopped. */
   refresh: string[];
   /** URNs the run replaces: containers that exist but were stopped or killed out of band. */
   replace: string[];
@@ -59,7 +60,8 @@ export async function planRun(request: RunRequest): Promise<RunPlan> {
   // stopped or killed out of band is replaced (a refresh keeps a stopped container as it is).
   const drift = await hostDrift(request);
   const drifted: ProgramScope = { full: false, tenants: drift.tenants, ingress: drift.ingress, fingerprints: current };
-  const refresh = drift.tenants.length > 0 || drift.ingress ? backend.targets(drifted, settings, tenants, request.inState) : [];
+  const inState = request.inState ?? new Set<string>();
+  const refresh = drift.tenants.length > 0 || drift.ingress ? stateUrns(backend.targets(drifted, settings, tenants, inState), inState) : [];
   const replace = [...(request.inState ?? [])].filter((urn) => drift.stopped.some((name) => urn.endsWith(`::${name}`)));
   const driftReasons = [
     ...drift.tenants.map((id) => `${id}: its server or storage is not as applied (stopped, killed or deleted by hand)`),
@@ -92,7 +94,7 @@ export async function planRun(request: RunRequest): Promise<RunPlan> {
     return {
       scope,
       targets: backend.targets(scope, settings, tenants, request.inState),
-      refresh: ownDrift.tenants.length > 0 ? backend.targets(ownDrift, settings, tenants, request.inState) : [],
+      refresh: ownDrift.tenants.length > 0 ? stateUrns(backend.targets(ownDrift, settings, tenants, inState), inState) : [],
       replace: replace.filter(own),
       reasons: [`tenant${request.only.length === 1 ? "" : "s"} ${request.only.join(", ")}`],
       nothing: false,

@@ -16,7 +16,7 @@ import {
 import type { BackupS3Settings } from "../../lib/stackSettings";
 import type { Tenant } from "../../lib/tenants/tenant";
 import { CONTAINER_LOGS, TENANT_CONTAINER_HARDENING } from "../../lib/docker/hardening";
-import { withOldType } from "../aliases";
+import { withFormerType } from "../aliases";
 
 export interface OffsiteArgs {
   settings: BackupS3Settings;
@@ -57,7 +57,7 @@ export class TenantBackup extends pulumi.ComponentResource {
   readonly offsite?: docker.Container;
 
   constructor(name: string, args: TenantBackupArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("pgs:docker:TenantBackup", name, {}, withOldType(opts, "pgs:index:TenantBackup"));
+    super("pgs:docker:TenantBackup", name, {}, withFormerType(opts, "pgs:docker:TenantBackup"));
     const { tenant, naming } = args;
     const policy = tenant.backup;
     if (!policy) throw new Error(`TenantBackup ${name}: tenant ${tenant.id} has no \`backup\` policy.`);

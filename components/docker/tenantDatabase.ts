@@ -20,7 +20,7 @@ import {
   WAL_MOUNT,
 } from "../../lib/postgres/server";
 import { tenantRouteConfig, tenantRouteFile, tenantServiceLabels } from "../../lib/traefik/dockerRoutes";
-import { withOldType } from "../aliases";
+import { withFormerType } from "../aliases";
 import { serverVerifiers, type TenantDatabaseBaseArgs, tenantDatabaseOutputs, tenantPasswords } from "../tenantDatabaseBase";
 import { ContainerFile } from "./containerFile";
 import { ContainerLimits } from "./containerLimits";
@@ -79,7 +79,7 @@ export class TenantDatabase extends pulumi.ComponentResource {
   readonly backup?: TenantBackup;
 
   constructor(name: string, args: TenantDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("pgs:docker:TenantDatabase", name, {}, withOldType(opts, "pgs:index:TenantDatabase"));
+    super("pgs:docker:TenantDatabase", name, {}, withFormerType(opts, "pgs:docker:TenantDatabase"));
     const { tenant, naming } = args;
     if (tenant.state === "running" && args.imageId === undefined) {
       throw new Error(`TenantDatabase ${name}: a running tenant needs \`imageId\`.`);

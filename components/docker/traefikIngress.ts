@@ -14,7 +14,7 @@ import {
 } from "../../lib/traefik/staticConfig";
 import { IngressCertificate } from "../ingressCertificate";
 import { ContainerFile } from "./containerFile";
-import { withOldType } from "../aliases";
+import { withFormerType } from "../aliases";
 
 export interface TraefikIngressArgs {
   naming: Naming;
@@ -44,7 +44,7 @@ export class TraefikIngress extends pulumi.ComponentResource {
   readonly port: number;
 
   constructor(name: string, args: TraefikIngressArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("pgs:docker:TraefikIngress", name, {}, withOldType(opts, "pgs:index:TraefikIngress"));
+    super("pgs:docker:TraefikIngress", name, {}, withFormerType(opts, "pgs:docker:TraefikIngress"));
     const { naming, settings } = args;
 
     this.certificate = new IngressCertificate(

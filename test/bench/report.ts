@@ -1,7 +1,7 @@
 /**
  * What every benchmark shares: percentiles, a Markdown table with the aim beside each figure,
- * and the README block it replaces (between `<!-- bench:NAME:start -->` and `:end -->`), so the
- * README's Performance section is always a script's own output.
+ * and the block of docs/performance.md it replaces (between `<!-- bench:NAME:start -->` and
+ * `:end -->`), so the performance page is always a script's own output.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
@@ -40,7 +40,10 @@ export function machine(): string {
   return `${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? "?"}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB`;
 }
 
-/** Replaces the README block of `name` with `lines` and prints them. */
+/** The page every benchmark writes its block into. */
+export const PERFORMANCE_PAGE = path.join(SOURCE_DIR, "docs", "performance.md");
+
+/** Replaces the docs/performance.md block of `name` with `lines` and prints them. */
 export function publish(name: string, command: string, lines: string[]): void {
   const block = [
     `Measured ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC by \`${command}\` on ${machine()}.`,
@@ -48,14 +51,14 @@ export function publish(name: string, command: string, lines: string[]): void {
     ...lines,
   ].join("\n");
   process.stdout.write(`\n${block}\n`);
-  const file = path.join(SOURCE_DIR, "README.md");
+  const file = PERFORMANCE_PAGE;
   const text = readFileSync(file, "utf8");
   const start = `<!-- bench:${name}:start -->`;
   const end = `<!-- bench:${name}:end -->`;
   const from = text.indexOf(start);
   const to = text.indexOf(end);
   if (from === -1 || to === -1) {
-    process.stderr.write(`README.md has no ${start} … ${end} block: not written there\n`);
+    process.stderr.write(`docs/performance.md has no ${start} … ${end} block: not written there\n`);
     return;
   }
   writeFileSync(file, `${text.slice(0, from + start.length)}\n${block}\n${text.slice(to)}`);

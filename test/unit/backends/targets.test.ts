@@ -3,8 +3,7 @@
  * Pulumi's own glob rules (helpers/urnGlob.ts) against URNs the components register.
  */
 import type { ProgramScope } from "../../../lib/programScope";
-import { ingressTargets, scopedTargets, tenantTargets, urnPrefix } from "../../../backends/targets";
-import { urnGlob } from "../helpers/urnGlob";
+import { ingressTargets, scopedTargets, stateUrns, tenantTargets, urnGlob, urnPrefix } from "../../../backends/targets";
 
 const SETTINGS = { stack: "dev", project: "pgs" };
 const PREFIX = "urn:pulumi:dev::pgs::";
@@ -97,5 +96,29 @@ describe("scopedTargets", () => {
 
   test("nothing in scope: no targets", () => {
     expect(scopedTargets(SETTINGS, scope([], false), tenant, INGRESS)).toEqual([]);
+  });
+});
+
+describe("stateUrns", () => {
+  const targets = tenantTargets(PREFIX, TENANT, "acme", SUFFIXES);
+  const formerComponent = `${PREFIX}pgs:index:TenantDatabase::acme`;
+  const formerVolume = `${PREFIX}pgs:index:TenantDatabase$docker:index/volume:Volume::acme-data`;
+
+  test("are the state's own URNs the targets select, literally", () => {
+    const now = `${PREFIX}${TENANT}$docker:index/volume:Volume::acme-data`;
+    const other = `${PREFIX}${TENANT}$docker:index/volume:Volume::acme-2-data`;
+    expect(stateUrns(targets, [now, other])).toEqual([now]);
+  });
+
+  test("include a tenant's resources still under the type a renamed component had (a stack before its next full run)", () => {
+    expect(stateUrns(targets, [formerComponent, formerVolume, `${PREFIX}pgs:index:TenantDatabase::acme-2`])).toEqual([
+      formerComponent,
+      formerVolume,
+    ]);
+  });
+
+  test("are empty when the state has nothing the targets select", () => {
+    expect(stateUrns(targets, [])).toEqual([]);
+    expect(stateUrns(targets, [`${PREFIX}pgs:kubernetes:TenantDatabase::acme`])).toEqual([]);
   });
 });

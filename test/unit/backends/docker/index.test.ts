@@ -7,7 +7,7 @@ import { DOCKER_TENANT_SUFFIXES, dockerBackend } from "../../../../backends/dock
 import { stackConfig } from "../../../../lib/project";
 import { readStackSettings } from "../../../../lib/stackSettings";
 import { Graph, plan, ROOT, STACK, tenantsYaml } from "../../helpers/program";
-import { urnGlob } from "../../helpers/urnGlob";
+import { urnGlob } from "../../../../backends/targets";
 
 const S3 = {
   backupS3Endpoint: "http://s3.internal:8333",

@@ -7,7 +7,7 @@ import { KUBERNETES_TENANT_SUFFIXES, kubernetesBackend } from "../../../../backe
 import { stackConfig } from "../../../../lib/project";
 import { readStackSettings } from "../../../../lib/stackSettings";
 import { Graph, plan, ROOT, STACK, tenantsYaml } from "../../helpers/program";
-import { urnGlob } from "../../helpers/urnGlob";
+import { urnGlob } from "../../../../backends/targets";
 
 const K8S = { backend: "kubernetes", kubeconfig: "clusters/prod.kubeconfig", publishAddress: "10.88.0.1" };
 // Every kind of resource a tenant can have here: an allowlist, backups, and a neighbour whose id starts with acme's.
