@@ -9,6 +9,8 @@ export const LABEL = {
   tenant: "pgs.tenant",
   role: "pgs.role",
   postgresMajor: "pgs.postgres-major",
+  /** On a server: the digest of the scripts it runs (components/docker/serverFiles.ts). */
+  serverFiles: "pgs.server-files",
 } as const;
 
 export type Role =
@@ -17,6 +19,7 @@ export type Role =
   | "config"
   | "network"
   | "ingress"
+  | "server-files"
   | "backups"
   | "backup"
   | "offsite"
@@ -146,6 +149,19 @@ export class Naming {
   }
   ingressContainer(): string {
     return `${this.prefix}${INGRESS_NAME}`;
+  }
+  /**
+   * The volume of the servers' scripts, shared by every tenant, and the container that fills it.
+   * The `_` keeps it apart from every tenant's objects: a tenant id never has one.
+   */
+  serverFilesVolume(): string {
+    return `${this.prefix}server_files`;
+  }
+  serverFilesContainer(): string {
+    return `${this.prefix}server_files`;
+  }
+  serverFilesLabels(): Record<string, string> {
+    return { [LABEL.stack]: this.stack, [LABEL.role]: "server-files" };
   }
 
   /** Kubernetes: the tenant's namespace, holding all its objects (kept with its volumes on removal). */

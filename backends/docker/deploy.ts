@@ -4,7 +4,7 @@
  */
 import * as docker from "@pulumi/docker";
 import type * as pulumi from "@pulumi/pulumi";
-import { type OffsiteArgs, TenantDatabase, TraefikIngress } from "../../components/docker";
+import { type OffsiteArgs, ServerFiles, TenantDatabase, TraefikIngress } from "../../components/docker";
 import { imageLogicalName } from "../../lib/naming";
 import { SECRET_KEYS, type StackSettings } from "../../lib/stackSettings";
 import type { Tenant } from "../../lib/tenants/tenant";
@@ -50,6 +50,9 @@ export function deployOnDocker({ config, settings, tenants }: BackendInput): Dep
     ...(settings.certificate.mode === "provided" ? { providedPrivateKeyPem: config.requireSecret(SECRET_KEYS.tlsPrivateKey) } : {}),
   });
 
+  // Stack-wide like the ingress, and under it: what an ingress run targets or refreshes includes it.
+  const serverFiles = new ServerFiles("server-files", { naming: settings.naming, imageId: ingress.image.imageId }, { parent: ingress });
+
   const imageId = imageRegistry();
   const offsite = offsiteArgs(config, settings, tenants, imageId);
   const databases = tenants.map(
@@ -57,7 +60,9 @@ export function deployOnDocker({ config, settings, tenants }: BackendInput): Dep
       new TenantDatabase(tenant.id, {
         tenant,
         naming: settings.naming,
-        ...(tenant.state === "running" ? { imageId: imageId(settings.postgresImage(tenant.postgres.version)) } : {}),
+        ...(tenant.state === "running"
+          ? { imageId: imageId(settings.postgresImage(tenant.postgres.version)), serverFiles: serverFiles.ref }
+          : {}),
         ingressPort: settings.ingress.port,
         storageDir: settings.storageDir,
         ingress: { containerName: ingress.container.name, containerId: ingress.container.id },

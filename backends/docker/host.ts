@@ -101,7 +101,12 @@ export function dockerHost({ settings }: HostTarget): BackendHost {
       return {
         stopped,
         tenants: drifted.map((t) => t.id),
-        ingress: !containers.some((c) => c.tenant === "" && c.role === "ingress" && c.state === "running") || !has(volumes, "", "ingress"),
+        // The servers' scripts volume and its (never started) filler are the ingress's too.
+        ingress:
+          !containers.some((c) => c.tenant === "" && c.role === "ingress" && c.state === "running") ||
+          !has(volumes, "", "ingress") ||
+          !has(volumes, "", "server-files") ||
+          !has(containers, "", "server-files"),
       };
     },
     async serverReady(tenantId, timeoutMs) {

@@ -1,3 +1,4 @@
+export * from "./serverFiles";
 export * from "./tenantBackup";
 export * from "./tenantDatabase";
 export * from "./traefikIngress";

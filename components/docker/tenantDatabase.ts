@@ -8,11 +8,11 @@ import { dataMountPath, STOP_TIMEOUT_SECONDS, SUPERUSER } from "../../lib/postgr
 import {
   SERVER_CONFIG_DIR,
   SERVER_FILES,
+  SERVER_FILES_DIR,
   SERVER_SECRET_FILES,
   SERVER_SETTINGS_FILE,
   serverCommand,
   serverEnv,
-  serverFiles,
   serverProcessLimit,
   serverSettingsFile,
   serverSpec,
@@ -24,6 +24,7 @@ import { withFormerType } from "../aliases";
 import { serverVerifiers, type TenantDatabaseBaseArgs, tenantDatabaseOutputs, tenantPasswords } from "../tenantDatabaseBase";
 import { ContainerFile } from "./containerFile";
 import { ContainerLimits } from "./containerLimits";
+import type { ServerFilesRef } from "./serverFiles";
 import { type OffsiteArgs, TenantBackup } from "./tenantBackup";
 import { TenantStorage } from "./tenantStorage";
 
@@ -36,6 +37,8 @@ export interface IngressRef {
 export interface TenantDatabaseArgs extends TenantDatabaseBaseArgs {
   /** The PostgreSQL image's id (RemoteImage.imageId), shared by tenants on the same image; needed while running. */
   imageId?: pulumi.Input<string>;
+  /** The stack's server scripts volume; needed while running. */
+  serverFiles?: ServerFilesRef;
   ingress: IngressRef;
   /** Off-host copies of the tenant's backups (when the stack has an S3 target and the tenant has backups). */
   offsite?: OffsiteArgs;
@@ -81,8 +84,8 @@ export class TenantDatabase extends pulumi.ComponentResource {
   constructor(name: string, args: TenantDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pgs:docker:TenantDatabase", name, {}, withFormerType(opts, "pgs:docker:TenantDatabase"));
     const { tenant, naming } = args;
-    if (tenant.state === "running" && args.imageId === undefined) {
-      throw new Error(`TenantDatabase ${name}: a running tenant needs \`imageId\`.`);
+    if (tenant.state === "running" && (args.imageId === undefined || args.serverFiles === undefined)) {
+      throw new Error(`TenantDatabase ${name}: a running tenant needs \`imageId\` and \`serverFiles\`.`);
     }
 
     const passwords = tenantPasswords(name, args, this);
@@ -145,7 +148,6 @@ export class TenantDatabase extends pulumi.ComponentResource {
           command: serverCommand(tenant),
           envs: envList(serverEnv({ ...serverSpec(tenant), walMount: limited })),
           uploads: [
-            ...serverFiles().map((f) => ({ file: f.path, content: f.content, executable: f.executable })),
             { file: SERVER_SECRET_FILES.tenantVerifier, content: verifiers.tenant },
             { file: SERVER_SECRET_FILES.superuserVerifier, content: verifiers.superuser },
             { file: SERVER_SECRET_FILES.superuserPassword, content: passwords.superuserPassword },
@@ -153,6 +155,7 @@ export class TenantDatabase extends pulumi.ComponentResource {
           labels: dockerLabels({
             ...naming.tenantLabels(tenant.id, "postgres"),
             [LABEL.postgresMajor]: String(tenant.postgres.version),
+            [LABEL.serverFiles]: args.serverFiles!.digest,
             ...tenantServiceLabels(tenant.id, naming),
           }),
           networkMode: "bridge",
@@ -160,6 +163,7 @@ export class TenantDatabase extends pulumi.ComponentResource {
           volumes: [
             { volumeName: this.volume.name, containerPath: dataMountPath(tenant.postgres.version) },
             { volumeName: this.configVolume.name, containerPath: SERVER_CONFIG_DIR },
+            { volumeName: args.serverFiles!.volumeName, containerPath: SERVER_FILES_DIR, readOnly: true },
             ...(this.walVolume ? [{ volumeName: this.walVolume.name, containerPath: WAL_MOUNT }] : []),
           ],
           // No Docker health check: Docker 20.10 runs it through `docker exec` on a fixed interval,
@@ -179,6 +183,7 @@ export class TenantDatabase extends pulumi.ComponentResource {
         },
         {
           parent: this,
+          dependsOn: [args.serverFiles!.filler],
           // Two postmasters on one data directory corrupt it: the old container must be gone first.
           deleteBeforeReplace: true,
         },

@@ -46,6 +46,14 @@ interface StorageState {
 
 const SCRIPT = tenantStorageScript();
 
+const gib = (bytes: number) => `${+(bytes / 1024 ** 3).toFixed(2)}Gi`;
+
+/** A limit set to none where there was one: refused (its data lives in the filesystem). */
+export function removalRefusal(olds: StorageState | undefined, news: StorageState): string | undefined {
+  if (!olds || !(olds.bytes > 0) || news.bytes !== 0) return undefined;
+  return `tenant ${news.tenant}: storage cannot be removed: its data lives in its ${gib(olds.bytes)} filesystem ${olds.layout.image}; set resources.storage back to at least ${gib(olds.bytes)}`;
+}
+
 /** What the provider does on the host; exported for its tests. */
 export function storageOps(script: string) {
   const { spawnSync } = require("node:child_process") as typeof import("node:child_process");
@@ -59,7 +67,6 @@ export function storageOps(script: string) {
     [s.layout.image, s.layout.mount, s.bytes - s.walBytes, "data,backups", s.volumes],
     [s.layout.walImage, s.layout.walMount, s.walBytes, "wal", [s.walVolume]],
   ];
-  const gib = (bytes: number) => `${+(bytes / 1024 ** 3).toFixed(2)}Gi`;
   const unlimitedVolume = (news: StorageState) =>
     `tenant ${news.tenant}: its data volume ${news.dataVolume} was made without a storage limit, and a volume cannot take ` +
     "one in place (pgs never replaces a data volume): leave resources.storage unset for it, or run pgs limit-storage " +
@@ -67,10 +74,7 @@ export function storageOps(script: string) {
   return {
     /** Why the inputs cannot be applied, or undefined. */
     refusal(olds: StorageState | undefined, news: StorageState): string | undefined {
-      if (olds && olds.bytes > 0 && news.bytes === 0) {
-        return `tenant ${news.tenant}: storage cannot be removed: its data lives in its ${gib(olds.bytes)} filesystem ${news.layout.image}; set resources.storage back to at least ${gib(olds.bytes)}`;
-      }
-      if (news.bytes === 0) return undefined;
+      if (news.bytes === 0) return removalRefusal(olds, news);
       if (olds && news.bytes < olds.bytes) {
         return `tenant ${news.tenant}: storage cannot shrink: it is ${gib(olds.bytes)} now and tenants.yaml asks for ${gib(news.bytes)}; set at least ${gib(olds.bytes)}`;
       }
@@ -104,9 +108,17 @@ export function storageOps(script: string) {
   };
 }
 
+// The script reached through one object: Pulumi's closure serializer writes a captured object
+// once but inlines a captured string into each function that uses it, and the provider is
+// serialized into the state twice per tenant (inputs and outputs): five copies of the script made
+// a tenant's state 70 KB, and every checkpoint of a big stack rewrites them all. The operations
+// are made inside each call: a module's value (child_process) cannot be serialized.
+const assets = { script: SCRIPT };
+const ops = () => storageOps(assets.script);
+
 const provider: pulumi.dynamic.ResourceProvider<StorageState, StorageState> = {
   async check(olds, news) {
-    const reason = storageOps(SCRIPT).refusal(olds?.bytes === undefined ? undefined : olds, news);
+    const reason = ops().refusal(olds?.bytes === undefined ? undefined : olds, news);
     return reason ? { inputs: news, failures: [{ property: "bytes", reason }] } : { inputs: news };
   },
   async diff(_id, olds, news) {
@@ -114,23 +126,45 @@ const provider: pulumi.dynamic.ResourceProvider<StorageState, StorageState> = {
       olds.bytes !== news.bytes || olds.walBytes !== news.walBytes || JSON.stringify(olds.volumes) !== JSON.stringify(news.volumes);
     const moved = olds.layout.image !== news.layout.image || olds.layout.mount !== news.layout.mount;
     // Unmounted (a reboot): an update mounts it again.
-    return { changes: changed || moved || !storageOps(SCRIPT).mounted(news), ...(moved ? { replaces: ["layout"] } : {}) };
+    return { changes: changed || moved || !ops().mounted(news), ...(moved ? { replaces: ["layout"] } : {}) };
   },
   async create(inputs) {
-    return { id: inputs.layout.image, outs: storageOps(SCRIPT).ensure(inputs) };
+    return { id: inputs.layout.image, outs: ops().ensure(inputs) };
   },
   async update(_id, _olds, news) {
-    return { outs: storageOps(SCRIPT).ensure(news) };
+    return { outs: ops().ensure(news) };
   },
   async delete(_id, props) {
-    storageOps(SCRIPT).remove(props);
+    ops().remove(props);
   },
+};
+
+/**
+ * A tenant without a limit has nothing on the host, and most tenants have none: its provider only
+ * refuses a limit's removal and records the inputs, so its state holds none of the script (a
+ * limit set later is checked and made by the provider above, the new inputs' own).
+ */
+const unlimitedProvider: pulumi.dynamic.ResourceProvider<StorageState, StorageState> = {
+  async check(olds, news) {
+    const reason = removalRefusal(olds?.bytes === undefined ? undefined : olds, news);
+    return reason ? { inputs: news, failures: [{ property: "bytes", reason }] } : { inputs: news };
+  },
+  async diff(_id, olds, news) {
+    return { changes: JSON.stringify({ ...olds, __provider: undefined }) !== JSON.stringify({ ...news, __provider: undefined }) };
+  },
+  async create(inputs) {
+    return { id: inputs.layout.image, outs: inputs };
+  },
+  async update(_id, _olds, news) {
+    return { outs: news };
+  },
+  async delete() {},
 };
 
 /** `pulumi-nodejs:dynamic/pgs:TenantStorage`: see the file's header. */
 export class TenantStorage extends pulumi.dynamic.Resource {
   declare readonly bytes: pulumi.Output<number>;
   constructor(name: string, args: TenantStorageArgs, opts?: pulumi.CustomResourceOptions) {
-    super(provider, name, { ...args }, opts, "pgs", "TenantStorage");
+    super(args.bytes > 0 ? provider : unlimitedProvider, name, { ...args }, opts, "pgs", "TenantStorage");
   }
 }

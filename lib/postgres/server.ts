@@ -6,13 +6,15 @@
  * database and has the current password, uploaded as a SCRAM verifier so that the password
  * itself never enters the container. The container is healthy only once that is done.
  */
+import { createHash } from "node:crypto";
 import { dataDirectory, dataMountPath, POSTGRES_PORT, SUPERUSER } from "./container";
 import { sourceFile } from "../sourceDir";
 import { reloadable } from "../tenants/postgresParameters";
 import type { Tenant } from "../tenants/tenant";
 
-/** Scripts and configuration, the same for every tenant. */
-const SCRIPT_DIR = "/run/pgs";
+/** Scripts and configuration, the same for every tenant (on Docker one read-only volume that all share). */
+export const SERVER_FILES_DIR = "/run/pgs";
+const SCRIPT_DIR = SERVER_FILES_DIR;
 /** Per-tenant secrets (verifiers and the superuser's initdb password). */
 const SECRET_DIR = "/run/pgs-secrets";
 
@@ -69,6 +71,13 @@ export function serverFiles(): ContainerFile[] {
     const name = file.slice(file.lastIndexOf("/") + 1);
     return { path: file, content: sourceFile(`lib/postgres/files/${name}`), executable: name.endsWith(".sh") };
   });
+}
+
+/** sha256 of serverFiles(): what a server must be made again for when pgs's scripts change. */
+export function serverFilesDigest(files: ContainerFile[] = serverFiles()): string {
+  const hash = createHash("sha256");
+  for (const f of files) hash.update(`${f.path}\0${f.executable}\0${f.content}\0`);
+  return hash.digest("hex");
 }
 
 /** The facts of a tenant its server's scripts need. */

@@ -8,7 +8,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { envList } from "../../lib/docker/inputs";
 import { scramSha256Verifier } from "../../lib/postgres/scram";
-import { SERVER_FILES, SERVER_SECRET_FILES, serverEnv } from "../../lib/postgres/server";
+import { SERVER_FILES, SERVER_FILES_DIR, SERVER_SECRET_FILES, serverEnv, serverFiles, serverFilesDigest } from "../../lib/postgres/server";
 import type { RunResult } from "../../app/offline/programRunner";
 import { Naming } from "../../lib/naming";
 import { tenantServiceLabels } from "../../lib/traefik/dockerRoutes";
@@ -123,7 +123,7 @@ describe("many tenants", () => {
         .ofType(TYPES.container)
         .map((r) => r.inputs.name)
         .sort(),
-    ).toEqual([...RUNNING_IDS.map((id) => `${PREFIX}${id}`), `${PREFIX}traefik`].sort());
+    ).toEqual([...RUNNING_IDS.map((id) => `${PREFIX}${id}`), `${PREFIX}traefik`, `${PREFIX}server_files`].sort());
   });
 
   test("every tenant appears in tenantEndpoints and connectionStrings", () => {
@@ -159,6 +159,7 @@ describe("each option of a tenant entry", () => {
     expect(labelMap(all.container("initech").inputs.labels)).toEqual({
       "pgs.postgres-major": "18",
       "pgs.role": "postgres",
+      "pgs.server-files": serverFilesDigest(),
       "pgs.stack": STACK,
       "pgs.tenant": "initech",
       ...tenantServiceLabels("initech", new Naming(STACK, PREFIX)),
@@ -304,15 +305,34 @@ describe("tenant containers", () => {
     }
   });
 
-  test("mount the data volume where each major keeps PGDATA (17 at /var/lib/postgresql/data, 18 at /var/lib/postgresql) and the config volume at /etc/pgs", () => {
+  test("mount the data volume where each major keeps PGDATA (17 at /var/lib/postgresql/data, 18 at /var/lib/postgresql), the config volume at /etc/pgs and the stack's scripts read-only", () => {
+    const scripts = { volumeName: `${PREFIX}server_files`, containerPath: "/run/pgs", readOnly: true };
     expect(all.container("acme").inputs.volumes).toEqual([
       { volumeName: `${PREFIX}acme-data`, containerPath: "/var/lib/postgresql/data" },
       { volumeName: `${PREFIX}acme-config`, containerPath: "/etc/pgs" },
+      scripts,
     ]);
     expect(all.container("globex").inputs.volumes).toEqual([
       { volumeName: `${PREFIX}globex-data`, containerPath: "/var/lib/postgresql" },
       { volumeName: `${PREFIX}globex-config`, containerPath: "/etc/pgs" },
+      scripts,
     ]);
+  });
+
+  test("upload only their own secrets: the scripts are the stack's, filled once into the volume they share", () => {
+    const filler = all.ofType(TYPES.container).find((r) => r.name === "server-files-filler")!;
+    for (const id of RUNNING_IDS) {
+      const uploads = all.container(id).inputs.uploads as { file: string }[];
+      expect(uploads.map((u) => u.file).sort()).toEqual(Object.values(SERVER_SECRET_FILES).sort());
+      expect(all.container(id).options.dependsOn).toContain(filler.urn);
+    }
+    expect(filler.inputs).toMatchObject({ name: `${PREFIX}server_files`, start: false, mustRun: false, networkMode: "none" });
+    expect(filler.inputs.volumes).toEqual([{ volumeName: `${PREFIX}server_files`, containerPath: SERVER_FILES_DIR }]);
+    expect(filler.inputs.uploads).toEqual(serverFiles().map((f) => ({ file: f.path, content: f.content, executable: f.executable })));
+    // Under the ingress: an ingress run (targets, drift refresh) includes it.
+    expect(filler.urn).toBe(
+      `urn:pulumi:${STACK}::pgs::pgs:docker:TraefikIngress$pgs:docker:ServerFiles$docker:index/container:Container::server-files-filler`,
+    );
   });
 
   test("keep at most 30 MB of log each (json-file, 3 × 10 MB), Traefik too", () => {

@@ -33,7 +33,10 @@ const RULES: Record<string, { may: string[]; packages: string[] }> = {
   // The application on top of the program.
   "app/program.ts": { may: ["index.ts", "lib/programScope.ts"], packages: ["@pulumi/pulumi"] },
   "app/offline": { may: ["app/program.ts", "lib/project.ts"], packages: ["@pulumi/pulumi", "yaml"] },
-  "app/engine": { may: ["app/program.ts", "lib", "backends/host.ts", "backends/backend.ts"], packages: ["@pulumi/pulumi", "yaml"] },
+  "app/engine": {
+    may: ["app/program.ts", "lib", "backends/host.ts", "backends/backend.ts", "backends/targets.ts"],
+    packages: ["@pulumi/pulumi", "yaml"],
+  },
   "app/ops": { may: ["lib", "backends/host.ts"], packages: ["pg"] },
   "app/cli": { may: ["app", "backends", "lib"], packages: ["commander", "yaml", "@pulumi/pulumi"] },
 };

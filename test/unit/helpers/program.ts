@@ -182,7 +182,7 @@ export class Graph {
   }
   ingressContainer(): RecordedResource {
     return this.one(
-      this.subtree(this.ingress()).filter((r) => r.type === TYPES.container),
+      this.subtree(this.ingress()).filter((r) => r.type === TYPES.container && r.name === `${this.ingress().name}-traefik`),
       "Traefik container",
     );
   }

@@ -6,7 +6,7 @@ const file = { apiVersion: "pgs/v1" as const, tenants: [] };
 const tenant = (entry: Record<string, unknown>) => resolveTenant({ id: "acme", ...entry }, file, "pgs.example.com");
 const ingress = { containerName: "pgs-unit-traefik", containerId: "traefik-id" };
 
-test("throws when a running tenant has no imageId; a stopped one needs none", async () => {
+test("throws when a running tenant has no imageId or server files; a stopped one needs neither", async () => {
   const errors = await underMocks(async () => {
     const { TenantDatabase } = await import("../../../../components/docker/tenantDatabase");
     const { Naming } = await import("../../../../lib/naming");
@@ -27,18 +27,21 @@ test("throws when a running tenant has no imageId; a stopped one needs none", as
       ),
     ];
   });
-  expect(errors).toEqual([new Error("TenantDatabase acme: a running tenant needs `imageId`."), undefined]);
+  expect(errors).toEqual([new Error("TenantDatabase acme: a running tenant needs `imageId` and `serverFiles`."), undefined]);
 });
 
 test("exports its password and connection string as secrets, even from a plain custom password", async () => {
   const seen = await underMocks(async (p) => {
     const { TenantDatabase } = await import("../../../../components/docker/tenantDatabase");
+    const { ServerFiles } = await import("../../../../components/docker/serverFiles");
     const { Naming } = await import("../../../../lib/naming");
     const naming = new Naming("unit", "pgs-unit-");
+    const serverFiles = new ServerFiles("server-files", { naming, imageId: "img" }).ref;
     const generated = new TenantDatabase("acme", {
       tenant: tenant({}),
       naming,
       imageId: "img",
+      serverFiles,
       ingressPort: 5432,
       storageDir: "/var/lib/pgs/storage",
       ingress,
@@ -47,6 +50,7 @@ test("exports its password and connection string as secrets, even from a plain c
       tenant: tenant({ id: "globex" }),
       naming,
       imageId: "img",
+      serverFiles,
       ingressPort: 5432,
       storageDir: "/var/lib/pgs/storage",
       ingress,
