@@ -3,9 +3,9 @@
  * settings only, and load nothing of the operations on hosts, so that `pgs validate` starts fast.
  */
 import * as path from "node:path";
-import type { RunResult } from "../offline/programRunner";
 import { tenantsJsonSchema } from "../../lib/tenants/schema";
 import { loadOffline, type Target } from "./context";
+import type { RecordedResource } from "../offline/programRunner";
 import { type Io, printJson } from "./io";
 
 export function validate(t: Target, io: Io, file: string | undefined): void {
@@ -20,39 +20,42 @@ export function schema(io: Io): void {
   printJson(io, tenantsJsonSchema());
 }
 
-/** Registration order regrouped as a tree: each resource right after its parent, as `pulumi preview` shows them. */
-function treeOrder(resources: RunResult["resources"]): RunResult["resources"] {
-  const children = new Map<string | undefined, RunResult["resources"]>();
-  const urns = new Set(resources.map((r) => r.urn));
-  for (const r of resources) {
-    const parent = r.parent && urns.has(r.parent) ? r.parent : undefined;
-    const siblings = children.get(parent);
-    if (siblings) siblings.push(r);
-    else children.set(parent, [r]);
+/** The file's tenant ids, for running the plan in chunks; none if it is invalid (the program's run reports that). */
+function planTenants(t: Target, file: string | undefined): string[] {
+  try {
+    return loadOffline(t, file ? { tenantsFile: file } : {}).tenants.map((tenant) => tenant.id);
+  } catch {
+    return [];
   }
-  const ordered: RunResult["resources"] = [];
-  const visit = (parent: string | undefined) => {
-    for (const r of children.get(parent) ?? []) {
-      ordered.push(r);
-      visit(r.urn);
-    }
-  };
-  visit(undefined);
-  return ordered;
+}
+
+/** printJson of an array, one element at a time: the same text as JSON.stringify(array, null, 2). */
+function printJsonArray(io: Io, length: number, element: (i: number) => unknown): void {
+  if (length === 0) {
+    io.out("[]");
+    return;
+  }
+  io.out("[");
+  for (let i = 0; i < length; i++) io.out(`  ${JSON.stringify(element(i), null, 2).replaceAll("\n", "\n  ")}${i < length - 1 ? "," : ""}`);
+  io.out("]");
 }
 
 /** `pgs plan`: the program under Pulumi's mock runtime; every resource with its inputs, secrets shown as [secret]. */
 export async function plan(t: Target, io: Io, file: string | undefined, json: boolean): Promise<void> {
-  const { runProgram } = await import("../offline/programRunner");
+  const { runInChunks } = await import("../offline/chunkedRun");
   const { planMocks } = await import("../offline/planMocks");
-  const result = await runProgram({
+  const { treeOrder } = await import("../offline/treeOrder");
+  const options = {
     projectDir: t.projectDir,
     stack: t.stack,
     mocks: planMocks,
     preview: true,
     ...(file ? { config: { tenantsFile: path.resolve(file) } } : {}),
-  });
-  const rows = treeOrder(result.resources).map((r) => ({
+  };
+  const result = await runInChunks(options, planTenants(t, file));
+  // One row at a time: at 1000 tenants all of them at once were a few hundred MB.
+  const ordered = treeOrder(result.resources);
+  const row = (r: RecordedResource) => ({
     type: r.type,
     name: r.name,
     parent: r.parent ? r.parent.split("::").pop() : null,
@@ -66,18 +69,22 @@ export async function plan(t: Target, io: Io, file: string | undefined, json: bo
           },
         }
       : {}),
-  }));
-  if (json) return printJson(io, rows);
+  });
+  if (json) {
+    printJsonArray(io, ordered.length, (i) => row(ordered[i]));
+    return;
+  }
   io.out(`Plan for stack ${result.stack} (offline, under Pulumi's mock runtime; nothing is changed):`);
-  for (const row of rows) {
-    io.out(`\n+ ${row.type} ${row.name}${row.parent ? `  (parent: ${row.parent})` : ""}`);
-    if ("options" in row && row.options) io.out(`    options: ${JSON.stringify(row.options)}`);
-    for (const [key, value] of Object.entries(row.inputs)) {
+  for (const r of ordered) {
+    const { type, name, parent, inputs, options } = row(r);
+    io.out(`\n+ ${type} ${name}${parent ? `  (parent: ${parent})` : ""}`);
+    if (options) io.out(`    options: ${JSON.stringify(options)}`);
+    for (const [key, value] of Object.entries(inputs)) {
       if (key === "__defaults") continue;
       io.out(`    ${key}: ${JSON.stringify(value)}`);
     }
   }
   io.out("\nOutputs:");
   for (const [key, value] of Object.entries(result.displayOutputs)) io.out(`    ${key}: ${JSON.stringify(value)}`);
-  io.out(`\n${rows.length} resources.`);
+  io.out(`\n${ordered.length} resources.`);
 }

@@ -6,39 +6,20 @@
 import * as pulumi from "@pulumi/pulumi";
 import { type Program, projectProgram } from "../program";
 import { stackConfig } from "../../lib/project";
+import {
+  type Monitor,
+  type RecordedResource,
+  type ResourceMocks,
+  recordInto,
+  SECRET_PLACEHOLDER,
+  UNKNOWN_PLACEHOLDER,
+  urnOf,
+} from "./recordingMonitor";
 
-/** What a value the engine only knows at apply time (e.g. a new password) is shown as. */
-export const UNKNOWN_PLACEHOLDER = "(known after apply)";
-export const SECRET_PLACEHOLDER = "[secret]";
+export type { RecordedResource, ResourceMocks } from "./recordingMonitor";
 
-export interface RecordedResource {
-  urn: string;
-  type: string;
-  name: string;
-  parent?: string;
-  custom: boolean;
-  /** Inputs with secrets revealed: only for code that must apply them. */
-  inputs: Record<string, unknown>;
-  /** Inputs with every secret replaced by "[secret]": safe to print. */
-  displayInputs: Record<string, unknown>;
-  options: {
-    retainOnDelete: boolean;
-    deleteBeforeReplace: boolean;
-    replaceOnChanges: string[];
-    ignoreChanges: string[];
-    protect: boolean;
-    dependsOn: string[];
-  };
-}
-
-export interface ResourceMocks {
-  newResource(args: {
-    type: string;
-    name: string;
-    urn: string;
-    inputs: Record<string, unknown>;
-  }): Promise<{ id: string; state: Record<string, unknown> }> | { id: string; state: Record<string, unknown> };
-}
+/** What a value the engine only knows at apply time (e.g. a new password) is shown as; and a secret. */
+export { SECRET_PLACEHOLDER, UNKNOWN_PLACEHOLDER };
 
 export interface RunOptions {
   projectDir: string;
@@ -67,18 +48,6 @@ export interface RunResult {
   displayOutputs: Record<string, unknown>;
   /** Names of outputs that are secret. */
   secretOutputs: string[];
-}
-
-function unwrap(value: unknown, reveal: boolean): unknown {
-  if (value === pulumi.runtime.unknownValue) return UNKNOWN_PLACEHOLDER;
-  if (Array.isArray(value)) return value.map((v) => unwrap(v, reveal));
-  if (value && typeof value === "object") {
-    const record = value as Record<string, unknown>;
-    if (record[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig)
-      return reveal ? unwrap(record.value, reveal) : SECRET_PLACEHOLDER;
-    return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, unwrap(v, reveal)]));
-  }
-  return value;
 }
 
 async function resolveOutput(value: unknown): Promise<{ value: unknown; secret: boolean }> {
@@ -125,21 +94,14 @@ export async function runProgram(options: RunOptions): Promise<RunResult> {
 
   const resources: RecordedResource[] = [];
   const failures: Error[] = [];
-  const seenUrns = new Set<string>();
-  /** The URN being registered: the mock monitor calls newResource synchronously from registerResource. */
-  let registering: string | undefined;
-  const urnOf = (parent: string | undefined, type: string, name: string) => {
-    const parentType = parent ? parent.split("::")[2] : undefined;
-    const qualifiedType = parentType && !parentType.endsWith("pulumi:pulumi:Stack") ? `${parentType}$${type}` : type;
-    return `urn:pulumi:${options.stack}::${project}::${qualifiedType}::${name}`;
-  };
 
   offlineRuntime();
   pulumi.runtime.setAllConfig(config, allSecretKeys);
+  // The SDK's mock monitor answers reads (the StackReference) through here; registrations go to recordInto.
   await pulumi.runtime.setMocks(
     {
       newResource: async (args) => {
-        const urn = registering ?? urnOf(undefined, args.type, args.name);
+        const urn = urnOf(options.stack, project, undefined, args.type, args.name);
         const result = await options.mocks.newResource({ type: args.type, name: args.name, urn, inputs: args.inputs });
         return { id: result.id, state: result.state };
       },
@@ -152,47 +114,13 @@ export async function runProgram(options: RunOptions): Promise<RunResult> {
     options.preview ?? false,
     "organization",
   );
-
-  // The mock monitor passes neither parents nor resource options to `newResource`; read them off the request.
-  const monitor = pulumi.runtime.getMonitor() as unknown as {
-    registerResource(req: RegisterRequest, cb: (err: unknown, res: unknown) => void): unknown;
-  };
-  const register = monitor.registerResource.bind(monitor);
-  monitor.registerResource = (req, callback) => {
-    const parent = req.getParent() || undefined;
-    const urn = urnOf(parent, req.getType(), req.getName());
-    if (seenUrns.has(urn)) {
-      // Reported by rejecting runProgram after the RPCs drain: an error handed to Pulumi here
-      // would become an unhandled rejection that ends the process.
-      failures.push(new Error(`duplicate resource URN ${urn}: two resources share a type and name`));
-      return register(req, callback);
-    }
-    seenUrns.add(urn);
-    const raw = (req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>;
-    resources.push({
-      urn,
-      type: req.getType(),
-      name: req.getName(),
-      ...(parent ? { parent } : {}),
-      custom: req.getCustom(),
-      inputs: unwrap(raw, true) as Record<string, unknown>,
-      displayInputs: unwrap(raw, false) as Record<string, unknown>,
-      options: {
-        retainOnDelete: req.getRetainondelete?.() ?? false,
-        deleteBeforeReplace: req.getDeletebeforereplace(),
-        replaceOnChanges: req.getReplaceonchangesList(),
-        ignoreChanges: req.getIgnorechangesList(),
-        protect: req.getProtect?.() ?? false,
-        dependsOn: req.getDependenciesList(),
-      },
-    });
-    registering = urn;
-    try {
-      return register(req, callback);
-    } finally {
-      registering = undefined;
-    }
-  };
+  recordInto(pulumi.runtime.getMonitor() as unknown as Monitor, {
+    stack: options.stack,
+    project,
+    mocks: options.mocks,
+    resources,
+    failures,
+  });
 
   // A failed registration (e.g. a RunError thrown from an apply) surfaces as an unhandled
   // rejection in the SDK; collect it and fail the run with it, as the CLI would.
@@ -232,18 +160,4 @@ export async function runProgram(options: RunOptions): Promise<RunResult> {
     }
     return { project, stack: options.stack, resources, outputs, displayOutputs, secretOutputs };
   }
-}
-
-interface RegisterRequest {
-  getType(): string;
-  getName(): string;
-  getParent(): string;
-  getCustom(): boolean;
-  getObject(): { toJavaScript(): unknown } | undefined;
-  getRetainondelete?(): boolean;
-  getDeletebeforereplace(): boolean;
-  getReplaceonchangesList(): string[];
-  getIgnorechangesList(): string[];
-  getProtect?(): boolean;
-  getDependenciesList(): string[];
 }
