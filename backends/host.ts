@@ -127,6 +127,15 @@ export interface LimitStorageRequest {
 }
 
 /** What a host's objects say of the tenants a run would otherwise leave alone. */
+/** Whether the stack's state holds the resource of this logical name (a tenant's `acme-postgres`). */
+export type StateHas = (logicalName: string) => boolean;
+
+/** StateHas over the state's URNs. */
+export function stateHas(urns: Iterable<string>): StateHas {
+  const names = new Set([...urns].map((urn) => urn.slice(urn.lastIndexOf("::") + 2)));
+  return (name) => names.has(name);
+}
+
 export interface Drift {
   /** Tenants whose server, volumes or network are not as the stack applied them (stopped, killed, deleted by hand). */
   tenants: string[];
@@ -141,10 +150,12 @@ export interface Drift {
 
 export interface BackendHost {
   /**
-   * One listing of the stack's objects (by its labels) against what `tenants` (as applied) should
-   * have: the tenants and whether the ingress need the engine's attention.
+   * One listing of the stack's objects (by its labels) against what `tenants` should have and the
+   * stack's state holds: the tenants and whether the ingress need the engine's attention. An object
+   * the state does not hold is not drift (a tenant being started has no server in the state yet:
+   * the run creates it, and refreshing it first would only cost a read of the whole state).
    */
-  drift(tenants: Tenant[]): Promise<Drift>;
+  drift(tenants: Tenant[], state: StateHas): Promise<Drift>;
   /** Whether a tenant's server becomes ready (roles synced, accepting connections) within `timeoutMs`, asked on the host. */
   serverReady(tenantId: string, timeoutMs: number): Promise<boolean>;
   /** The last `lines` of a tenant server's own log (stdout and stderr), as the host keeps it. */

@@ -11,10 +11,10 @@ import { checkTenants, type Unusable } from "../ops/reachability";
 import { loadOffline } from "./context";
 import type { ExistingObject } from "../../backends/host";
 import { forgetApplied, recoverInterrupted } from "../engine/recovery";
-import type { OpenedStack } from "../engine/workspace";
+import type { Deployment, OpenedStack } from "../engine/workspace";
 import type { Target } from "./context";
 import { connectionHints } from "./inspect";
-import { existingStack, outputs } from "./stack";
+import { existingStack } from "./stack";
 import { CliError, EXIT, type Io, paint } from "./io";
 
 const SYMBOL: Partial<Record<OpType, string>> = {
@@ -171,27 +171,40 @@ export interface RunOptions {
   only?: string[];
 }
 
-/** The stack's last outputs, or undefined for a stack that was never applied. */
-async function lastOutputs(opened: OpenedStack): Promise<Record<string, unknown> | undefined> {
-  const out = await outputs(opened);
-  return Object.keys(out).length > 0 ? out : undefined;
+/**
+ * The stack's state as a run starts, from one `pulumi stack export`: every CLI call reads the
+ * whole state, a cost that grows with the tenants, so a run reads it once for its recovery, its
+ * URNs and its last outputs (secrets left encrypted: only the `applied` record is read here).
+ */
+export interface StateAtStart {
+  deployment: Deployment;
+  urns: Set<string>;
+  /** The root stack's outputs; undefined for a stack never applied. */
+  outputs: Record<string, unknown> | undefined;
 }
 
-async function urnsInState(opened: OpenedStack): Promise<Set<string>> {
-  const exported = await opened.stack.exportStack();
-  return new Set(((exported.deployment as { resources?: { urn: string }[] }).resources ?? []).map((r) => r.urn));
+export async function stateAtStart(opened: OpenedStack): Promise<StateAtStart> {
+  const deployment = await opened.exportState();
+  const resources =
+    (deployment.deployment as { resources?: { urn: string; type: string; outputs?: Record<string, unknown> }[] }).resources ?? [];
+  const root = resources.find((r) => r.type === "pulumi:pulumi:Stack")?.outputs;
+  return {
+    deployment,
+    urns: new Set(resources.map((r) => r.urn)),
+    outputs: root && Object.keys(root).length > 0 ? root : undefined,
+  };
 }
 
 /** What this run touches: loaded offline, decided against the stack's record and the host (app/engine/runPlan.ts). */
-async function runPlanFor(t: Target, io: Io, opened: OpenedStack, options: RunOptions): Promise<RunPlan> {
+async function runPlanFor(t: Target, io: Io, state: StateAtStart, options: RunOptions): Promise<RunPlan> {
   const loaded = loadOffline(t);
   const plan = await planRun({
     projectDir: t.projectDir,
     settings: loaded.settings,
     tenants: loaded.tenants,
     backend: loaded.backend,
-    outputs: await lastOutputs(opened),
-    inState: await urnsInState(opened),
+    outputs: state.outputs,
+    inState: state.urns,
     all: Boolean(options.all || options.refresh),
     ...(options.only ? { only: options.only } : {}),
   });
@@ -210,11 +223,16 @@ function restartNote(step: ResourceStep): string {
   return "";
 }
 
-export async function preview(t: Target, io: Io, options: RunOptions = {}, opened?: OpenedStack): Promise<StepLog> {
-  const stack = opened ?? (await existingStack(t));
+export async function preview(
+  t: Target,
+  io: Io,
+  options: RunOptions = {},
+  opened?: { stack: OpenedStack; state: StateAtStart },
+): Promise<StepLog> {
+  const stack = opened?.stack ?? (await existingStack(t));
   const steps = new StepLog();
   const progress = new Progress(io, false);
-  const plan = await runPlanFor(t, io, stack, options);
+  const plan = await runPlanFor(t, io, opened?.state ?? (await stateAtStart(stack)), options);
   if (plan.nothing) {
     io.out(
       `Preview: nothing to change (every tenant and the ingress are as last applied, and as the ${loadOffline(t).settings.backend} host runs them).`,
@@ -268,8 +286,11 @@ async function confirm(io: Io, question: string): Promise<boolean> {
  */
 export async function up(t: Target, io: Io, options: { yes: boolean } & RunOptions): Promise<StepLog> {
   const opened = await existingStack(t);
-  for (const line of await recoverInterrupted(opened, await existingObjects(t))) io.out(`recovered: ${line}`);
-  const plan = await runPlanFor(t, io, opened, options);
+  let state = await stateAtStart(opened);
+  const recovered = await recoverInterrupted(opened, await existingObjects(t), state.deployment);
+  for (const line of recovered) io.out(`recovered: ${line}`);
+  if (recovered.length > 0) state = await stateAtStart(opened);
+  const plan = await runPlanFor(t, io, state, options);
   const steps = new StepLog();
   if (plan.nothing) {
     io.out("Nothing to change: every tenant and the ingress are as last applied, and running as applied.");
@@ -277,7 +298,7 @@ export async function up(t: Target, io: Io, options: { yes: boolean } & RunOptio
   }
   if (!options.yes) {
     if (!io.interactive) throw new CliError("pgs up changes the stack: pass --yes when not at a terminal", 2);
-    const planned = await preview(t, io, options, opened);
+    const planned = await preview(t, io, options, { stack: opened, state });
     if (planned.steps.every((s) => s.op === "same" || s.op === "read") && plan.refresh.length === 0) {
       io.out("Nothing to change.");
       return planned;
@@ -286,6 +307,7 @@ export async function up(t: Target, io: Io, options: { yes: boolean } & RunOptio
   }
   const progress = new Progress(io, true);
   const started = Date.now();
+  let out: Record<string, unknown> = {};
   opened.scope(plan.scope);
   try {
     if (plan.refresh.length > 0) {
@@ -293,17 +315,21 @@ export async function up(t: Target, io: Io, options: { yes: boolean } & RunOptio
       await interruptible(io, "refresh", (signal) => opened.stack.refresh({ signal, target: plan.refresh }));
     }
     io.out(`Updating stack ${t.stack}...`);
-    await interruptible(io, "update", (signal) =>
-      opened.stack.up({
-        signal,
-        ...(plan.targets ? { target: plan.targets } : {}),
-        ...(plan.replace.length > 0 ? { replace: plan.replace } : {}),
-        ...(options.refresh ? { refresh: true } : {}),
-        onEvent: (e) => {
-          steps.onEvent(e);
-          progress.onEvent(e);
-        },
-      }),
+    // The outputs `up` reads once the engine is done (Automation API), secrets revealed: the
+    // reachability check and the hints use them rather than read the whole state again.
+    out = await interruptible(io, "update", (signal) =>
+      opened.stack
+        .up({
+          signal,
+          ...(plan.targets ? { target: plan.targets } : {}),
+          ...(plan.replace.length > 0 ? { replace: plan.replace } : {}),
+          ...(options.refresh ? { refresh: true } : {}),
+          onEvent: (e) => {
+            steps.onEvent(e);
+            progress.onEvent(e);
+          },
+        })
+        .then((result) => Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, v.value]))),
     );
   } catch (err) {
     await forgetAfterFailure(io, opened, plan.scope);
@@ -311,7 +337,7 @@ export async function up(t: Target, io: Io, options: { yes: boolean } & RunOptio
     throw failure(progress, err as Error, t);
   }
   const applied = ((Date.now() - started) / 1000).toFixed(1);
-  const unready = await checkReachable(t, io, opened, plan.scope);
+  const unready = await checkReachable(t, io, out, plan.scope);
   if (unready.length > 0) {
     await forgetAfterFailure(io, opened, { ...plan.scope, full: false, tenants: unready.map((u) => u.tenant), ingress: false });
     throw new CliError(
@@ -319,7 +345,7 @@ export async function up(t: Target, io: Io, options: { yes: boolean } & RunOptio
     );
   }
   io.out(`Done in ${((Date.now() - started) / 1000).toFixed(1)} s: ${summary(steps, false)}.`);
-  await connectionHints(t, io, opened, plan.scope.full ? undefined : plan.scope.tenants);
+  await connectionHints(t, io, out, plan.scope.full ? undefined : plan.scope.tenants);
   return steps;
 }
 
@@ -337,12 +363,12 @@ async function forgetAfterFailure(io: Io, opened: OpenedStack, scope: ProgramSco
 }
 
 /** The tenants the run built, checked through the ingress (app/ops/reachability.ts); what did not hold, with why. */
-async function checkReachable(t: Target, io: Io, opened: OpenedStack, scope: ProgramScope): Promise<Unusable[]> {
+async function checkReachable(t: Target, io: Io, outputs: Record<string, unknown>, scope: ProgramScope): Promise<Unusable[]> {
   const { settings, tenants, backend } = loadOffline(t);
   const started = Date.now();
   const result = await checkTenants({
     tenants: tenants.filter((x) => scope.full || scope.tenants.includes(x.id)),
-    outputs: await outputs(opened),
+    outputs,
     host: backend.host({ settings, projectDir: t.projectDir }),
   });
   if (result.unusable.length === 0 && result.checked > 0) {

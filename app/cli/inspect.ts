@@ -7,7 +7,6 @@ import { lookup } from "node:dns/promises";
 import { mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { stateDir } from "../engine/environment";
-import type { OpenedStack } from "../engine/workspace";
 import { SOURCE_DIR } from "../../lib/sourceDir";
 import type { TenantEndpoint } from "../../lib/tenants/endpoint";
 import { tenantEndpoint } from "../../lib/tenants/endpoint";
@@ -240,11 +239,10 @@ export async function credentials(
  * After an up: each tenant's hostname and a psql command that reaches it with verify-full and
  * the CA in a file. The password is not in it: the command fetches it when it runs.
  */
-export async function connectionHints(t: Target, io: Io, opened: OpenedStack, only?: string[]): Promise<void> {
+export async function connectionHints(t: Target, io: Io, out: Record<string, unknown>, only?: string[]): Promise<void> {
   const { settings, tenants: all } = loadOffline(t);
   const tenants = only ? all.filter((x) => only.includes(x.id)) : all;
   if (tenants.length === 0) return;
-  const out = await outputs(opened);
   const caFile = writeCa(t, out);
   const pgs = path.relative(process.cwd(), path.join(SOURCE_DIR, "bin", "pgs")) || "bin/pgs";
   const stackFlag = t.stack === "dev" ? "" : ` --stack ${t.stack}`;

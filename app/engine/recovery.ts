@@ -18,7 +18,7 @@ import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ExistingObject } from "../../backends/host";
 import type { Applied, ProgramScope } from "./scope";
-import type { OpenedStack } from "./workspace";
+import type { Deployment, OpenedStack } from "./workspace";
 
 interface LockFile {
   pid?: number;
@@ -72,11 +72,13 @@ interface PendingOperation {
 /**
  * Resolves what an interrupted run left behind; returns what it did, in words. After an
  * interrupted run the stack's `applied` record is not to be trusted (the program may have
- * recorded it before the engine died), so it is cleared: this run is a full one.
+ * recorded it before the engine died), so it is cleared: this run is a full one. `exportedAlready`:
+ * the state the caller has just exported (one `pulumi stack export` per run: each CLI call reads
+ * the whole state, and that cost grows with the tenants). When this returns lines, the state changed.
  */
-export async function recoverInterrupted(opened: OpenedStack, existing: ExistingObject): Promise<string[]> {
+export async function recoverInterrupted(opened: OpenedStack, existing: ExistingObject, exportedAlready?: Deployment): Promise<string[]> {
   const done = releaseStaleLocks(opened);
-  const exported = await opened.stack.exportStack();
+  const exported = exportedAlready ?? (await opened.exportState());
   const pending = (exported.deployment as { pending_operations?: PendingOperation[] }).pending_operations ?? [];
   if (pending.length === 0) {
     if (done.length > 0 && (await forgetApplied(opened, "all")))
@@ -128,7 +130,7 @@ interface StackResource {
  * whole record. Returns whether there was a record to edit.
  */
 export async function forgetApplied(opened: OpenedStack, scope: ProgramScope | "all"): Promise<boolean> {
-  const exported = await opened.stack.exportStack();
+  const exported = await opened.exportState();
   const deployment = exported.deployment as { resources?: StackResource[]; pending_operations?: unknown[] };
   if ((deployment.pending_operations ?? []).length > 0) return false;
   if (lockFiles(opened.environment.backendUrl, opened.stack.name).length > 0) return false;

@@ -6,7 +6,7 @@
  */
 import type { Backend } from "../../backends/backend";
 import { stateUrns } from "../../backends/targets";
-import type { Drift } from "../../backends/host";
+import { type Drift, stateHas } from "../../backends/host";
 import type { StackSettings } from "../../lib/stackSettings";
 import type { Tenant } from "../../lib/tenants/tenant";
 import { type Applied, appliedRecord, changesSince, fingerprints, type ProgramScope, secretCiphertexts } from "./scope";
@@ -46,7 +46,7 @@ async function hostDrift(request: RunRequest): Promise<Drift> {
   if (!inState || inState.size === 0) return { tenants: [], ingress: false, stopped: [] };
   const urns = [...inState];
   const known = request.tenants.filter((t) => urns.some((urn) => urn.endsWith(`::${t.id}`)));
-  const drift = await request.backend.host({ settings: request.settings, projectDir: request.projectDir }).drift(known);
+  const drift = await request.backend.host({ settings: request.settings, projectDir: request.projectDir }).drift(known, stateHas(urns));
   const ingressKnown = urns.some((urn) => urn.endsWith("::ingress"));
   return { ...drift, ingress: drift.ingress && ingressKnown };
 }

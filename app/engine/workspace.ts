@@ -3,7 +3,10 @@
  * project's own program inline (no Node.js language host is needed), against the backend and
  * secrets of app/engine/environment.ts.
  */
+import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
+import * as path from "node:path";
+import { promisify } from "node:util";
 import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
 import type { ProgramScope } from "../../lib/programScope";
 import { projectProgram } from "../program";
@@ -37,6 +40,32 @@ export interface OpenedStack {
   cli: string;
   /** Makes the stack's next runs build `scope` (everything, recording nothing, when undefined). */
   scope(scope: ProgramScope | undefined): void;
+  /**
+   * `pulumi stack export` with the secrets left encrypted. The Automation API's exportStack
+   * decrypts every secret of every tenant (--show-secrets), work that grows with the stack and
+   * that no reader of the export here needs; its import takes this export as it is.
+   */
+  exportState(): Promise<Deployment>;
+}
+
+export type Deployment = Awaited<ReturnType<Stack["exportStack"]>>;
+
+/** As the Automation API runs the CLI: the workspace's folder and environment, the CLI's folder first on PATH (its plugins). */
+async function exportState(stack: Stack, cli: string): Promise<Deployment> {
+  const ws = stack.workspace as LocalWorkspace;
+  const env = {
+    ...process.env,
+    ...(ws.pulumiHome ? { PULUMI_HOME: ws.pulumiHome } : {}),
+    ...ws.envVars,
+    ...(path.isAbsolute(cli) ? { PATH: `${path.dirname(cli)}${path.delimiter}${process.env.PATH ?? ""}` } : {}),
+  };
+  const args = ["stack", "export", "--stack", stack.name, "--non-interactive"];
+  const { stdout } = await promisify(execFile)(cli, args, { cwd: ws.workDir, env, maxBuffer: 1024 * 1024 * 1024 }).catch(
+    (err: Error & { stderr?: string }) => {
+      throw new Error(`pulumi ${args.join(" ")} failed: ${(err.stderr ?? err.message).trim()}`);
+    },
+  );
+  return JSON.parse(stdout) as Deployment;
 }
 
 async function workspaceOptions(ref: StackRef) {
@@ -67,12 +96,12 @@ export async function openStack(ref: StackRef, create: { secretsProvider?: strin
     { stackName: ref.stack, projectName, program },
     { ...options, ...(create.secretsProvider ? { secretsProvider: create.secretsProvider } : {}) },
   );
-  return { stack, environment, projectDir: ref.projectDir, cli, scope: scoped(stack) };
+  return { stack, environment, projectDir: ref.projectDir, cli, scope: scoped(stack), exportState: () => exportState(stack, cli) };
 }
 
 /** The stack, which must exist. */
 export async function selectStack(ref: StackRef): Promise<OpenedStack> {
   const { environment, cli, projectName, program, scoped, options } = await workspaceOptions(ref);
   const stack = await LocalWorkspace.selectStack({ stackName: ref.stack, projectName, program }, options);
-  return { stack, environment, projectDir: ref.projectDir, cli, scope: scoped(stack) };
+  return { stack, environment, projectDir: ref.projectDir, cli, scope: scoped(stack), exportState: () => exportState(stack, cli) };
 }

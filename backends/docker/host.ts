@@ -72,7 +72,7 @@ const INGRESS_CONTAINER = "ingress-traefik";
 export function dockerHost({ settings }: HostTarget): BackendHost {
   const { naming } = settings;
   return {
-    async drift(tenants) {
+    async drift(tenants, inState) {
       const [containers, volumes, networks] = await Promise.all([
         stackObjects("ps", naming.stack),
         stackObjects("volume", naming.stack),
@@ -83,16 +83,16 @@ export function dockerHost({ settings }: HostTarget): BackendHost {
       const has = (list: { tenant: string; role: string }[], tenant: string, role: string) =>
         list.some((o) => o.tenant === tenant && o.role === role);
       const drifted = tenants.filter((t) => {
-        const wanted: [boolean, boolean][] = [
-          [has(volumes, t.id, "data"), true],
-          [has(volumes, t.id, "config"), true],
-          [has(networks, t.id, "network"), true],
-          [running(t.id, "postgres"), t.state === "running"],
-          [has(volumes, t.id, "backups"), Boolean(t.backup)],
-          [running(t.id, "backup"), Boolean(t.backup) && t.state === "running"],
-          [running(t.id, "offsite"), Boolean(t.backup && settings.backupS3) && t.state === "running"],
+        const wanted: [boolean, boolean, string][] = [
+          [has(volumes, t.id, "data"), true, "data"],
+          [has(volumes, t.id, "config"), true, "config"],
+          [has(networks, t.id, "network"), true, "network"],
+          [running(t.id, "postgres"), t.state === "running", "postgres"],
+          [has(volumes, t.id, "backups"), Boolean(t.backup), "backups"],
+          [running(t.id, "backup"), Boolean(t.backup) && t.state === "running", "backup"],
+          [running(t.id, "offsite"), Boolean(t.backup && settings.backupS3) && t.state === "running", "offsite"],
         ];
-        return wanted.some(([present, expected]) => expected && !present);
+        return wanted.some(([present, expected, role]) => expected && !present && inState(`${t.id}-${role}`));
       });
       const checked = new Set(tenants.filter((t) => t.state === "running").map((t) => t.id));
       const stopped = containers

@@ -69,7 +69,7 @@ export function kubernetesHost({ settings, projectDir }: HostTarget): BackendHos
     );
   return {
     // The cluster restarts pods by itself: what drifts is what was deleted by hand.
-    async drift(tenants) {
+    async drift(tenants, inState) {
       const objects = await json<{ items: { kind: string; metadata: { labels?: Record<string, string> } }[] }>([
         "get",
         "statefulsets,services,persistentvolumeclaims,deployments",
@@ -83,13 +83,15 @@ export function kubernetesHost({ settings, projectDir }: HostTarget): BackendHos
         );
       return {
         tenants: tenants
-          .filter(
-            (t) =>
-              !has("StatefulSet", t.id, "postgres") ||
-              !has("Service", t.id, "postgres") ||
-              !has("PersistentVolumeClaim", t.id, "data") ||
-              (Boolean(t.backup) && !has("PersistentVolumeClaim", t.id, "backups")),
-          )
+          .filter((t) => {
+            const gone = (kind: string, role: string, name: string) => !has(kind, t.id, role) && inState(`${t.id}-${name}`);
+            return (
+              gone("StatefulSet", "postgres", "postgres") ||
+              gone("Service", "postgres", "service") ||
+              gone("PersistentVolumeClaim", "data", "data") ||
+              (Boolean(t.backup) && gone("PersistentVolumeClaim", "backups", "backups"))
+            );
+          })
           .map((t) => t.id),
         ingress: !has("Deployment", undefined, "ingress"),
         stopped: [],

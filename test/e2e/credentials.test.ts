@@ -207,10 +207,11 @@ test("pgs upgrade moves a 17 tenant to 18 with the same data and password; the o
     out: "18|1001",
   });
   expect(await volumeExists(naming.upgradeCopyVolume("bravo", 17))).toBe(true);
-  // The data volume and the config volume (settings.conf): nothing of the old server's.
+  // The data volume, the config volume (settings.conf) and the stack's scripts: nothing of the old server's.
   expect((await container(stack.naming.container("bravo")))!.Mounts.map((m) => `${m.Name} ${m.Destination}`).sort()).toEqual([
     `${stack.naming.configVolume("bravo")} /etc/pgs`,
     `${stack.naming.dataVolume("bravo")} /var/lib/postgresql`,
+    `${stack.naming.serverFilesVolume()} /run/pgs`,
   ]);
   expect(await psql(e, "select 1", { password: CUSTOM_PASSWORD })).toMatchObject({
     ok: false,

@@ -107,16 +107,17 @@ test("four tenants applied; each reaches its own database by hostname (psql 18 a
   }
 });
 
-test("version matrix: 17 keeps data at /var/lib/postgresql/data, 18 at /var/lib/postgresql, no anonymous volume", async () => {
+test("version matrix: 17 keeps data at /var/lib/postgresql/data, 18 at /var/lib/postgresql, the stack's scripts read-only, no anonymous volume", async () => {
   for (const [id, mount] of [
     ["alpha", "/var/lib/postgresql"],
     ["bravo", "/var/lib/postgresql/data"],
   ]) {
     const info = (await container(stack.naming.container(id)))!;
-    const mounts = info.Mounts.map((m) => ({ type: m.Type, name: m.Name, destination: m.Destination }));
+    const mounts = info.Mounts.map((m) => ({ type: m.Type, name: m.Name, destination: m.Destination, rw: m.RW }));
     expect(mounts.sort((a, b) => a.destination.localeCompare(b.destination))).toEqual([
-      { type: "volume", name: stack.naming.configVolume(id), destination: "/etc/pgs" },
-      { type: "volume", name: stack.naming.dataVolume(id), destination: mount },
+      { type: "volume", name: stack.naming.configVolume(id), destination: "/etc/pgs", rw: true },
+      { type: "volume", name: stack.naming.serverFilesVolume(), destination: "/run/pgs", rw: false },
+      { type: "volume", name: stack.naming.dataVolume(id), destination: mount, rw: true },
     ]);
   }
 });

@@ -119,3 +119,20 @@ test("a first run has nothing in the state to drift: no host listing matters", a
   );
   expect({ refresh: plan.refresh, replace: plan.replace }).toEqual({ refresh: [], replace: [] });
 });
+
+test("the drift check weighs only what the state holds: a tenant being started has no server in it, so nothing is refreshed first", async () => {
+  const container = `urn:pulumi:unit::${project}::pgs:docker:TenantDatabase$docker:index/container:Container::acme-postgres`;
+  // A host where acme's server does not run: drift only where the state says there is one.
+  const host = {
+    drift: async (_tenants: unknown, inState: (name: string) => boolean) => ({
+      tenants: inState("acme-postgres") ? ["acme"] : [],
+      ingress: false,
+      stopped: [],
+    }),
+  };
+  const withHost = { ...dockerBackend, host: () => host as unknown as ReturnType<Backend["host"]> };
+  const starting = await planRun(request({ only: ["acme"], backend: withHost }));
+  expect(starting.refresh).toEqual([]);
+  const killed = await planRun(request({ only: ["acme"], backend: withHost, inState: new Set([IMAGE_18, INGRESS, ...COMPONENTS, container]) }));
+  expect(killed.refresh.some((t) => t.includes("::acme"))).toBe(true);
+});
