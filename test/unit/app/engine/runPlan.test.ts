@@ -133,6 +133,8 @@ test("the drift check weighs only what the state holds: a tenant being started h
   const withHost = { ...dockerBackend, host: () => host as unknown as ReturnType<Backend["host"]> };
   const starting = await planRun(request({ only: ["acme"], backend: withHost }));
   expect(starting.refresh).toEqual([]);
-  const killed = await planRun(request({ only: ["acme"], backend: withHost, inState: new Set([IMAGE_18, INGRESS, ...COMPONENTS, container]) }));
+  const killed = await planRun(
+    request({ only: ["acme"], backend: withHost, inState: new Set([IMAGE_18, INGRESS, ...COMPONENTS, container]) }),
+  );
   expect(killed.refresh.some((t) => t.includes("::acme"))).toBe(true);
 });
