@@ -126,7 +126,6 @@ export interface LimitStorageRequest {
   log: (line: string) => void;
 }
 
-/** What a host's objects say of the tenants a run would otherwise leave alone. */
 /** Whether the stack's state holds the resource of this logical name (a tenant's `acme-postgres`). */
 export type StateHas = (logicalName: string) => boolean;
 
@@ -136,6 +135,7 @@ export function stateHas(urns: Iterable<string>): StateHas {
   return (name) => names.has(name);
 }
 
+/** What a host's objects say of the tenants a run would otherwise leave alone. */
 export interface Drift {
   /** Tenants whose server, volumes or network are not as the stack applied them (stopped, killed, deleted by hand). */
   tenants: string[];

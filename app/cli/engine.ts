@@ -215,6 +215,20 @@ async function runPlanFor(t: Target, io: Io, state: StateAtStart, options: RunOp
   return plan;
 }
 
+/** What a preview and an up of `plan` hand the engine: its targets, replacements, refresh, and the step log and progress as events. */
+function engineOptions(signal: AbortSignal, plan: RunPlan, options: RunOptions, steps: StepLog, progress: Progress) {
+  return {
+    signal,
+    ...(plan.targets ? { target: plan.targets } : {}),
+    ...(plan.replace.length > 0 ? { replace: plan.replace } : {}),
+    ...(options.refresh ? { refresh: true } : {}),
+    onEvent: (e: EngineEvent) => {
+      steps.onEvent(e);
+      progress.onEvent(e);
+    },
+  };
+}
+
 /** How each step is shown in a preview: a replaced server restarts; a rewritten settings or route file does not. */
 function restartNote(step: ResourceStep): string {
   if (step.type.endsWith(":ContainerFile") && step.op === "update")
@@ -242,18 +256,7 @@ export async function preview(
   stack.scope(plan.scope);
   io.out(`Previewing stack ${t.stack} (${stack.stack.workspace.workDir})...`);
   try {
-    await interruptible(io, "preview", (signal) =>
-      stack.stack.preview({
-        signal,
-        ...(plan.targets ? { target: plan.targets } : {}),
-        ...(plan.replace.length > 0 ? { replace: plan.replace } : {}),
-        ...(options.refresh ? { refresh: true } : {}),
-        onEvent: (e) => {
-          steps.onEvent(e);
-          progress.onEvent(e);
-        },
-      }),
-    );
+    await interruptible(io, "preview", (signal) => stack.stack.preview(engineOptions(signal, plan, options, steps, progress)));
   } catch (err) {
     if (err instanceof CliError) throw err;
     throw failure(progress, err as Error, t);
@@ -319,16 +322,7 @@ export async function up(t: Target, io: Io, options: { yes: boolean } & RunOptio
     // reachability check and the hints use them rather than read the whole state again.
     out = await interruptible(io, "update", (signal) =>
       opened.stack
-        .up({
-          signal,
-          ...(plan.targets ? { target: plan.targets } : {}),
-          ...(plan.replace.length > 0 ? { replace: plan.replace } : {}),
-          ...(options.refresh ? { refresh: true } : {}),
-          onEvent: (e) => {
-            steps.onEvent(e);
-            progress.onEvent(e);
-          },
-        })
+        .up(engineOptions(signal, plan, options, steps, progress))
         .then((result) => Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, v.value]))),
     );
   } catch (err) {
